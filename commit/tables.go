@@ -46,9 +46,9 @@ var OrdersSchema = arrow.NewSchema([]arrow.Field{
 }, nil)
 
 // LineItemsSchema is the committed line_items table (design section 3),
-// with import_id and source_line added so that a line item can be traced
-// to its import and input line, and the current line items of an order
-// found as those of the order's current import.
+// with import_id, source_file and source_line added so that a line item can
+// be traced to its import and input line, and the current line items of an
+// order found as those of the order's current import.
 var LineItemsSchema = arrow.NewSchema([]arrow.Field{
 	str("order_id", false),
 	{Name: "line_no", Type: arrow.PrimitiveTypes.Int32},
@@ -70,6 +70,7 @@ var LineItemsSchema = arrow.NewSchema([]arrow.Field{
 	str("size_system", true),
 	str("status", false),
 	str("import_id", false),
+	str("source_file", false),
 	{Name: "source_line", Type: arrow.PrimitiveTypes.Int64},
 }, nil)
 
