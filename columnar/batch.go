@@ -34,11 +34,10 @@ type Batch struct {
 	// Issues found while reading: wrong field count, bad quoting, invalid
 	// UTF-8. Column indexes refer to the data columns.
 	Issues Issues
-	// PrevLast is the raw value of the key column (if the reader was told
-	// one) on the last row of the previous batch of the same source, so that
-	// a batch can be grouped without seeing its predecessor. Empty for the
-	// first batch.
-	PrevLast string
+	// PrevKey is the last non-empty value of the key column (if the reader
+	// was told one) before this batch in the same source, so that a batch can
+	// be grouped without seeing its predecessor. Empty for the first batch.
+	PrevKey string
 }
 
 // Rows returns the number of rows in the batch.

@@ -3,6 +3,8 @@ package formats
 import (
 	"errors"
 	"fmt"
+
+	"ingot/validate"
 )
 
 // Sentinel causes of a ParseError.
@@ -14,7 +16,7 @@ var (
 	ErrFieldTooLong      = errors.New("field too long")
 	ErrInvalidUTF8       = errors.New("invalid UTF-8")
 	ErrEmpty             = errors.New("empty input: no header row")
-	ErrMissingColumns    = errors.New("missing required columns")
+	ErrMissingColumns    = validate.ErrMissingColumns
 	ErrNotText           = errors.New("input is not text")
 )
 
