@@ -1,0 +1,273 @@
+package columnar
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Strings is a read-only view of an Arrow string column's offsets and
+// bytes, for loops that index values without the array's method calls.
+type Strings struct {
+	offs []int32
+	data []byte
+	base int32
+	n    int
+}
+
+// StringsOf views a.
+func StringsOf(a *array.String) Strings {
+	offs := a.ValueOffsets()
+	return Strings{offs: offs, data: a.ValueBytes(), base: offs[0], n: a.Len()}
+}
+
+// Len returns the number of values.
+func (s Strings) Len() int { return s.n }
+
+// At returns value i; the bytes belong to the column.
+func (s Strings) At(i int) []byte {
+	return s.data[s.offs[i]-s.base : s.offs[i+1]-s.base]
+}
+
+// Check says how a kernel reports bad values: into Issues, for data column
+// Col, with code Bad for a value it cannot convert, and, when Required, with
+// code Missing for an empty one.
+type Check struct {
+	Issues   *Issues
+	Col      int
+	Required bool
+	Missing  Code
+	Bad      Code
+}
+
+func (c *Check) missing(row int) {
+	if c.Required {
+		c.Issues.Add(row, c.Col, c.Missing, 0)
+	}
+}
+
+// rowOf returns the source row of the i-th selected value.
+func rowOf(sel []int32, i int) int {
+	if sel == nil {
+		return i
+	}
+	return int(sel[i])
+}
+
+// count returns how many values a kernel visits.
+func count(in Strings, sel []int32) int {
+	if sel == nil {
+		return in.Len()
+	}
+	return len(sel)
+}
+
+// Float64s parses the selected values of in (all of them when sel is nil)
+// as decimal numbers into out, one value per selected row. Empty values
+// and bad ones become nulls; bad ones also add an issue.
+func Float64s(in Strings, sel []int32, out *array.Float64Builder, c Check) {
+	n := count(in, sel)
+	out.Reserve(n)
+	for i := range n {
+		row := rowOf(sel, i)
+		v := in.At(row)
+		if len(v) == 0 {
+			c.missing(row)
+			out.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		f, ok := ParseDecimal(v)
+		if !ok {
+			c.Issues.Add(row, c.Col, c.Bad, 0)
+			out.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		out.UnsafeAppend(f)
+	}
+}
+
+// Int64s parses whole numbers as Float64s parses decimals.
+func Int64s(in Strings, sel []int32, out *array.Int64Builder, c Check) {
+	n := count(in, sel)
+	out.Reserve(n)
+	for i := range n {
+		row := rowOf(sel, i)
+		v := in.At(row)
+		if len(v) == 0 {
+			c.missing(row)
+			out.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		x, ok := ParseInteger(v)
+		if !ok {
+			c.Issues.Add(row, c.Col, c.Bad, 0)
+			out.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		out.UnsafeAppend(x)
+	}
+}
+
+// Bools parses booleans; an empty value becomes def (never null), so a
+// column with a default is never missing.
+func Bools(in Strings, sel []int32, out *array.BooleanBuilder, def bool, c Check) {
+	n := count(in, sel)
+	out.Reserve(n)
+	for i := range n {
+		row := rowOf(sel, i)
+		v := in.At(row)
+		if len(v) == 0 {
+			out.UnsafeAppend(def)
+			continue
+		}
+		b, ok := ParseBool(v)
+		if !ok {
+			c.Issues.Add(row, c.Col, c.Bad, 0)
+			out.UnsafeAppend(def)
+			continue
+		}
+		out.UnsafeAppend(b)
+	}
+}
+
+// Timestamps parses ISO-8601 date-times into microseconds UTC.
+func Timestamps(in Strings, sel []int32, out *array.TimestampBuilder, c Check) {
+	n := count(in, sel)
+	out.Reserve(n)
+	for i := range n {
+		row := rowOf(sel, i)
+		v := in.At(row)
+		if len(v) == 0 {
+			c.missing(row)
+			out.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		us, ok := ParseTimestamp(v)
+		if !ok {
+			c.Issues.Add(row, c.Col, c.Bad, 0)
+			out.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		out.UnsafeAppend(arrow.Timestamp(us))
+	}
+}
+
+// Texts copies the selected values; empty ones become nulls.
+func Texts(in Strings, sel []int32, out *array.StringBuilder, c Check) {
+	n := count(in, sel)
+	out.Reserve(n)
+	if sel == nil {
+		out.ReserveData(len(in.data))
+	}
+	for i := range n {
+		row := rowOf(sel, i)
+		v := in.At(row)
+		if len(v) == 0 {
+			c.missing(row)
+			out.AppendNull()
+			continue
+		}
+		out.Append(bstr(v))
+	}
+}
+
+// Lists splits the selected values on sep into lists of trimmed, non-empty
+// items; an empty value becomes a null list.
+func Lists(in Strings, sel []int32, out *array.ListBuilder, sep byte, c Check) {
+	n := count(in, sel)
+	out.Reserve(n)
+	items := out.ValueBuilder().(*array.StringBuilder)
+	for i := range n {
+		row := rowOf(sel, i)
+		v := in.At(row)
+		if len(TrimSpace(v)) == 0 {
+			c.missing(row)
+			out.AppendNull()
+			continue
+		}
+		out.Append(true)
+		for len(v) > 0 {
+			j := 0
+			for j < len(v) && v[j] != sep {
+				j++
+			}
+			if item := TrimSpace(v[:j]); len(item) > 0 {
+				items.Append(bstr(item))
+			}
+			if j == len(v) {
+				break
+			}
+			v = v[j+1:]
+		}
+	}
+}
+
+// Enum matches the selected values, trimmed and in any case, against
+// allowed (written in lower case) and writes the allowed spelling; others
+// become nulls with an issue.
+func Enum(in Strings, sel []int32, out *array.StringBuilder, allowed []string, c Check) {
+	n := count(in, sel)
+	out.Reserve(n)
+	for i := range n {
+		row := rowOf(sel, i)
+		v := TrimSpace(in.At(row))
+		if len(v) == 0 {
+			c.missing(row)
+			out.AppendNull()
+			continue
+		}
+		k := matchFold(v, allowed)
+		if k < 0 {
+			c.Issues.Add(row, c.Col, c.Bad, 0)
+			out.AppendNull()
+			continue
+		}
+		out.Append(allowed[k])
+	}
+}
+
+// matchFold returns the index of the entry of lower (lower-case ASCII)
+// that equals v in any case, or -1.
+func matchFold(v []byte, lower []string) int {
+next:
+	for k, s := range lower {
+		if len(s) != len(v) {
+			continue
+		}
+		for i := range len(v) {
+			c := v[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != s[i] {
+				continue next
+			}
+		}
+		return k
+	}
+	return -1
+}
+
+// FillDown returns, for every row of in, the last non-empty value at or
+// before it, starting from prev; rows before any value get "" and are
+// listed in orphans. starts lists the rows where the value changes to a
+// new one (a non-empty value different from the one in force): the first
+// rows of groups.
+func FillDown(in Strings, prev []byte, out *array.StringBuilder, starts []int32, orphans []int32) ([]int32, []int32) {
+	n := in.Len()
+	out.Reserve(n)
+	cur := prev
+	for i := range n {
+		v := in.At(i)
+		if len(v) > 0 && string(v) != string(cur) {
+			cur = v
+			starts = append(starts, int32(i))
+		}
+		if len(cur) == 0 {
+			orphans = append(orphans, int32(i))
+			out.AppendNull()
+			continue
+		}
+		out.Append(bstr(cur))
+	}
+	return starts, orphans
+}
