@@ -1,0 +1,511 @@
+package validate
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"ingot/columnar"
+	"ingot/commit"
+)
+
+// Level says where an order format keeps a field.
+type Level uint8
+
+const (
+	// OrderLevel fields are read from an order's first row only.
+	OrderLevel Level = iota + 1
+	// ItemLevel fields are read from every row: one line item each.
+	ItemLevel
+)
+
+// Kind says how a field is typed and checked.
+type Kind uint8
+
+const (
+	Text        Kind = iota + 1 // a string; empty is null
+	Key                         // the order id: rows of one order carry it or leave it empty
+	Decimal                     // a float64
+	Integer                     // an int64
+	Boolean                     // true/false; empty is false
+	Timestamp                   // ISO-8601, stored as microseconds UTC
+	List                        // ;-separated strings
+	CurrencyCode                // an ISO 4217 code, upper-cased
+	Enum                        // one of Allowed, lower-cased
+	UserIDType                  // the type that decides how UserIDValue is checked
+	UserIDValue                 // the user id, normalised by its type
+)
+
+// OrderField maps one column of an order input onto a column of the
+// committed orders or line_items table.
+type OrderField struct {
+	Name     string   // header name in the input (case-sensitive)
+	Column   string   // column of commit.OrdersSchema or commit.LineItemsSchema
+	Level    Level    //
+	Kind     Kind     //
+	Required bool     // an empty value is an error (order fields: on the first row)
+	Allowed  []string // Enum: the allowed values, lower case
+}
+
+// OrderFormat is an input format of orders, such as Kevel CSV: the fields
+// it has and how each is checked. It is plain data; formats define them.
+type OrderFormat struct {
+	Name   string
+	Fields []OrderField
+}
+
+// OrderColumns is the part of commit.OrdersSchema that comes from the
+// input: order_id … last_updated. The job adds fingerprint and provenance.
+var OrderColumns = arrow.NewSchema(commit.OrdersSchema.Fields()[:17], nil)
+
+// ItemColumns is the part of commit.LineItemsSchema that comes from the
+// input: line_item_id … status. The job adds order_id, line_no and
+// provenance.
+var ItemColumns = arrow.NewSchema(commit.LineItemsSchema.Fields()[2:24], nil)
+
+// ErrMissingColumns is the cause of a MissingColumnsError.
+var ErrMissingColumns = errors.New("missing required columns")
+
+// MissingColumnsError says which required columns a header lacks.
+type MissingColumnsError struct {
+	Format  string
+	Missing []string
+	Near    map[string]string // missing name → a header name that differs only in case or spacing
+}
+
+// Error lists the missing columns and likely misspellings.
+func (e *MissingColumnsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s: %s", ErrMissingColumns, e.Format, strings.Join(e.Missing, ", "))
+	for _, m := range e.Missing {
+		if n, ok := e.Near[m]; ok {
+			fmt.Fprintf(&b, "; found %q, did you mean %q? (names are case-sensitive)", n, m)
+		}
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrMissingColumns.
+func (e *MissingColumnsError) Unwrap() error { return ErrMissingColumns }
+
+// OrderOptions configures an OrderValidator.
+type OrderOptions struct {
+	// HashEmails replaces e-mail user ids by their SHA-256 (type email_sha256).
+	HashEmails bool
+	// Allocator for the typed columns; default memory.DefaultAllocator.
+	Allocator memory.Allocator
+}
+
+// OrderValidator turns raw batches of an order format into typed order
+// rows. It is safe for concurrent use: Validate keeps no state between
+// calls.
+type OrderValidator struct {
+	format   *OrderFormat
+	opt      OrderOptions
+	header   []string
+	fieldCol []int // raw column of each field, -1 if absent
+	keyField int
+	order    []int // field feeding each column of OrderColumns, -1 if none
+	item     []int // field feeding each column of ItemColumns
+	typeF    int   // the UserIDType field
+	orderSum [4]int
+	itemSum  [4]int // columns total, subtotal, tax, shipping in their parts
+}
+
+// NewOrderValidator binds format to a header. A missing required column is
+// a *MissingColumnsError; columns the format does not know are ignored.
+func NewOrderValidator(format *OrderFormat, header []string, opt OrderOptions) (*OrderValidator, error) {
+	if opt.Allocator == nil {
+		opt.Allocator = memory.DefaultAllocator
+	}
+	v := &OrderValidator{format: format, opt: opt, header: header, keyField: -1, typeF: -1}
+	pos := make(map[string]int, len(header))
+	for i, h := range header {
+		pos[h] = i
+	}
+	var missing []string
+	near := map[string]string{}
+	for fi, f := range format.Fields {
+		i, ok := pos[f.Name]
+		if !ok {
+			i = -1
+			if f.Required {
+				missing = append(missing, f.Name)
+				for _, h := range header {
+					if normName(h) == normName(f.Name) {
+						near[f.Name] = h
+					}
+				}
+			}
+		}
+		v.fieldCol = append(v.fieldCol, i)
+		switch f.Kind {
+		case Key:
+			v.keyField = fi
+		case UserIDType:
+			v.typeF = fi
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &MissingColumnsError{Format: format.Name, Missing: missing, Near: near}
+	}
+	if v.keyField < 0 {
+		return nil, fmt.Errorf("validate: order format %s has no Key field", format.Name)
+	}
+	var err error
+	if v.order, err = v.feeds(OrderColumns, OrderLevel); err != nil {
+		return nil, err
+	}
+	if v.item, err = v.feeds(ItemColumns, ItemLevel); err != nil {
+		return nil, err
+	}
+	for k, name := range []string{"total", "subtotal", "tax", "shipping"} {
+		v.orderSum[k] = OrderColumns.FieldIndices(name)[0]
+		v.itemSum[k] = ItemColumns.FieldIndices(name)[0]
+	}
+	return v, nil
+}
+
+func normName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '_' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.ToLower(s))
+}
+
+// feeds maps every column of schema to the field of level that fills it.
+func (v *OrderValidator) feeds(schema *arrow.Schema, level Level) ([]int, error) {
+	out := make([]int, schema.NumFields())
+	for c, col := range schema.Fields() {
+		out[c] = -1
+		for fi, f := range v.format.Fields {
+			if f.Level == level && f.Column == col.Name {
+				out[c] = fi
+			}
+		}
+		if out[c] < 0 && !col.Nullable && col.Type.ID() != arrow.BOOL {
+			return nil, fmt.Errorf("validate: order format %s: nothing fills non-nullable column %s", v.format.Name, col.Name)
+		}
+	}
+	return out, nil
+}
+
+// Header returns the header the validator was bound to.
+func (v *OrderValidator) Header() []string { return v.header }
+
+// KeyColumn returns the name of the input column holding the order id.
+func (v *OrderValidator) KeyColumn() string { return v.format.Fields[v.keyField].Name }
+
+// FieldOf returns the field read from raw column col, or nil.
+func (v *OrderValidator) FieldOf(col int) *OrderField {
+	for fi, c := range v.fieldCol {
+		if c == col && col >= 0 {
+			return &v.format.Fields[fi]
+		}
+	}
+	return nil
+}
+
+// Fragments holds one JSON fragment per row back to back: fragment i is
+// Data[Offs[i]:Offs[i+1]].
+type Fragments struct {
+	Data []byte
+	Offs []int32
+}
+
+// At returns fragment i.
+func (f *Fragments) At(i int) []byte { return f.Data[f.Offs[i]:f.Offs[i+1]] }
+
+// OrderRows is a raw batch of an order format, typed and checked.
+type OrderRows struct {
+	// Batch is the raw input, kept for provenance and rejected values.
+	Batch *columnar.Batch
+	// Starts lists the rows that begin an order (a key different from the
+	// one in force).
+	Starts []int32
+	// OrderID holds, for every row, the order it belongs to; null before
+	// the first order of a file.
+	OrderID *array.String
+	// Orders has the OrderColumns of every start, in Starts order.
+	Orders arrow.RecordBatch
+	// Items has the ItemColumns of every row.
+	Items arrow.RecordBatch
+	// Issues are the reader's and the rules' issues; Col is a raw column.
+	Issues columnar.Issues
+	// RowError marks the rows with an issue of severity Error.
+	RowError []bool
+	// OrderHash and ItemHash identify the content of each start's order
+	// columns and each row's line-item columns.
+	OrderHash, ItemHash []uint64
+	// Month is the YYYYMM of each start's created_at (0 when invalid).
+	Month []int32
+	// OrderJSON and ItemJSON are the JSON object members of each start's
+	// order columns and each row's line-item columns.
+	OrderJSON, ItemJSON Fragments
+}
+
+// Rows returns the number of input rows.
+func (o *OrderRows) Rows() int { return o.Batch.Rows() }
+
+// Release frees the arrays.
+func (o *OrderRows) Release() {
+	o.Batch.Release()
+	for _, r := range []interface{ Release() }{o.OrderID, o.Orders, o.Items} {
+		if r != nil {
+			r.Release()
+		}
+	}
+}
+
+// Validate types and checks one raw batch. It takes over the caller's
+// reference to b (released by OrderRows.Release, or at once on error).
+func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
+	mem := v.opt.Allocator
+	n := b.Rows()
+	o := &OrderRows{Batch: b}
+	defer func() {
+		if err != nil {
+			o.Release()
+		}
+	}()
+	o.Issues.Append(&b.Issues)
+
+	keyCol := v.fieldCol[v.keyField]
+	ids := array.NewStringBuilder(mem)
+	defer ids.Release()
+	var orphans []int32
+	// Starts is never nil: a nil selection means every row to the kernels.
+	o.Starts, orphans = columnar.FillDown(columnar.StringsOf(b.Field(keyCol)), []byte(b.PrevKey), ids, make([]int32, 0, 64), nil)
+	o.OrderID = ids.NewStringArray()
+	for _, r := range orphans {
+		o.Issues.Add(int(r), keyCol, OrphanRow, 0)
+	}
+
+	if o.Orders, err = v.build(b, OrderColumns, v.order, o.Starts, &o.Issues); err != nil {
+		return nil, err
+	}
+	if o.Items, err = v.build(b, ItemColumns, v.item, nil, &o.Issues); err != nil {
+		return nil, err
+	}
+	sumCheck(o.Orders, v.orderSum, o.Starts, v.fieldCol[v.order[v.orderSum[0]]], &o.Issues)
+	sumCheck(o.Items, v.itemSum, nil, v.fieldCol[v.item[v.itemSum[0]]], &o.Issues)
+
+	o.RowError = make([]bool, n)
+	for k, c := range o.Issues.Code {
+		if InfoOf(c).Severity == Error {
+			o.RowError[o.Issues.Row[k]] = true
+		}
+	}
+
+	o.OrderHash = make([]uint64, len(o.Starts))
+	o.ItemHash = make([]uint64, n)
+	if err := columnar.HashRows(o.Orders.Columns(), nil, o.OrderHash); err != nil {
+		return nil, err
+	}
+	if err := columnar.HashRows(o.Items.Columns(), nil, o.ItemHash); err != nil {
+		return nil, err
+	}
+	o.Month = make([]int32, len(o.Starts))
+	created := o.Orders.Column(OrderColumns.FieldIndices("created_at")[0]).(*array.Timestamp)
+	for i, ts := range created.TimestampValues() {
+		if created.IsValid(i) {
+			o.Month[i] = columnar.Month(int64(ts))
+		}
+	}
+	if o.OrderJSON, err = fragments(o.Orders, 200); err != nil {
+		return nil, err
+	}
+	if o.ItemJSON, err = fragments(o.Items, 300); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func fragments(rec arrow.RecordBatch, guess int) (Fragments, error) {
+	j, err := columnar.NewJSONRows(rec)
+	if err != nil {
+		return Fragments{}, err
+	}
+	n := int(rec.NumRows())
+	f := Fragments{Data: make([]byte, 0, n*guess), Offs: make([]int32, n+1)}
+	for i := range n {
+		f.Data = j.Append(f.Data, i)
+		f.Offs[i+1] = int32(len(f.Data))
+	}
+	return f, nil
+}
+
+// build makes the columns of schema for the rows sel (all when nil) of b.
+func (v *OrderValidator) build(b *columnar.Batch, schema *arrow.Schema, feed []int, sel []int32, is *columnar.Issues) (arrow.RecordBatch, error) {
+	mem := v.opt.Allocator
+	rows := b.Rows()
+	if sel != nil {
+		rows = len(sel)
+	}
+	rb := array.NewRecordBuilder(mem, schema)
+	defer rb.Release()
+	for c, fi := range feed {
+		out := rb.Field(c)
+		if fi < 0 || v.fieldCol[fi] < 0 { // column absent from this input
+			if bb, ok := out.(*array.BooleanBuilder); ok {
+				for range rows {
+					bb.Append(false)
+				}
+				continue
+			}
+			out.AppendNulls(rows)
+			continue
+		}
+		f := &v.format.Fields[fi]
+		col := v.fieldCol[fi]
+		in := columnar.StringsOf(b.Field(col))
+		chk := columnar.Check{Issues: is, Col: col, Required: f.Required, Missing: Missing}
+		switch f.Kind {
+		case Text, Key:
+			columnar.Texts(in, sel, out.(*array.StringBuilder), chk)
+		case Decimal:
+			chk.Bad = NotANumber
+			columnar.Float64s(in, sel, out.(*array.Float64Builder), chk)
+		case Integer:
+			chk.Bad = NotAnInteger
+			columnar.Int64s(in, sel, out.(*array.Int64Builder), chk)
+		case Boolean:
+			chk.Bad = NotABoolean
+			columnar.Bools(in, sel, out.(*array.BooleanBuilder), false, chk)
+		case Timestamp:
+			chk.Bad = BadTimestamp
+			columnar.Timestamps(in, sel, out.(*array.TimestampBuilder), chk)
+		case List:
+			columnar.Lists(in, sel, out.(*array.ListBuilder), ';', chk)
+		case Enum:
+			chk.Bad = BadEnum
+			columnar.Enum(in, sel, out.(*array.StringBuilder), f.Allowed, chk)
+		case CurrencyCode:
+			chk.Bad = BadCurrency
+			currencies(in, sel, out.(*array.StringBuilder), chk)
+		case UserIDType:
+			// Written together with the value, below.
+		case UserIDValue:
+			if v.typeF < 0 || v.fieldCol[v.typeF] < 0 {
+				return nil, fmt.Errorf("validate: order format %s: a user id needs a user id type", v.format.Name)
+			}
+			types := columnar.StringsOf(b.Field(v.fieldCol[v.typeF]))
+			typeOut := rb.Field(slices.Index(feed, v.typeF)).(*array.StringBuilder)
+			userIDs(types, in, sel, typeOut, out.(*array.StringBuilder), v.opt.HashEmails, v.fieldCol[v.typeF], chk)
+		default:
+			return nil, fmt.Errorf("validate: field %s: unknown kind %d", f.Name, f.Kind)
+		}
+	}
+	return rb.NewRecordBatch(), nil
+}
+
+// currencies checks ISO 4217 codes and writes them upper-cased.
+func currencies(in columnar.Strings, sel []int32, out *array.StringBuilder, c columnar.Check) {
+	n := in.Len()
+	if sel != nil {
+		n = len(sel)
+	}
+	out.Reserve(n)
+	for i := range n {
+		row := i
+		if sel != nil {
+			row = int(sel[i])
+		}
+		v := columnar.TrimSpace(in.At(row))
+		if len(v) == 0 {
+			if c.Required {
+				c.Issues.Add(row, c.Col, c.Missing, 0)
+			}
+			out.AppendNull()
+			continue
+		}
+		code, ok := Currency(v)
+		if !ok {
+			c.Issues.Add(row, c.Col, c.Bad, 0)
+			out.AppendNull()
+			continue
+		}
+		out.Append(string(code[:]))
+	}
+}
+
+// userIDs checks and normalises user ids by their types, writing both.
+func userIDs(types, ids columnar.Strings, sel []int32, typeOut, idOut *array.StringBuilder, hash bool, typeCol int, c columnar.Check) {
+	n := ids.Len()
+	if sel != nil {
+		n = len(sel)
+	}
+	typeOut.Reserve(n)
+	idOut.Reserve(n)
+	var tb, ib []byte
+	for i := range n {
+		row := i
+		if sel != nil {
+			row = int(sel[i])
+		}
+		t := types.At(row)
+		if len(columnar.TrimSpace(t)) == 0 {
+			c.Issues.Add(row, typeCol, Missing, 0)
+			typeOut.AppendNull()
+			idOut.AppendNull()
+			continue
+		}
+		var p UserIDProblem
+		tb, ib, p = UserID(tb[:0], ib[:0], t, ids.At(row), hash)
+		if p != 0 {
+			c.Issues.Add(row, c.Col, InvalidUserID, int64(p))
+			typeOut.AppendNull()
+			idOut.AppendNull()
+			continue
+		}
+		typeOut.BinaryBuilder.Append(tb)
+		idOut.BinaryBuilder.Append(ib)
+	}
+}
+
+// sumCheck warns where total differs from subtotal + tax + shipping by
+// more than half a cent (and a relative 1e-9 for big amounts).
+func sumCheck(rec arrow.RecordBatch, cols [4]int, sel []int32, col int, is *columnar.Issues) {
+	var a [4]*array.Float64
+	for k, c := range cols {
+		a[k] = rec.Column(c).(*array.Float64)
+	}
+	for i := range int(rec.NumRows()) {
+		if a[0].IsNull(i) || a[1].IsNull(i) || a[2].IsNull(i) || a[3].IsNull(i) {
+			continue
+		}
+		total, sum := a[0].Value(i), a[1].Value(i)+a[2].Value(i)+a[3].Value(i)
+		if math.Abs(total-sum) > 0.005+1e-9*math.Abs(total) {
+			row := i
+			if sel != nil {
+				row = int(sel[i])
+			}
+			is.Add(row, col, TotalMismatch, 0)
+		}
+	}
+}
+
+// SortIssues orders issues by row, then column, for stable reports.
+func SortIssues(is *columnar.Issues) {
+	idx := make([]int, is.Len())
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		return cmp.Or(cmp.Compare(is.Row[a], is.Row[b]), cmp.Compare(is.Col[a], is.Col[b]))
+	})
+	var out columnar.Issues
+	for _, i := range idx {
+		out.Add(int(is.Row[i]), int(is.Col[i]), is.Code[i], is.Arg[i])
+	}
+	*is = out
+}
