@@ -1,0 +1,583 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// ReportFile is the name of the report in its directory.
+const ReportFile = "report.json"
+
+// ReportSchemaVersion is the version of the report.json layout this
+// package writes. It grows when a field changes meaning or goes away;
+// new fields do not change it.
+const ReportSchemaVersion = 1
+
+// Statuses of an import (report.json "status").
+const (
+	StatusCompleted             = "completed"               // everything committed; rejected records allowed
+	StatusCompletedWithFailures = "completed_with_failures" // some files failed, their siblings committed
+	StatusFailed                = "failed"                  // nothing committed
+	StatusDryRun                = "dry_run"                 // ran everything but the commit
+)
+
+// Statuses of a file (report.json "files[].status").
+const (
+	FileOK     = "ok"
+	FileFailed = "failed"
+)
+
+// Report is the outcome of one import, written as report.json (design
+// section 5). Its JSON field names are a contract: scripts read them.
+type Report struct {
+	SchemaVersion int    `json:"schema_version"`
+	ImportID      string `json:"import_id"`
+	// Status is one of the Status constants.
+	Status string `json:"status"`
+	DryRun bool   `json:"dry_run"`
+	// Kind is orders, customers, products or events.
+	Kind string `json:"kind"`
+	// Format is the input format, e.g. kevel-csv.
+	Format string `json:"format"`
+	// Dest is the destination warehouse, a directory or s3:// URI.
+	Dest       string    `json:"dest"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	// Version is the committed version; absent on a dry run or when
+	// nothing was committed.
+	Version int64 `json:"version,omitempty"`
+	// Error is why the import failed, if it did.
+	Error   string                   `json:"error,omitempty"`
+	Files   []FileReport             `json:"files"`
+	Counts  Counts                   `json:"counts"`
+	Issues  []IssueRow               `json:"issues"`
+	Samples Samples                  `json:"samples"`
+	Stats   map[string][]ColumnStats `json:"stats"` // table → statistics of its columns
+	Timings []StageTiming            `json:"timings"`
+	// Rejects says how many rejects the import wrote and where, relative
+	// to the report's directory.
+	Rejects RejectFiles `json:"rejects"`
+	// Superseded lists runs of an order's rows that a later run of the
+	// same order replaced (the order came back after other orders, and
+	// the last run wins). The importer may cap the list; Counts has the
+	// totals.
+	Superseded []SupersededRun `json:"superseded"`
+
+	// ReportDir is the directory of report.json and the rejects files:
+	// set by WriteFile and ReadReport, or by the importer before
+	// WriteSummary. It is not part of the JSON.
+	ReportDir string `json:"-"`
+}
+
+// SupersededRun is a run of consecutive rows of one order that a later
+// run of the same order superseded: where it was and what replaced it.
+type SupersededRun struct {
+	OrderID     string `json:"order_id"`
+	File        string `json:"file"`
+	FirstLine   int64  `json:"first_line"`
+	LastLine    int64  `json:"last_line"`
+	ByFile      string `json:"by_file"`
+	ByFirstLine int64  `json:"by_first_line"`
+	ByLastLine  int64  `json:"by_last_line"`
+}
+
+// FileReport describes one source file.
+type FileReport struct {
+	URI    string `json:"uri"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+	// Encoding is the text encoding read, e.g. utf-8 or windows-1252;
+	// EncodingConfidence is how sure detection was (0–1) when it was
+	// detected rather than given.
+	Encoding           string  `json:"encoding"`
+	EncodingConfidence float64 `json:"encoding_confidence,omitempty"`
+	// Compression is none, gzip, zstd or zip.
+	Compression string `json:"compression"`
+	// Rows is the number of data rows read from the file.
+	Rows int64 `json:"rows"`
+	// Status is FileOK or FileFailed.
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Counts are the import's totals. Records are what the kind's key
+// identifies (an order, a customer); rows are the input's data rows (an
+// order spans several). Row accounting: every row read ends in exactly one
+// of committed, rejected, superseded or failed, and Check proves that
+// Rows is their sum. On a dry run RowsCommitted counts the rows that
+// would have been committed.
+type Counts struct {
+	Rows       int64 `json:"rows"`
+	Records    int64 `json:"records"`
+	Valid      int64 `json:"valid"`
+	Rejected   int64 `json:"rejected"`
+	Added      int64 `json:"added"`
+	Updated    int64 `json:"updated"`
+	Unchanged  int64 `json:"unchanged"`
+	Superseded int64 `json:"superseded"`
+
+	RowsCommitted  int64 `json:"rows_committed"`
+	RowsRejected   int64 `json:"rows_rejected"`
+	RowsSuperseded int64 `json:"rows_superseded"` // rows of an earlier, non-adjacent run of the same order
+	RowsFailed     int64 `json:"rows_failed"`     // rows of files that failed
+}
+
+// Check returns an error unless every count is non-negative and Rows is
+// RowsCommitted + RowsRejected + RowsSuperseded + RowsFailed.
+func (c Counts) Check() error {
+	named := []struct {
+		name string
+		v    int64
+	}{
+		{"rows", c.Rows}, {"records", c.Records}, {"valid", c.Valid}, {"rejected", c.Rejected},
+		{"added", c.Added}, {"updated", c.Updated}, {"unchanged", c.Unchanged}, {"superseded", c.Superseded},
+		{"rows_committed", c.RowsCommitted}, {"rows_rejected", c.RowsRejected},
+		{"rows_superseded", c.RowsSuperseded}, {"rows_failed", c.RowsFailed},
+	}
+	var errs []error
+	for _, f := range named {
+		if f.v < 0 {
+			errs = append(errs, fmt.Errorf("counts: %s: expected 0 or more, found %d", f.name, f.v))
+		}
+	}
+	sum := c.RowsCommitted + c.RowsRejected + c.RowsSuperseded + c.RowsFailed
+	if sum != c.Rows {
+		errs = append(errs, fmt.Errorf("counts: expected rows = rows_committed + rows_rejected + rows_superseded + rows_failed, found %d ≠ %d + %d + %d + %d = %d (%+d)",
+			c.Rows, c.RowsCommitted, c.RowsRejected, c.RowsSuperseded, c.RowsFailed, sum, sum-c.Rows))
+	}
+	return errors.Join(errs...)
+}
+
+// StageTiming is the time one stage took and its throughput.
+type StageTiming struct {
+	Stage   string  `json:"stage"`
+	Seconds float64 `json:"seconds"`
+	Rows    int64   `json:"rows"`
+	// Bytes is the input the stage consumed, if it counts bytes.
+	Bytes      int64   `json:"bytes,omitempty"`
+	RowsPerSec float64 `json:"rows_per_sec"`
+	// MBPerSec is Bytes per second in MB (10⁶ bytes).
+	MBPerSec float64 `json:"mb_per_sec"`
+}
+
+// NewStageTiming computes the rates of a stage that handled rows and
+// bytes in d. A zero duration gives zero rates.
+func NewStageTiming(stage string, d time.Duration, rows, bytes int64) StageTiming {
+	t := StageTiming{Stage: stage, Seconds: round(d.Seconds(), 3), Rows: rows, Bytes: bytes}
+	if s := d.Seconds(); s > 0 {
+		t.RowsPerSec = round(float64(rows)/s, 1)
+		t.MBPerSec = round(float64(bytes)/1e6/s, 2)
+	}
+	return t
+}
+
+func round(v float64, decimals int) float64 {
+	p := math.Pow10(decimals)
+	return math.Round(v*p) / p
+}
+
+// RejectFiles names the rejects files, relative to the report's
+// directory, and the number of rejects in each.
+type RejectFiles struct {
+	Count int64  `json:"count"`
+	CSV   string `json:"csv"`
+	JSON  string `json:"json"`
+}
+
+// Samples are records as JSON objects: the first and the last five of
+// the import (they overlap when there are fewer than ten).
+type Samples struct {
+	First []json.RawMessage `json:"first"`
+	Last  []json.RawMessage `json:"last"`
+}
+
+// MarshalJSON writes absent samples as [] rather than null.
+func (s Samples) MarshalJSON() ([]byte, error) {
+	type plain Samples
+	p := plain(s)
+	if p.First == nil {
+		p.First = []json.RawMessage{}
+	}
+	if p.Last == nil {
+		p.Last = []json.RawMessage{}
+	}
+	return json.Marshal(p)
+}
+
+// sampleSize is the number of records Samples keeps at each end.
+const sampleSize = 5
+
+// SampleKeeper keeps the first and the last five records it is given,
+// copying their bytes (the last five in a ring buffer whose buffers are
+// reused, so Add allocates nothing once they have grown). It is safe for
+// concurrent use, though "first" and "last" then follow the order of the
+// calls.
+type SampleKeeper struct {
+	mu    sync.Mutex
+	first [][]byte
+	ring  [sampleSize][]byte
+	n     int64
+}
+
+// Add offers one record, a JSON object.
+func (k *SampleKeeper) Add(rec json.RawMessage) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.first) < sampleSize {
+		k.first = append(k.first, bytes.Clone(rec))
+	}
+	i := k.n % sampleSize
+	k.ring[i] = append(k.ring[i][:0], rec...)
+	k.n++
+}
+
+// Samples returns copies of the kept records, oldest first. A record that
+// is not valid JSON is given as a JSON string of its text.
+func (k *SampleKeeper) Samples() Samples {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := Samples{First: make([]json.RawMessage, 0, len(k.first))}
+	for _, r := range k.first {
+		s.First = append(s.First, sampleJSON(r))
+	}
+	n := min(k.n, sampleSize)
+	s.Last = make([]json.RawMessage, 0, n)
+	for i := k.n - n; i < k.n; i++ {
+		s.Last = append(s.Last, sampleJSON(k.ring[i%sampleSize]))
+	}
+	return s
+}
+
+func sampleJSON(b []byte) json.RawMessage {
+	if json.Valid(b) {
+		return bytes.Clone(b)
+	}
+	q, _ := json.Marshal(string(b))
+	return q
+}
+
+// MarshalJSON writes absent lists and maps as [] and {} rather than null,
+// so that readers need not test for null.
+func (r Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	p := plain(r)
+	if p.Files == nil {
+		p.Files = []FileReport{}
+	}
+	if p.Issues == nil {
+		p.Issues = []IssueRow{}
+	}
+	if p.Stats == nil {
+		p.Stats = map[string][]ColumnStats{}
+	}
+	if p.Timings == nil {
+		p.Timings = []StageTiming{}
+	}
+	if p.Superseded == nil {
+		p.Superseded = []SupersededRun{}
+	}
+	return json.Marshal(p)
+}
+
+// WriteFile writes the report, indented, as dir/report.json: to a
+// temporary file first, synced and renamed into place, so that a reader
+// sees the old report or the new one, never half of one. It sets
+// SchemaVersion when it is zero, and ReportDir.
+func (r *Report) WriteFile(dir string) (path string, err error) {
+	if r.SchemaVersion == 0 {
+		r.SchemaVersion = ReportSchemaVersion
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("validate: encode report %s: %w", r.ImportID, err)
+	}
+	path = filepath.Join(dir, ReportFile)
+	if err := writeFileAtomic(path, append(b, '\n')); err != nil {
+		return "", err
+	}
+	r.ReportDir = dir
+	return path, nil
+}
+
+// ReadReport reads a report.json. Numbers in statistics and samples come
+// back as json.Number, so that no precision is lost. A report of a newer
+// schema version than this package knows is an error.
+func ReadReport(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("validate: read report: %w", err)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var r Report
+	if err := d.Decode(&r); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line, col := lineCol(b, se.Offset-1) // Offset is just past the bad byte
+			return nil, fmt.Errorf("validate: read report %s: line %d, column %d: %w", path, line, col, err)
+		}
+		return nil, fmt.Errorf("validate: read report %s: %w", path, err)
+	}
+	if r.SchemaVersion < 1 || r.SchemaVersion > ReportSchemaVersion {
+		return nil, fmt.Errorf("validate: read report %s: expected schema_version 1 to %d, found %d", path, ReportSchemaVersion, r.SchemaVersion)
+	}
+	r.ReportDir = filepath.Dir(path)
+	return &r, nil
+}
+
+// lineCol returns the 1-based line and column of the byte at offset off.
+func lineCol(b []byte, off int64) (line, col int64) {
+	off = min(max(off, 0), int64(len(b)))
+	before := b[:off]
+	line = int64(bytes.Count(before, []byte("\n"))) + 1
+	col = off - int64(bytes.LastIndexByte(before, '\n'))
+	return line, col
+}
+
+// How many issue rows and superseded runs WriteSummary prints.
+const (
+	maxSummaryIssues     = 10
+	maxSummarySuperseded = 5
+)
+
+// lineRange renders "file lines 10–12" (or "line 10"), leaving out the
+// file when it is sameFile.
+func lineRange(file string, first, last int64, sameFile string) string {
+	var b strings.Builder
+	if file != sameFile {
+		b.WriteString(file)
+		b.WriteByte(' ')
+	}
+	if last > first {
+		fmt.Fprintf(&b, "lines %d–%d", first, last)
+	} else {
+		fmt.Fprintf(&b, "line %d", first)
+	}
+	return b.String()
+}
+
+// WriteSummary writes the report for people, as ingot prints it on
+// stderr: the status, the files, the counts with the row accounting, the
+// most frequent issues with their hints, the timings with throughput, and
+// where the report and the rejects are. Write errors are ignored: this is
+// for a terminal or a log.
+func (r *Report) WriteSummary(w io.Writer) {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	// Headline.
+	p("ingot import %s (%s): %s", orDash(r.Kind), orDash(r.Format), strings.ReplaceAll(orDash(r.Status), "_", " "))
+	switch {
+	case r.DryRun:
+		p(", nothing committed")
+	case r.Version > 0:
+		p(", version %d", r.Version)
+	}
+	p("\n")
+	p("  import %s → %s", orDash(r.ImportID), orDash(r.Dest))
+	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
+		p(", %s in %s", r.StartedAt.UTC().Format(time.RFC3339), seconds(r.FinishedAt.Sub(r.StartedAt).Seconds()))
+	}
+	p("\n")
+	if r.Error != "" {
+		p("  error: %s\n", r.Error)
+	}
+
+	// Files.
+	failed := 0
+	for _, f := range r.Files {
+		if f.Status != FileOK {
+			failed++
+		}
+	}
+	p("\nfiles: %d (%d ok, %d failed)\n", len(r.Files), len(r.Files)-failed, failed)
+	files := table{align: "llrrll"}
+	for _, f := range r.Files {
+		enc := orDash(f.Encoding)
+		if f.EncodingConfidence > 0 {
+			enc += fmt.Sprintf(" (%.0f%%)", f.EncodingConfidence*100)
+		}
+		files.row(f.Status, f.URI, group(f.Bytes)+" bytes", group(f.Rows)+" rows", enc, orDash(f.Compression))
+		if f.Error != "" {
+			files.note("    error: " + f.Error)
+		}
+	}
+	files.write(&b, "  ")
+
+	// Counts and row accounting.
+	c := r.Counts
+	verb := "committed"
+	if r.DryRun {
+		verb = "to commit"
+	}
+	p("\nrows: %s read = %s %s + %s rejected + %s superseded + %s failed\n",
+		group(c.Rows), group(c.RowsCommitted), verb, group(c.RowsRejected), group(c.RowsSuperseded), group(c.RowsFailed))
+	if err := c.Check(); err != nil {
+		p("  WARNING: the counts do not add up: %v\n", err)
+	}
+	would := ""
+	if r.DryRun {
+		would = "would be "
+	}
+	p("records: %s read: %s valid (%s%s added, %s updated, %s unchanged), %s rejected, %s superseded\n",
+		group(c.Records), group(c.Valid), would, group(c.Added), group(c.Updated), group(c.Unchanged), group(c.Rejected), group(c.Superseded))
+
+	// Issues.
+	if len(r.Issues) == 0 {
+		p("\nissues: none\n")
+	} else {
+		var total int64
+		for _, is := range r.Issues {
+			total += is.Count
+		}
+		p("\nissues: %s in %d kinds", group(total), len(r.Issues))
+		if len(r.Issues) > maxSummaryIssues {
+			p(", the %d most frequent", maxSummaryIssues)
+		}
+		p(":\n")
+		issues := table{align: "lllrrl"}
+		for _, is := range r.Issues[:min(len(r.Issues), maxSummaryIssues)] {
+			col := is.Column
+			if col == "" {
+				col = "(row)"
+			}
+			issues.row(is.Severity.String(), is.Code, col, group(is.Count), fmt.Sprintf("%.2f%%", is.Percent), is.Hint)
+		}
+		issues.write(&b, "  ")
+	}
+
+	// Superseded runs.
+	if len(r.Superseded) > 0 {
+		p("\nsuperseded: %s runs of rows replaced by a later run of the same order", group(max(c.Superseded, int64(len(r.Superseded)))))
+		if len(r.Superseded) > maxSummarySuperseded {
+			p(", the first %d", maxSummarySuperseded)
+		}
+		p(":\n")
+		for _, s := range r.Superseded[:min(len(r.Superseded), maxSummarySuperseded)] {
+			p("  order %s: %s, superseded by %s\n", recordID(s.OrderID, ""), lineRange(s.File, s.FirstLine, s.LastLine, ""), lineRange(s.ByFile, s.ByFirstLine, s.ByLastLine, s.File))
+		}
+	}
+
+	// Timings.
+	if len(r.Timings) > 0 {
+		p("\ntimings:\n")
+		timings := table{align: "lrrrr"}
+		for _, t := range r.Timings {
+			mb := ""
+			if t.Bytes > 0 {
+				mb = fmt.Sprintf("%.1f MB/s", t.MBPerSec)
+			}
+			timings.row(t.Stage, seconds(t.Seconds), group(t.Rows)+" rows", group(int64(math.Round(t.RowsPerSec)))+" rows/s", mb)
+		}
+		timings.write(&b, "  ")
+	}
+
+	// Where things are.
+	p("\n")
+	if r.ReportDir != "" {
+		p("report:  %s\n", filepath.Join(r.ReportDir, ReportFile))
+	}
+	if r.Rejects.CSV != "" || r.Rejects.JSON != "" {
+		var names []string
+		for _, n := range []string{r.Rejects.CSV, r.Rejects.JSON} {
+			if n != "" {
+				names = append(names, filepath.Join(r.ReportDir, n))
+			}
+		}
+		p("rejects: %s (%s rejects)\n", strings.Join(names, ", "), group(r.Rejects.Count))
+	}
+	io.WriteString(w, b.String())
+}
+
+// table lays out rows of cells in columns, each aligned left (l) or
+// right (r), two spaces apart, with no trailing blanks; a note is a line
+// of its own below the row before it.
+type table struct {
+	align string
+	rows  [][]string // a note is a row of one cell starting with "\x00"
+}
+
+func (t *table) row(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) note(s string) { t.rows = append(t.rows, []string{"\x00" + s}) }
+
+func (t *table) write(b *strings.Builder, indent string) {
+	widths := make([]int, len(t.align))
+	for _, r := range t.rows {
+		if strings.HasPrefix(r[0], "\x00") {
+			continue
+		}
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range t.rows {
+		if s, ok := strings.CutPrefix(r[0], "\x00"); ok {
+			b.WriteString(indent + s + "\n")
+			continue
+		}
+		var line strings.Builder
+		line.WriteString(indent)
+		for i, c := range r {
+			if i > 0 {
+				line.WriteString("  ")
+			}
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			if t.align[i] == 'r' {
+				line.WriteString(pad + c)
+			} else {
+				line.WriteString(c + pad)
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteString("\n")
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func seconds(s float64) string {
+	switch {
+	case s >= 100:
+		return strconv.FormatFloat(s, 'f', 0, 64) + " s"
+	case s >= 10:
+		return strconv.FormatFloat(s, 'f', 1, 64) + " s"
+	}
+	return strconv.FormatFloat(s, 'f', 3, 64) + " s"
+}
+
+// group formats n with thousands separators: 2,514,993.
+func group(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
