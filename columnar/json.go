@@ -18,7 +18,8 @@ type JSONRows struct {
 
 type jsonCol struct {
 	key   []byte // `"name":`
-	arr   arrow.Array
+	valid []byte // validity bitmap, nil when the column has no nulls
+	off   int    // the array's offset into valid
 	write func(dst []byte, i int) []byte
 }
 
@@ -27,7 +28,11 @@ type jsonCol struct {
 func NewJSONRows(rec arrow.RecordBatch) (*JSONRows, error) {
 	j := &JSONRows{cols: make([]jsonCol, 0, rec.NumCols())}
 	for i, f := range rec.Schema().Fields() {
-		c := jsonCol{key: append(AppendJSONString(nil, []byte(f.Name)), ':'), arr: rec.Column(i)}
+		a := rec.Column(i)
+		c := jsonCol{key: append(AppendJSONString(nil, []byte(f.Name)), ':')}
+		if a.NullN() > 0 {
+			c.valid, c.off = a.NullBitmapBytes(), a.Data().Offset()
+		}
 		switch a := rec.Column(i).(type) {
 		case *array.String:
 			s := StringsOf(a)
@@ -82,7 +87,7 @@ func (j *JSONRows) Append(dst []byte, i int) []byte {
 	first := true
 	for k := range j.cols {
 		c := &j.cols[k]
-		if c.arr.IsNull(i) {
+		if c.valid != nil && c.valid[(c.off+i)>>3]&(1<<((c.off+i)&7)) == 0 {
 			continue
 		}
 		if !first {

@@ -28,7 +28,7 @@ func Take(mem memory.Allocator, a arrow.Array, sel []int32) (arrow.Array, error)
 		b.ReserveData(size)
 		for _, i := range sel {
 			if src.IsNull(int(i)) {
-				b.UnsafeAppendBoolToBitmap(false)
+				b.AppendNull() // a null still needs its offset
 				continue
 			}
 			b.UnsafeAppend(s.At(int(i)))
