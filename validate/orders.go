@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -117,6 +118,10 @@ type OrderValidator struct {
 	typeF    int   // the UserIDType field
 	orderSum [4]int
 	itemSum  [4]int // columns total, subtotal, tax, shipping in their parts
+
+	// Bytes per row of the last batch's JSON fragments: the next batch's
+	// first guess, so that the buffers rarely grow.
+	orderJSONHint, itemJSONHint atomic.Int64
 }
 
 // NewOrderValidator binds format to a header. A missing required column is
@@ -321,25 +326,29 @@ func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
 			o.Month[i] = columnar.Month(int64(ts))
 		}
 	}
-	if o.OrderJSON, err = fragments(o.Orders, 200); err != nil {
+	if o.OrderJSON, err = fragments(o.Orders, &v.orderJSONHint); err != nil {
 		return nil, err
 	}
-	if o.ItemJSON, err = fragments(o.Items, 300); err != nil {
+	if o.ItemJSON, err = fragments(o.Items, &v.itemJSONHint); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
-func fragments(rec arrow.RecordBatch, guess int) (Fragments, error) {
+func fragments(rec arrow.RecordBatch, hint *atomic.Int64) (Fragments, error) {
 	j, err := columnar.NewJSONRows(rec)
 	if err != nil {
 		return Fragments{}, err
 	}
 	n := int(rec.NumRows())
-	f := Fragments{Data: make([]byte, 0, n*guess), Offs: make([]int32, n+1)}
+	per := cmp.Or(hint.Load(), 400)
+	f := Fragments{Data: make([]byte, 0, int64(n)*per*9/8), Offs: make([]int32, n+1)}
 	for i := range n {
 		f.Data = j.Append(f.Data, i)
 		f.Offs[i+1] = int32(len(f.Data))
+	}
+	if n > 0 {
+		hint.Store(int64(len(f.Data)/n + 1))
 	}
 	return f, nil
 }

@@ -119,6 +119,10 @@ type ColumnStats struct {
 	// (Space-Saving's guarantee), and a value whose true count exceeds
 	// that bound is sure to be among those tracked.
 	TopApprox bool `json:"top_approx,omitempty"`
+	// Sampled, when set, is the number of rows Distinct and Top were
+	// computed over: a sample of the Count rows (see TableTotals). Zero
+	// means all rows.
+	Sampled int64 `json:"sampled_rows,omitempty"`
 }
 
 // TopValue is a value and how many rows (or list elements) hold it.

@@ -1,0 +1,222 @@
+package validate
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// TableTotals accumulates the exact statistics of a table's columns over
+// every row: counts, nulls, minima, maxima and means (and true/false counts
+// for booleans). They cost a few nanoseconds a value, so an import keeps
+// them for all its rows and gives the Summariser (DuckDB) only a sample
+// for what needs a sketch: distinct counts and top values.
+type TableTotals struct {
+	schema *arrow.Schema
+	cols   []colTotals
+	rows   int64
+}
+
+type colTotals struct {
+	count, nulls   int64
+	has            bool // min and max are set
+	minF, maxF     float64
+	minI, maxI     int64
+	minS, maxS     string
+	sum            float64
+	elements       int64
+	trues, falses  int64
+	numeric, isInt bool
+}
+
+// NewTableTotals returns empty totals for schema.
+func NewTableTotals(schema *arrow.Schema) *TableTotals {
+	return &TableTotals{schema: schema, cols: make([]colTotals, schema.NumFields())}
+}
+
+// Add counts the rows of rec, whose schema must be the table's.
+func (t *TableTotals) Add(rec arrow.RecordBatch) {
+	n := int(rec.NumRows())
+	t.rows += int64(n)
+	for c := range t.cols {
+		ct := &t.cols[c]
+		a := rec.Column(c)
+		ct.count += int64(n)
+		ct.nulls += int64(a.NullN())
+		switch a := a.(type) {
+		case *array.Float64:
+			ct.numeric = true
+			vals := a.Float64Values()
+			for i, v := range vals {
+				if a.IsValid(i) {
+					ct.float(v)
+				}
+			}
+		case *array.Int64:
+			ct.numeric, ct.isInt = true, true
+			for i, v := range a.Int64Values() {
+				if a.IsValid(i) {
+					ct.int(v)
+				}
+			}
+		case *array.Int32:
+			ct.numeric, ct.isInt = true, true
+			for i, v := range a.Int32Values() {
+				if a.IsValid(i) {
+					ct.int(int64(v))
+				}
+			}
+		case *array.Timestamp:
+			ct.isInt = true
+			for i, v := range a.TimestampValues() {
+				if a.IsValid(i) {
+					ct.int(int64(v))
+				}
+			}
+		case *array.Boolean:
+			for i := range n {
+				if a.IsValid(i) {
+					if a.Value(i) {
+						ct.trues++
+					} else {
+						ct.falses++
+					}
+				}
+			}
+		case *array.String:
+			for i := range n {
+				if a.IsValid(i) {
+					ct.str(a.Value(i))
+				}
+			}
+		case *array.List:
+			items, ok := a.ListValues().(*array.String)
+			if !ok {
+				continue
+			}
+			offs := a.Offsets()
+			for i := range n {
+				if a.IsNull(i) {
+					continue
+				}
+				ct.sum += float64(offs[i+1] - offs[i])
+				for k := offs[i]; k < offs[i+1]; k++ {
+					if items.IsValid(int(k)) {
+						ct.elements++
+						ct.str(items.Value(int(k)))
+					}
+				}
+			}
+		}
+	}
+}
+
+func (c *colTotals) float(v float64) {
+	if !c.has {
+		c.minF, c.maxF, c.has = v, v, true
+	}
+	c.minF = math.Min(c.minF, v)
+	c.maxF = math.Max(c.maxF, v)
+	c.sum += v
+}
+
+func (c *colTotals) int(v int64) {
+	if !c.has {
+		c.minI, c.maxI, c.has = v, v, true
+	}
+	c.minI = min(c.minI, v)
+	c.maxI = max(c.maxI, v)
+	c.sum += float64(v)
+}
+
+// str tracks string extremes; the copies are made only when one changes.
+func (c *colTotals) str(v string) {
+	if !c.has {
+		c.minS, c.maxS, c.has = strings.Clone(v), strings.Clone(v), true
+		return
+	}
+	if v < c.minS {
+		c.minS = strings.Clone(v)
+	} else if v > c.maxS {
+		c.maxS = strings.Clone(v)
+	}
+}
+
+// Rows returns the number of rows counted.
+func (t *TableTotals) Rows() int64 { return t.rows }
+
+// Apply puts the exact figures into stats (the Summariser's, computed over
+// sampled of the rows): Count, Nulls, Min, Max, Mean and Elements are
+// replaced; Distinct and Top stay the sample's, and Sampled says how many
+// rows they describe when that is fewer than all. Booleans get exact Top
+// counts. Columns missing from stats are added.
+func (t *TableTotals) Apply(stats []ColumnStats, sampled int64) []ColumnStats {
+	byName := make(map[string]int, len(stats))
+	for i, s := range stats {
+		byName[s.Column] = i
+	}
+	for c, f := range t.schema.Fields() {
+		i, ok := byName[f.Name]
+		if !ok {
+			stats = append(stats, ColumnStats{Column: f.Name, Type: f.Type.String()})
+			i = len(stats) - 1
+		}
+		s := &stats[i]
+		ct := &t.cols[c]
+		s.Count, s.Nulls = ct.count, ct.nulls
+		if sampled < t.rows {
+			s.Sampled = sampled
+		}
+		s.Min, s.Max, s.Mean = nil, nil, nil
+		switch {
+		case f.Type.ID() == arrow.BOOL:
+			if ct.trues+ct.falses > 0 {
+				s.Min, s.Max = ct.falses == 0, ct.trues > 0
+				s.Top = s.Top[:0]
+				for _, tv := range []TopValue{{true, ct.trues}, {false, ct.falses}} {
+					if tv.Count > 0 {
+						s.Top = append(s.Top, tv)
+					}
+				}
+				if len(s.Top) == 2 && s.Top[1].Count > s.Top[0].Count {
+					s.Top[0], s.Top[1] = s.Top[1], s.Top[0]
+				}
+				s.TopApprox = false
+			}
+		case f.Type.ID() == arrow.TIMESTAMP:
+			if ct.has {
+				s.Min = time.UnixMicro(ct.minI).UTC().Format(time.RFC3339Nano)
+				s.Max = time.UnixMicro(ct.maxI).UTC().Format(time.RFC3339Nano)
+			}
+		case ct.numeric && ct.isInt:
+			if ct.has {
+				s.Min, s.Max = ct.minI, ct.maxI
+				m := ct.sum / float64(ct.count-ct.nulls)
+				s.Mean = &m
+			}
+		case ct.numeric:
+			if ct.has {
+				s.Min, s.Max = ct.minF, ct.maxF
+				m := ct.sum / float64(ct.count-ct.nulls)
+				s.Mean = &m
+			}
+		case f.Type.ID() == arrow.LIST:
+			s.Elements = ct.elements
+			if ct.count > ct.nulls {
+				m := ct.sum / float64(ct.count-ct.nulls)
+				s.Mean = &m
+			}
+			if ct.has {
+				s.Min, s.Max = ct.minS, ct.maxS
+			}
+		default:
+			if ct.has {
+				s.Min, s.Max = ct.minS, ct.maxS
+			}
+		}
+	}
+	return stats
+}
