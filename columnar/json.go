@@ -63,7 +63,7 @@ func NewJSONRows(rec arrow.RecordBatch) (*JSONRows, error) {
 				return nil, fmt.Errorf("columnar.NewJSONRows: column %s: list of %s", f.Name, a.ListValues().DataType())
 			}
 			s := StringsOf(items)
-			offs := a.Offsets()
+			offs := ListOffsets(a)
 			c.write = func(dst []byte, i int) []byte {
 				dst = append(dst, '[')
 				for k := offs[i]; k < offs[i+1]; k++ {

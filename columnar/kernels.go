@@ -271,3 +271,11 @@ func FillDown(in Strings, prev []byte, out *array.StringBuilder, starts []int32,
 	}
 	return starts, orphans
 }
+
+// ListOffsets returns the offsets of a's lists, a[i] being the items
+// ListOffsets(a)[i]..[i+1] of a.ListValues(). Unlike List.Offsets, it
+// accounts for a being a slice.
+func ListOffsets(a *array.List) []int32 {
+	off := a.Data().Offset()
+	return a.Offsets()[off : off+a.Len()+1]
+}
