@@ -43,18 +43,18 @@ const (
 	InvalidUTF8       // the field is not valid UTF-8 in the declared encoding; Arg = byte index within the field
 
 	// Values, found by rules.
-	Missing        // a required field is empty
-	NotANumber     // expected a decimal number
-	NotAnInteger   // expected an integer
-	NotABoolean    // expected true or false
-	BadTimestamp   // expected an ISO-8601 date-time
-	BadCurrency    // expected an ISO 4217 currency code
-	BadEnum        // value outside the allowed set
-	InvalidUserID  // user id invalid for its userIdType; Arg = a UserIDProblem
-	TotalMismatch  // total ≠ subtotal + tax + shipping
-	OrphanRow      // a line-item row before any order's first row
-	NotSequential  // an order id came back after other orders; Arg = first line of the earlier run
-	DuplicateItem  // a line-item id repeats within its order
+	Missing       // a required field is empty
+	NotANumber    // expected a decimal number
+	NotAnInteger  // expected an integer
+	NotABoolean   // expected true or false
+	BadTimestamp  // expected an ISO-8601 date-time
+	BadCurrency   // expected an ISO 4217 currency code
+	BadEnum       // value outside the allowed set
+	InvalidUserID // user id invalid for its userIdType; Arg = a UserIDProblem
+	TotalMismatch // total ≠ subtotal + tax + shipping
+	OrphanRow     // a line-item row before any order's first row
+	NotSequential // an order id came back after other orders; Arg = first line of the earlier run
+	DuplicateItem // a line-item id repeats within its order
 	numCodes
 )
 
@@ -64,10 +64,10 @@ type UserIDProblem int64
 // What can be wrong with a user id.
 const (
 	UserIDPlaceholder UserIDProblem = iota + 1 // empty, null, undefined, none
-	UserIDEmail                                 // not an e-mail address
-	UserIDHex64                                 // not 64 hex digits
-	UserIDHex32                                 // not 32 hex digits
-	UserIDPhone                                 // not an E.164 phone number
+	UserIDEmail                                // not an e-mail address
+	UserIDHex64                                // not 64 hex digits
+	UserIDHex32                                // not 32 hex digits
+	UserIDPhone                                // not an E.164 phone number
 )
 
 // Info describes a code.

@@ -15,7 +15,7 @@ const currencyCodes = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN B
 	"XOF XPD XPF XPT XSU XUA YER ZAR ZMK ZMW ZWG ZWL"
 
 // currencySet has bit (a*26+b)*26+c set for every code abc.
-var currencySet = func() (set [26 * 26 * 26 / 64 + 1]uint64) {
+var currencySet = func() (set [26*26*26/64 + 1]uint64) {
 	for i := 0; i+3 <= len(currencyCodes); i += 4 {
 		k := currencyIndex(currencyCodes[i], currencyCodes[i+1], currencyCodes[i+2])
 		set[k/64] |= 1 << (k % 64)

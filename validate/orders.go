@@ -31,17 +31,17 @@ const (
 type Kind uint8
 
 const (
-	Text        Kind = iota + 1 // a string; empty is null
-	Key                         // the order id: rows of one order carry it or leave it empty
-	Decimal                     // a float64
-	Integer                     // an int64
-	Boolean                     // true/false; empty is false
-	Timestamp                   // ISO-8601, stored as microseconds UTC
-	List                        // ;-separated strings
-	CurrencyCode                // an ISO 4217 code, upper-cased
-	Enum                        // one of Allowed, lower-cased
-	UserIDType                  // the type that decides how UserIDValue is checked
-	UserIDValue                 // the user id, normalised by its type
+	Text         Kind = iota + 1 // a string; empty is null
+	Key                          // the order id: rows of one order carry it or leave it empty
+	Decimal                      // a float64
+	Integer                      // an int64
+	Boolean                      // true/false; empty is false
+	Timestamp                    // ISO-8601, stored as microseconds UTC
+	List                         // ;-separated strings
+	CurrencyCode                 // an ISO 4217 code, upper-cased
+	Enum                         // one of Allowed, lower-cased
+	UserIDType                   // the type that decides how UserIDValue is checked
+	UserIDValue                  // the user id, normalised by its type
 )
 
 // OrderField maps one column of an order input onto a column of the
@@ -232,8 +232,10 @@ func (f *Fragments) At(i int) []byte { return f.Data[f.Offs[i]:f.Offs[i+1]] }
 
 // OrderRows is a raw batch of an order format, typed and checked.
 type OrderRows struct {
-	// Batch is the raw input, kept for provenance and rejected values.
-	Batch *columnar.Batch
+	// Source names the input the rows came from.
+	Source string
+	// Lines holds the line each row starts on.
+	Lines []int64
 	// Starts lists the rows that begin an order (a key different from the
 	// one in force).
 	Starts []int32
@@ -256,14 +258,21 @@ type OrderRows struct {
 	// OrderJSON and ItemJSON are the JSON object members of each start's
 	// order columns and each row's line-item columns.
 	OrderJSON, ItemJSON Fragments
+	// Rejects holds a reject for every issue of severity Error, in row
+	// order, and RejectRow the row of each: the sequencer keeps those of the
+	// records it rejects. They are made here, in parallel, so that the raw
+	// columns can be dropped right after validation.
+	Rejects   []Reject
+	RejectRow []int32
+
+	rows int
 }
 
 // Rows returns the number of input rows.
-func (o *OrderRows) Rows() int { return o.Batch.Rows() }
+func (o *OrderRows) Rows() int { return o.rows }
 
 // Release frees the arrays.
 func (o *OrderRows) Release() {
-	o.Batch.Release()
 	for _, r := range []interface{ Release() }{o.OrderID, o.Orders, o.Items} {
 		if r != nil {
 			r.Release()
@@ -272,11 +281,12 @@ func (o *OrderRows) Release() {
 }
 
 // Validate types and checks one raw batch. It takes over the caller's
-// reference to b (released by OrderRows.Release, or at once on error).
+// reference to b and releases it: the result keeps what later stages need.
 func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
 	mem := v.opt.Allocator
 	n := b.Rows()
-	o := &OrderRows{Batch: b}
+	o := &OrderRows{Source: b.Source, Lines: slices.Clone(b.Lines()), rows: n}
+	defer b.Release()
 	defer func() {
 		if err != nil {
 			o.Release()
@@ -304,10 +314,14 @@ func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
 	sumCheck(o.Orders, v.orderSum, o.Starts, v.fieldCol[v.order[v.orderSum[0]]], &o.Issues)
 	sumCheck(o.Items, v.itemSum, nil, v.fieldCol[v.item[v.itemSum[0]]], &o.Issues)
 
+	SortIssues(&o.Issues)
 	o.RowError = make([]bool, n)
 	for k, c := range o.Issues.Code {
 		if InfoOf(c).Severity == Error {
-			o.RowError[o.Issues.Row[k]] = true
+			row := int(o.Issues.Row[k])
+			o.RowError[row] = true
+			o.Rejects = append(o.Rejects, v.reject(b, o, k))
+			o.RejectRow = append(o.RejectRow, int32(row))
 		}
 	}
 
@@ -333,6 +347,41 @@ func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// reject renders issue k of o as a reject.
+func (v *OrderValidator) reject(b *columnar.Batch, o *OrderRows, k int) Reject {
+	row, col, code := int(o.Issues.Row[k]), int(o.Issues.Col[k]), o.Issues.Code[k]
+	r := Reject{File: b.Source, Line: o.Lines[row], RecordID: o.OrderID.Value(row), Code: code}
+	mc := MessageContext{Fields: len(v.header), RecordID: r.RecordID, Line: r.Line}
+	if col >= 0 && col < b.NumFields() {
+		r.Column = v.header[col]
+		r.Value = b.Field(col).Value(row)
+		mc.Field = r.Column
+		if f := v.FieldOf(col); f != nil {
+			mc.Allowed = f.Allowed
+		}
+	} else {
+		r.Value = rowText(b, row)
+	}
+	if code == InvalidUserID && v.typeF >= 0 && v.fieldCol[v.typeF] >= 0 {
+		mc.UserIDType = strings.TrimSpace(b.Field(v.fieldCol[v.typeF]).Value(row))
+	}
+	r.Message = Message(code, o.Issues.Arg[k], r.Value, mc)
+	r.Value = strings.Clone(r.Value)
+	return r
+}
+
+// rowText rebuilds a raw row as comma-separated text, for whole-row rejects.
+func rowText(b *columnar.Batch, row int) string {
+	var sb strings.Builder
+	for c := range b.NumFields() {
+		if c > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(b.Field(c).Value(row))
+	}
+	return sb.String()
 }
 
 func fragments(rec arrow.RecordBatch, hint *atomic.Int64) (Fragments, error) {

@@ -21,6 +21,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/zeebo/xxh3"
+
+	"ingot/columnar"
 )
 
 // SummaryOptions configures a Summariser. The zero value works.
@@ -1030,7 +1032,7 @@ func (c *topCounter) addArray(arr arrow.Array) {
 		if a.Len() == 0 {
 			return
 		}
-		off := a.Offsets()
+		off := columnar.ListOffsets(a)
 		start, end := int64(off[0]), int64(off[a.Len()])
 		if a.NullN() > 0 {
 			// Null lists may still span child values; walk the valid ones.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"ingot/columnar"
 )
 
 // TableTotals accumulates the exact statistics of a table's columns over
@@ -97,7 +99,7 @@ func (t *TableTotals) Add(rec arrow.RecordBatch) {
 			if !ok {
 				continue
 			}
-			offs := a.Offsets()
+			offs := columnar.ListOffsets(a)
 			for i := range n {
 				if a.IsNull(i) {
 					continue
