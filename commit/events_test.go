@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 )
 
@@ -21,7 +20,8 @@ func TestEventsRoundTrip(t *testing.T) {
 		{name: "empty"},
 		{name: "one", lines: []string{`{"type":"orderPlace","key":"A1"}`}},
 		{name: "empty line", lines: []string{`{}`, ``, `{}`}},
-		{name: "many", lines: eventLines(5000), opt: EventOptions{Level: zstd.SpeedBetterCompression, Concurrency: 2}},
+		{name: "many", lines: eventLines(5000), opt: EventOptions{Level: 6}},
+		{name: "fastest level", lines: eventLines(100), opt: EventOptions{Level: -5}},
 		{name: "longer than the buffers", lines: []string{`{"a":1}`, long, `{"b":2}`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,8 +62,8 @@ func TestEventWriterErrors(t *testing.T) {
 
 	_, err = NewEventWriter(&buf, EventOptions{Level: 99})
 	require.ErrorContains(t, err, "commit.EventOptions.Level")
-	_, err = NewEventWriter(&buf, EventOptions{Concurrency: -1})
-	require.ErrorContains(t, err, "commit.EventOptions.Concurrency")
+	_, err = NewEventWriter(&buf, EventOptions{Level: -8})
+	require.ErrorContains(t, err, "commit.EventOptions.Level")
 }
 
 func TestReadEventsErrors(t *testing.T) {
@@ -109,4 +109,24 @@ func eventLines(n int) []string {
 			100000000+i, i%60, 2+i*2, 100000000+i, uint64(i)*0x9E3779B97F4A7C15, 20+i%400, i%100, 1+i%12, 1+i%28, i%60, items.String())
 	}
 	return lines
+}
+
+// TestEventWriteLines mixes single lines and whole chunks.
+func TestEventWriteLines(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewEventWriter(&buf, EventOptions{})
+	require.NoError(t, err)
+	require.NoError(t, w.WriteLine([]byte(`{"a":1}`)))
+	require.NoError(t, w.WriteLines([]byte("{\"b\":2}\n{\"c\":3}\n")))
+	require.NoError(t, w.WriteLines(nil))
+	require.ErrorContains(t, w.WriteLines([]byte("{\"d\":4}\n{\"e\"")), "found 4 bytes without a final newline")
+	require.NoError(t, w.WriteLine([]byte(`{"f":6}`)))
+	require.NoError(t, w.Close())
+	require.Equal(t, int64(4), w.Lines())
+	var got []string
+	require.NoError(t, ReadEvents(bytes.NewReader(buf.Bytes()), func(l []byte) error {
+		got = append(got, string(l))
+		return nil
+	}))
+	require.Equal(t, []string{`{"a":1}`, `{"b":2}`, `{"c":3}`, `{"f":6}`}, got)
 }
