@@ -1,0 +1,70 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"ingot/commit"
+)
+
+func logCmd(g *globals) *cobra.Command {
+	var (
+		dest   string
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "log",
+		Short: "List the commits of a warehouse, newest first",
+		Example: `  ingot log --dest ./warehouse
+  ingot log --dest ./warehouse --json | jq '.[0].counts'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := openExisting(dest)
+			if err != nil {
+				return err
+			}
+			log, err := commit.ReadLog(cmd.Context(), st)
+			if err != nil {
+				return err
+			}
+			slices.Reverse(log)
+			if asJSON {
+				if log == nil {
+					log = []commit.Manifest{}
+				}
+				enc := json.NewEncoder(g.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(log)
+			}
+			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VERSION\tCOMMITTED\tIMPORT\tKIND\tFILES\tROWS\tADDED\tUPDATED\tUNCHANGED\tREJECTED\tSOURCES")
+			for _, m := range log {
+				rows := int64(0)
+				for _, f := range m.Files {
+					rows += f.Rows
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s/%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", m.Version,
+					m.CommittedAt.UTC().Format(time.RFC3339), m.ImportID, m.Kind, m.Format, len(m.Files), rows,
+					m.Counts["added"], m.Counts["updated"], m.Counts["unchanged"], m.Counts["rejected"], len(m.Sources))
+			}
+			return tw.Flush()
+		},
+	}
+	c.Flags().StringVar(&dest, "dest", "./warehouse", "warehouse directory")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the manifests as a JSON array")
+	return c
+}
+
+// openExisting opens a warehouse that must exist: reading commands never
+// create one.
+func openExisting(dest string) (commit.Store, error) {
+	if !isDir(dest) {
+		return nil, usage("--dest %s: no warehouse there (nothing has been imported into it)", dest)
+	}
+	return commit.OpenLocal(dest)
+}

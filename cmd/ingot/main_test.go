@@ -1,0 +1,459 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/stretchr/testify/require"
+
+	"ingot/commit"
+	"ingot/validate"
+)
+
+// cli runs the command line in-process and returns the exit code and the
+// output streams.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func fixture(name string) string { return filepath.Join("..", "..", "testdata", "kevel", name) }
+
+// importJSON imports and decodes the report printed by --json.
+func importJSON(t *testing.T, wantCode int, args ...string) *validate.Report {
+	t.Helper()
+	code, out, errs := cli(t, append([]string{"import", "orders", "--format", "kevel-csv", "--json", "--quiet"}, args...)...)
+	require.Equal(t, wantCode, code, "stderr: %s", errs)
+	var r validate.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &r), out)
+	require.NoError(t, r.Counts.Check())
+	return &r
+}
+
+// sqlRows runs SQL over the warehouse and returns the rows as strings.
+func sqlRows(t *testing.T, dest, q string) [][]string {
+	t.Helper()
+	st, err := commit.OpenLocal(dest)
+	require.NoError(t, err)
+	db, err := commit.OpenSQL(context.Background(), st)
+	require.NoError(t, err)
+	defer db.Close()
+	rows, err := db.Query(q)
+	require.NoError(t, err)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	var out [][]string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		require.NoError(t, rows.Scan(ptrs...))
+		row := make([]string, len(vals))
+		for i, v := range vals {
+			row[i] = fmt.Sprint(v)
+			if v == nil {
+				row[i] = "NULL"
+			}
+		}
+		out = append(out, row)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// events reads the event segment of a version.
+func events(t *testing.T, dest string, version int64) []map[string]any {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dest, filepath.FromSlash(commit.EventsPath(version))))
+	require.NoError(t, err)
+	defer f.Close()
+	var out []map[string]any
+	require.NoError(t, commit.ReadEvents(f, func(line []byte) error {
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			return err
+		}
+		out = append(out, m)
+		return nil
+	}))
+	return out
+}
+
+func manifests(t *testing.T, dest string) []commit.Manifest {
+	t.Helper()
+	st, err := commit.OpenLocal(dest)
+	require.NoError(t, err)
+	log, err := commit.ReadLog(context.Background(), st)
+	require.NoError(t, err)
+	return log
+}
+
+func TestImportAndReimport(t *testing.T) {
+	dest := t.TempDir()
+	r := importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	require.Equal(t, validate.StatusCompleted, r.Status)
+	require.Equal(t, int64(1), r.Version)
+	require.Equal(t, validate.Counts{Rows: 7, Records: 4, Valid: 4, Added: 4, RowsCommitted: 7}, r.Counts)
+	require.Equal(t, "utf-8", r.Files[0].Encoding)
+	require.Equal(t, "none", r.Files[0].Compression)
+	require.Len(t, r.Files[0].SHA256, 64)
+
+	// The committed tables, read back through DuckDB.
+	require.Equal(t, [][]string{
+		{"A-1", "email", "anna.schmidt@example.com", "EUR", "30.5", "[SUMMER10 FREESHIP]", "2020-09-16 09:38:06", "2020-09", "2"},
+		{"B-2", "email_sha256", "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789", "USD", "10", "NULL", "2021-02-01 00:30:00", "2021-02", "5"},
+		{"C-3", "phone", "+4915112345678", "GBP", "5.99", "NULL", "2022-12-31 23:59:59", "2022-12", "6"},
+		{"D-4", "crm_id", "C-88123", "CHF", "100", "NULL", "2020-01-01 00:00:00", "2020-01", "7"},
+	}, sqlRows(t, dest, `SELECT order_id, user_id_type, user_id, currency, total, promotions,
+		strftime(created_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'), created_month, source_line FROM orders ORDER BY order_id`))
+	require.Equal(t, [][]string{
+		{"A-1", "1", "Shirt, \"blue\"", "paid", "[Men Men > Shirts]", "false", "NULL", "2"},
+		{"A-1", "2", "Socks\nwith a line break", "placed", "NULL", "false", "NULL", "3"},
+		{"B-2", "1", "Mug 日本", "fulfilled", "NULL", "true", "86400000", "5"},
+		{"C-3", "1", "Crème brûlée", "cancelled", "NULL", "false", "NULL", "6"},
+		{"D-4", "1", "Bag", "paid", "NULL", "false", "NULL", "7"},
+		{"D-4", "2", "Belt", "paid", "NULL", "false", "NULL", "8"},
+		{"D-4", "3", "Hat", "refunded", "NULL", "false", "NULL", "9"},
+	}, sqlRows(t, dest, `SELECT order_id, line_no, name, status, categories, adult, subscription_duration, source_line
+		FROM line_items ORDER BY order_id, line_no`))
+
+	ev := events(t, dest, 1)
+	require.Len(t, ev, 4)
+	for _, e := range ev {
+		require.Equal(t, "orderPlace", e["type"])
+		require.Equal(t, float64(1), e["version"])
+		require.Equal(t, r.ImportID, e["import_id"])
+	}
+	require.Equal(t, "A-1", ev[0]["key"])
+	payload := ev[0]["payload"].(map[string]any)
+	require.Len(t, payload["line_items"], 2)
+	require.Equal(t, map[string]any{"file": fixture("basic.csv"), "line": float64(2)}, ev[0]["source"])
+
+	// The same file again: nothing changes, no event, no data file.
+	r2 := importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	require.Equal(t, validate.Counts{Rows: 7, Records: 4, Valid: 4, Unchanged: 4, RowsCommitted: 7}, r2.Counts)
+	require.Equal(t, int64(2), r2.Version)
+	require.Empty(t, events(t, dest, 2))
+	log := manifests(t, dest)
+	require.Len(t, log, 2)
+	require.Empty(t, log[1].Files)
+
+	// One line item's status changed: one orderUpdate, and the current
+	// state shows it.
+	r3 := importJSON(t, 0, fixture("changed.csv"), "--dest", dest)
+	require.Equal(t, validate.Counts{Rows: 7, Records: 4, Valid: 4, Updated: 1, Unchanged: 3, RowsCommitted: 7}, r3.Counts)
+	ev = events(t, dest, 3)
+	require.Len(t, ev, 1)
+	require.Equal(t, "orderUpdate", ev[0]["type"])
+	require.Equal(t, "D-4", ev[0]["key"])
+	require.Equal(t, [][]string{{"1", "paid"}, {"2", "refunded"}, {"3", "refunded"}},
+		sqlRows(t, dest, `SELECT line_no, status FROM line_items WHERE order_id = 'D-4' ORDER BY line_no`))
+	require.Equal(t, [][]string{{"2"}}, sqlRows(t, dest, `SELECT count(*) FROM orders_history WHERE order_id = 'D-4'`))
+
+	// ingot log lists the commits, newest first.
+	code, out, _ := cli(t, "log", "--dest", dest, "--json")
+	require.Equal(t, 0, code)
+	var listed []commit.Manifest
+	require.NoError(t, json.Unmarshal([]byte(out), &listed))
+	require.Equal(t, []int64{3, 2, 1}, []int64{listed[0].Version, listed[1].Version, listed[2].Version})
+}
+
+func TestImportNonSequential(t *testing.T) {
+	dest := t.TempDir()
+	r := importJSON(t, 0, fixture("nonseq.csv"), "--dest", dest)
+	require.Equal(t, validate.Counts{Rows: 5, Records: 4, Valid: 3, Added: 3, Superseded: 1,
+		RowsCommitted: 3, RowsSuperseded: 2}, r.Counts)
+	require.Equal(t, []validate.SupersededRun{{OrderID: "A-1", File: fixture("nonseq.csv"), FirstLine: 2, LastLine: 3,
+		ByFile: fixture("nonseq.csv"), ByFirstLine: 6, ByLastLine: 6}}, r.Superseded)
+	require.True(t, slices.ContainsFunc(r.Issues, func(i validate.IssueRow) bool {
+		return i.Code == "order_not_sequential" && i.Count == 1 && i.Severity == validate.Warning
+	}), "%+v", r.Issues)
+	// Only the last run is committed, in the table and in the events.
+	require.Equal(t, [][]string{{"A-1", "1", "fulfilled", "6"}, {"B-2", "1", "fulfilled", "5"}, {"C-3", "1", "cancelled", "7"}},
+		sqlRows(t, dest, `SELECT order_id, line_no, status, source_line FROM line_items_history ORDER BY order_id`))
+	require.Equal(t, [][]string{{"A-1", "6"}, {"B-2", "5"}, {"C-3", "7"}},
+		sqlRows(t, dest, `SELECT order_id, source_line FROM orders_history ORDER BY order_id`))
+	var keys []string
+	for _, e := range events(t, dest, 1) {
+		keys = append(keys, e["key"].(string))
+	}
+	require.ElementsMatch(t, []string{"A-1", "B-2", "C-3"}, keys)
+}
+
+func TestImportRejects(t *testing.T) {
+	dest := t.TempDir()
+	r := importJSON(t, 0, fixture("rejects.csv"), "--dest", dest)
+	require.Equal(t, validate.Counts{Rows: 10, Records: 8, Valid: 2, Rejected: 6, Added: 2,
+		RowsCommitted: 2, RowsRejected: 8}, r.Counts)
+
+	dir := filepath.Join(dest, "_ingot", "reports", r.ImportID)
+	f, err := os.Open(filepath.Join(dir, "rejects.csv"))
+	require.NoError(t, err)
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, []string{"file", "line", "record_id", "column", "code", "message", "value"}, recs[0])
+	type rej struct{ line, id, column, code string }
+	var got []rej
+	for _, rec := range recs[1:] {
+		got = append(got, rej{rec[1], rec[2], rec[3], rec[4]})
+	}
+	require.Equal(t, []rej{
+		{"2", "A-1", "currency", "missing"},
+		{"4", "B-2", "lineItem_total", "not_a_number"},
+		{"5", "C-3", "userId", "invalid_user_id"},
+		{"7", "D-4", "lineItem_status", "bad_value"},
+		{"8", "F-6", "lineItem_quantity", "not_an_integer"},
+		{"10", "H-8", "", "field_count"},
+		{"10", "H-8", "lineItem_status", "bad_value"},
+	}, got)
+	require.Equal(t, `expected a decimal number, found "12,50"`, recs[2][5])
+	require.Equal(t, `expected 39 fields, found 40`, recs[6][5])
+
+	var js []map[string]any
+	raw, err := os.ReadFile(filepath.Join(dir, "rejects.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &js))
+	require.Len(t, js, 7)
+
+	// The warnings are counted, not rejected.
+	var mismatch []string
+	for _, i := range r.Issues {
+		if i.Code == "total_mismatch" {
+			require.Equal(t, validate.Warning, i.Severity)
+			mismatch = append(mismatch, fmt.Sprintf("%s:%d", i.Column, i.Count))
+		}
+	}
+	require.ElementsMatch(t, []string{"total:1", "lineItem_total:1"}, mismatch)
+	require.Equal(t, [][]string{{"G-7"}, {"I-9"}}, sqlRows(t, dest, `SELECT order_id FROM orders ORDER BY 1`))
+
+	// --max-rejected turns the same import into a failure that commits nothing.
+	dest2, reports := t.TempDir(), t.TempDir()
+	code, _, errs := cli(t, "import", "orders", fixture("rejects.csv"), "--format", "kevel-csv", "--dest", dest2,
+		"--max-rejected", "50%", "--quiet", "--report-dir", reports)
+	require.Equal(t, 1, code)
+	failed, err := validate.ReadReport(filepath.Join(reports, "report.json"))
+	require.NoError(t, err)
+	require.Equal(t, validate.StatusFailed, failed.Status)
+	require.Equal(t, int64(7), failed.Rejects.Count, "the rejects of a failed import are written")
+	require.Contains(t, errs, "75.00% of records rejected (6 of 8), more than --max-rejected 50%; nothing was committed")
+	require.Empty(t, manifests(t, dest2))
+	for _, f := range tree(t, dest2) {
+		require.NotContains(t, f, ".parquet", "a failed import leaves no data file")
+		require.NotContains(t, f, ".jsonl.zst", "a failed import leaves no event segment")
+	}
+}
+
+func TestDryRun(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "wh")
+	reports := t.TempDir()
+	r := importJSON(t, 0, fixture("basic.csv"), "--dest", dest, "--dry-run", "--report-dir", reports)
+	require.Equal(t, validate.StatusDryRun, r.Status)
+	require.True(t, r.DryRun)
+	require.Zero(t, r.Version)
+	require.Equal(t, int64(4), r.Counts.Added)
+	require.NoDirExists(t, dest, "a dry run creates no warehouse")
+	require.FileExists(t, filepath.Join(reports, "report.json"))
+	require.FileExists(t, filepath.Join(reports, "rejects.csv"))
+	raw, err := os.ReadFile(filepath.Join(reports, "report.json"))
+	require.NoError(t, err)
+	require.NotContains(t, string(raw), `"version"`, "no version on a dry run")
+
+	// Into an existing warehouse: still writes nothing there, and diffs.
+	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	before := tree(t, dest)
+	r = importJSON(t, 0, fixture("changed.csv"), "--dest", dest, "--dry-run", "--report-dir", reports)
+	require.Equal(t, int64(1), r.Counts.Updated)
+	require.Equal(t, int64(3), r.Counts.Unchanged)
+	require.Equal(t, before, tree(t, dest))
+}
+
+// tree lists the files under dir.
+func tree(t *testing.T, dir string) []string {
+	var out []string
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return err
+	}))
+	return out
+}
+
+// TestVariants checks that compression, a BOM and CRLF line ends give the
+// same import as the plain file.
+func TestVariants(t *testing.T) {
+	plain, err := os.ReadFile(fixture("basic.csv"))
+	require.NoError(t, err)
+	crlf := bytes.ReplaceAll(plain, []byte("\n"), []byte("\r\n"))
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		w.Write(b)
+		w.Close()
+		return buf.Bytes()
+	}
+	zst := func(b []byte) []byte {
+		w, _ := zstd.NewWriter(nil)
+		return w.EncodeAll(b, nil)
+	}
+	zipped := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := zip.NewWriter(&buf)
+		f, _ := w.Create("orders.csv")
+		f.Write(b)
+		w.Close()
+		return buf.Bytes()
+	}
+	ref := variantResult(t, "plain.csv", plain)
+	for _, v := range []struct {
+		name, compression string
+		data              []byte
+	}{
+		{"bom.csv", "none", append([]byte("\ufeff"), plain...)},
+		{"crlf.csv", "none", crlf},
+		{"orders.csv.gz", "gzip", gz(plain)},
+		{"orders.csv.zst", "zstd", zst(plain)},
+		{"orders.zip", "zip", zipped(plain)},
+		{"crlf-bom.gz", "gzip", gz(append([]byte("\ufeff"), crlf...))},
+		{"no-extension", "zstd", zst(crlf)},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			got := variantResult(t, v.name, v.data)
+			require.Equal(t, v.compression, got.compression)
+			if strings.Contains(v.name, "crlf") || v.name == "no-extension" {
+				// A quoted value keeps its line break as written, so the
+				// order holding it has another fingerprint.
+				for i := range got.items {
+					got.items[i] = strings.ReplaceAll(got.items[i], "\r\n", "\n")
+				}
+				require.NotEqual(t, ref.fingerprints[0], got.fingerprints[0])
+				got.fingerprints[0] = ref.fingerprints[0]
+			}
+			require.Equal(t, ref.fingerprints, got.fingerprints)
+			require.Equal(t, ref.orders, got.orders)
+			require.Equal(t, ref.items, got.items)
+			require.Equal(t, ref.counts, got.counts)
+		})
+	}
+}
+
+type variant struct {
+	compression                 string
+	orders, items, fingerprints []string
+	counts                      validate.Counts
+}
+
+func variantResult(t *testing.T, name string, data []byte) variant {
+	dir := t.TempDir()
+	src := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(src, data, 0o644))
+	dest := filepath.Join(dir, "wh")
+	r := importJSON(t, 0, src, "--dest", dest)
+	v := variant{compression: r.Files[0].Compression, counts: r.Counts}
+	for _, row := range sqlRows(t, dest, `SELECT order_id, user_id, total, created_at, source_line, fingerprint FROM orders ORDER BY order_id`) {
+		v.orders = append(v.orders, fmt.Sprint(row[:5]))
+		v.fingerprints = append(v.fingerprints, row[5])
+	}
+	for _, row := range sqlRows(t, dest, `SELECT order_id, line_no, name, total, status, source_line FROM line_items ORDER BY order_id, line_no`) {
+		v.items = append(v.items, fmt.Sprint(row))
+	}
+	return v
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		return p
+	}
+	tests := []struct {
+		name string
+		file string
+		code int
+		msg  string
+	}{
+		{"empty file", write("empty.csv", ""), 1, "empty.csv: line 1: empty input: no header row"},
+		{"not CSV", write("bin.csv", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), 1, "input is not text"},
+		{"missing columns", write("cols.csv", "orderId,userId\nA,b\n"), 1,
+			"cols.csv: line 1: missing required columns: kevel-csv: userIdType, currency"},
+		{"no such file", filepath.Join(dir, "nope.csv"), 2, "nope.csv"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := cli(t, "import", "orders", tc.file, "--format", "kevel-csv", "--dest", filepath.Join(dir, "wh"), "--quiet")
+			require.Equal(t, tc.code, code, errs)
+			require.Contains(t, errs, tc.msg)
+		})
+	}
+	// One bad file among good ones: exit 3, the good one committed.
+	dest := filepath.Join(dir, "wh2")
+	code, out, errs := cli(t, "import", "orders", fixture("basic.csv"), filepath.Join(dir, "cols.csv"),
+		"--format", "kevel-csv", "--dest", dest, "--json", "--quiet")
+	require.Equal(t, 3, code, errs)
+	var r validate.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	require.Equal(t, validate.StatusCompletedWithFailures, r.Status)
+	require.Equal(t, validate.FileFailed, r.Files[1].Status)
+	require.Contains(t, r.Files[1].Error, "missing required columns")
+	require.Equal(t, int64(4), r.Counts.Added)
+	require.Equal(t, [][]string{{"4"}}, sqlRows(t, dest, "SELECT count(*) FROM orders"))
+
+	// Usage errors exit 2.
+	code, _, errs = cli(t, "import", "orders", fixture("basic.csv"), "--format", "nope")
+	require.Equal(t, 2, code)
+	require.Contains(t, errs, `unknown orders format "nope"`)
+	code, _, _ = cli(t, "import", "widgets", fixture("basic.csv"))
+	require.Equal(t, 2, code)
+	code, _, _ = cli(t, "import", "orders")
+	require.Equal(t, 2, code)
+}
+
+// TestUnterminatedQuoteRow checks that an unterminated quote at the very end
+// rejects that order (with its line and column) and keeps the others.
+func TestUnterminatedQuoteRow(t *testing.T) {
+	plain, err := os.ReadFile(fixture("basic.csv"))
+	require.NoError(t, err)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "q.csv")
+	bad := "E-5,email,e@example.org,EUR,1,1,0,0,0,0,,,,,,2020-01-01T00:00:00Z,,L1,P1,,\"open name"
+	require.NoError(t, os.WriteFile(src, append(plain, bad...), 0o644))
+	dest := filepath.Join(dir, "wh")
+	r := importJSON(t, 0, src, "--dest", dest)
+	require.Equal(t, int64(4), r.Counts.Added)
+	require.Equal(t, int64(1), r.Counts.Rejected)
+	raw, err := os.ReadFile(filepath.Join(dest, "_ingot", "reports", r.ImportID, "rejects.csv"))
+	require.NoError(t, err)
+	require.Contains(t, string(raw), "10,E-5,lineItem_name,unterminated_quote")
+}
+
+func TestGen(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o.csv.gz")
+	code, _, errs := cli(t, "gen", "orders", "--orders", "300", "--defects", "0.02", "--repeats", "0.05", "--seed", "3", "-o", out)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, errs, "wrote 300 orders")
+	r := importJSON(t, 0, out, "--dest", filepath.Join(dir, "wh"))
+	require.Equal(t, "gzip", r.Files[0].Compression)
+	require.Positive(t, r.Counts.Rejected)
+	require.Positive(t, r.Counts.Superseded)
+	require.Equal(t, int64(300)+int64(len(r.Superseded)), r.Counts.Records)
+}
