@@ -1,7 +1,6 @@
 package ingot
 
 import (
-	"path/filepath"
 	"time"
 
 	"ingot/validate"
@@ -40,8 +39,7 @@ func (j *job) report(status string, stats map[string][]validate.ColumnStats) *va
 		r.Version = j.version
 	}
 	if j.rejectsDone {
-		r.Rejects = validate.RejectFiles{Count: j.rejects.Written(),
-			CSV: filepath.Join(j.reportDir, validate.RejectsCSV), JSON: filepath.Join(j.reportDir, validate.RejectsJSON)}
+		r.Rejects = validate.RejectFiles{Count: j.rejects.Written(), CSV: validate.RejectsCSV, JSON: validate.RejectsJSON}
 	}
 	var bytes int64
 	for _, f := range j.files {
