@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"ingot/columnar"
 )
@@ -102,8 +103,20 @@ func (l *runLog) supersessions() ([]supersession, error) {
 		if err != nil {
 			return nil, err
 		}
-		slices.SortStableFunc(runs, func(a, b spilled) int {
-			return cmp.Or(cmp.Compare(a.hi, b.hi), cmp.Compare(a.lo, b.lo), cmp.Compare(a.key, b.key), cmp.Compare(a.seq, b.seq))
+		// By hash, then (only for equal hashes, so practically never)
+		// by key, then in import order. Written out, not with cmp.Or,
+		// which would compare the keys every time.
+		slices.SortFunc(runs, func(a, b spilled) int {
+			if a.hi != b.hi {
+				return cmp.Compare(a.hi, b.hi)
+			}
+			if a.lo != b.lo {
+				return cmp.Compare(a.lo, b.lo)
+			}
+			if c := strings.Compare(a.key, b.key); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.seq, b.seq)
 		})
 		for i := 1; i < len(runs); i++ {
 			if runs[i].key == runs[i-1].key && runs[i].hi == runs[i-1].hi && runs[i].lo == runs[i-1].lo {

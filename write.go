@@ -163,24 +163,38 @@ const (
 )
 
 // groupPerm returns the indexes 0..n-1 ordered by month, and within a
-// month the changed ones first.
+// month the changed ones first, keeping input order within a group: a
+// counting sort, as a batch holds only a few dozen months.
 func groupPerm(month []int32, changed []bool) []int {
-	perm := make([]int, len(month))
-	for i := range perm {
-		perm[i] = i
+	key := func(i int) int32 {
+		k := month[i] * 2
+		if !changed[i] {
+			k++
+		}
+		return k
 	}
-	slices.SortStableFunc(perm, func(a, b int) int {
-		if month[a] != month[b] {
-			return int(month[a] - month[b])
+	var keys []int32
+	count := map[int32]int{}
+	for i := range month {
+		k := key(i)
+		if count[k] == 0 {
+			keys = append(keys, k)
 		}
-		if changed[a] != changed[b] {
-			if changed[a] {
-				return -1
-			}
-			return 1
-		}
-		return 0
-	})
+		count[k]++
+	}
+	slices.Sort(keys)
+	next := make(map[int32]int, len(keys))
+	pos := 0
+	for _, k := range keys {
+		next[k] = pos
+		pos += count[k]
+	}
+	perm := make([]int, len(month))
+	for i := range month {
+		k := key(i)
+		perm[next[k]] = i
+		next[k]++
+	}
 	return perm
 }
 

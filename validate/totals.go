@@ -140,6 +140,10 @@ func (c *colTotals) str(v string) {
 		c.minS, c.maxS, c.has = strings.Clone(v), strings.Clone(v), true
 		return
 	}
+	// Most values lie strictly between the extremes by their first byte.
+	if len(v) > 0 && len(c.minS) > 0 && len(c.maxS) > 0 && v[0] > c.minS[0] && v[0] < c.maxS[0] {
+		return
+	}
 	if v < c.minS {
 		c.minS = strings.Clone(v)
 	} else if v > c.maxS {
