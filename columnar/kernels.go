@@ -3,6 +3,8 @@ package columnar
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // Strings is a read-only view of an Arrow string column's offsets and
@@ -168,6 +170,40 @@ func Texts(in Strings, sel []int32, out *array.StringBuilder, c Check) {
 		}
 		out.Append(bstr(v))
 	}
+}
+
+// TextsView returns in with its empty values marked null, sharing in's
+// offsets and bytes instead of copying them: only the validity bitmap is
+// new. ok is false when in is a slice (offset not 0); use Texts then.
+func TextsView(mem memory.Allocator, in *array.String, c Check) (_ arrow.Array, ok bool) {
+	d := in.Data()
+	if d.Offset() != 0 || in.NullN() != 0 {
+		return nil, false
+	}
+	n := in.Len()
+	offs := in.ValueOffsets()
+	var bitmap *memory.Buffer
+	nulls := 0
+	for i := range n {
+		if offs[i+1] != offs[i] {
+			continue
+		}
+		if bitmap == nil {
+			bitmap = newBuffer(mem, int(bitutil.BytesForBits(int64(n))))
+			bits := bitmap.Bytes()
+			clear(bits)
+			bitutil.SetBitsTo(bits, 0, int64(n), true)
+		}
+		bitutil.ClearBit(bitmap.Bytes(), i)
+		nulls++
+		c.missing(i)
+	}
+	out := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{bitmap, d.Buffers()[1], d.Buffers()[2]}, nil, nulls, 0)
+	if bitmap != nil {
+		bitmap.Release()
+	}
+	defer out.Release()
+	return array.MakeFromData(out), true
 }
 
 // Lists splits the selected values on sep into lists of trimmed, non-empty

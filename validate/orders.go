@@ -411,6 +411,7 @@ func (v *OrderValidator) build(b *columnar.Batch, schema *arrow.Schema, feed []i
 	}
 	rb := array.NewRecordBuilder(mem, schema)
 	defer rb.Release()
+	views := make([]arrow.Array, len(feed)) // columns shared with the raw batch
 	for c, fi := range feed {
 		out := rb.Field(c)
 		if fi < 0 || v.fieldCol[fi] < 0 { // column absent from this input
@@ -429,6 +430,12 @@ func (v *OrderValidator) build(b *columnar.Batch, schema *arrow.Schema, feed []i
 		chk := columnar.Check{Issues: is, Col: col, Required: f.Required, Missing: Missing}
 		switch f.Kind {
 		case Text, Key:
+			if sel == nil {
+				if a, ok := columnar.TextsView(mem, b.Field(col), chk); ok {
+					views[c] = a
+					continue
+				}
+			}
 			columnar.Texts(in, sel, out.(*array.StringBuilder), chk)
 		case Decimal:
 			chk.Bad = NotANumber
@@ -463,7 +470,20 @@ func (v *OrderValidator) build(b *columnar.Batch, schema *arrow.Schema, feed []i
 			return nil, fmt.Errorf("validate: field %s: unknown kind %d", f.Name, f.Kind)
 		}
 	}
-	return rb.NewRecordBatch(), nil
+	cols := make([]arrow.Array, len(feed))
+	for c := range cols {
+		if views[c] != nil {
+			cols[c] = views[c]
+		} else {
+			cols[c] = rb.Field(c).NewArray()
+		}
+	}
+	defer func() {
+		for _, a := range cols {
+			a.Release()
+		}
+	}()
+	return array.NewRecordBatch(schema, cols, int64(rows)), nil
 }
 
 // currencies checks ISO 4217 codes and writes them upper-cased.
