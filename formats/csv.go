@@ -3,6 +3,8 @@ package formats
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
+	"math/bits"
 	"errors"
 	"fmt"
 	"io"
@@ -116,6 +118,7 @@ type CSVReader struct {
 	line      int64 // line number at buf[pos]
 	lineStart int64 // stream offset of the start of that line
 	special   [256]bool
+	masks     [4]uint64 // delimiter, quote, \n, \r repeated in every byte
 
 	header     []string
 	schema     *arrow.Schema
@@ -153,8 +156,9 @@ func NewCSVReader(r io.Reader, source string, opt CSVOptions) (*CSVReader, error
 		buf: make([]byte, readChunk+utf8.UTFMax), line: 1, keyCol: -1,
 	}
 	cr.refs.Store(1)
-	for _, b := range []byte{opt.Delimiter, opt.Quote, '\n', '\r'} {
+	for i, b := range []byte{opt.Delimiter, opt.Quote, '\n', '\r'} {
 		cr.special[b] = true
+		cr.masks[i] = lsb * uint64(b)
 	}
 	if err := cr.readHeader(); err != nil {
 		return nil, err
@@ -364,6 +368,7 @@ func (r *CSVReader) parseRecord() recStatus {
 	mark := r.issues.Len()
 	delim, quote := r.opt.Delimiter, r.opt.Quote
 	special := &r.special
+	masks := &r.masks
 	field := 0
 	for {
 		c, fi := r.column(field)
@@ -421,6 +426,15 @@ func (r *CSVReader) parseRecord() recStatus {
 			j := p
 			bare := false
 			for j < end {
+				if j+8 <= end { // eight bytes at a time to the next special byte
+					w := binary.LittleEndian.Uint64(buf[j:])
+					m := hasByte(w, masks[0]) | hasByte(w, masks[1]) | hasByte(w, masks[2]) | hasByte(w, masks[3])
+					if m == 0 {
+						j += 8
+						continue
+					}
+					j += bits.TrailingZeros64(m) >> 3
+				}
 				b := buf[j]
 				if !special[b] {
 					j++
@@ -479,6 +493,19 @@ func (r *CSVReader) parseRecord() recStatus {
 	r.bytes += p - r.pos
 	r.pos, r.line, r.lineStart = p, line, lineStart
 	return stOK
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// hasByte has the high bit set in the lowest byte of w that equals the
+// byte repeated in mask (higher bytes may be set spuriously, the lowest
+// never is).
+func hasByte(w, mask uint64) uint64 {
+	x := w ^ mask
+	return (x - lsb) &^ x & msb
 }
 
 // column returns the buffer that field i goes to and its index: in header
