@@ -39,10 +39,11 @@ func poolClass(size int) int {
 // Allocate returns a buffer of size bytes, recycled when one is free.
 func (p *PoolAllocator) Allocate(size int) []byte {
 	c := poolClass(size)
-	p.inUse.Add(int64(size))
 	if c >= poolClasses {
+		p.inUse.Add(int64(size))
 		return make([]byte, size)
 	}
+	p.inUse.Add(1 << (c + poolMinShift))
 	if b, ok := p.classes[c].Get().(*[]byte); ok {
 		return (*b)[:size]
 	}
@@ -52,7 +53,6 @@ func (p *PoolAllocator) Allocate(size int) []byte {
 // Reallocate grows or shrinks b to size, keeping its contents.
 func (p *PoolAllocator) Reallocate(size int, b []byte) []byte {
 	if size <= cap(b) {
-		p.inUse.Add(int64(size - len(b)))
 		return b[:size]
 	}
 	nb := p.Allocate(size)
@@ -61,9 +61,10 @@ func (p *PoolAllocator) Reallocate(size int, b []byte) []byte {
 	return nb
 }
 
-// Free returns b to its size class.
+// Free returns b to its size class. b may have any length; its capacity
+// says which buffer it is.
 func (p *PoolAllocator) Free(b []byte) {
-	p.inUse.Add(-int64(len(b)))
+	p.inUse.Add(-int64(cap(b)))
 	c := poolClass(cap(b))
 	if c >= poolClasses || cap(b) != 1<<(c+poolMinShift) {
 		return // not one of ours, or too big: the GC takes it
@@ -72,5 +73,6 @@ func (p *PoolAllocator) Free(b []byte) {
 	p.classes[c].Put(&b)
 }
 
-// Allocated returns the bytes handed out and not yet freed.
+// Allocated returns the bytes handed out and not yet freed, counted by
+// capacity.
 func (p *PoolAllocator) Allocated() int64 { return p.inUse.Load() }

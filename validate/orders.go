@@ -102,6 +102,9 @@ type OrderOptions struct {
 	HashEmails bool
 	// Allocator for the typed columns; default memory.DefaultAllocator.
 	Allocator memory.Allocator
+	// Pool, if set, provides recycled memory for buffers written whole
+	// (the JSON fragments), returned by OrderRows.Release.
+	Pool *columnar.PoolAllocator
 }
 
 // OrderValidator turns raw batches of an order format into typed order
@@ -266,6 +269,7 @@ type OrderRows struct {
 	RejectRow []int32
 
 	rows int
+	pool *columnar.PoolAllocator
 }
 
 // Rows returns the number of input rows.
@@ -273,6 +277,14 @@ func (o *OrderRows) Rows() int { return o.rows }
 
 // Release frees the arrays.
 func (o *OrderRows) Release() {
+	if o.pool != nil {
+		for _, f := range []*Fragments{&o.OrderJSON, &o.ItemJSON} {
+			if f.Data != nil {
+				o.pool.Free(f.Data)
+				f.Data = nil
+			}
+		}
+	}
 	for _, r := range []interface{ Release() }{o.OrderID, o.Orders, o.Items} {
 		if r != nil {
 			r.Release()
@@ -285,7 +297,7 @@ func (o *OrderRows) Release() {
 func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
 	mem := v.opt.Allocator
 	n := b.Rows()
-	o := &OrderRows{Source: b.Source, Lines: slices.Clone(b.Lines()), rows: n}
+	o := &OrderRows{Source: b.Source, Lines: slices.Clone(b.Lines()), rows: n, pool: v.opt.Pool}
 	defer b.Release()
 	defer func() {
 		if err != nil {
@@ -340,10 +352,10 @@ func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
 			o.Month[i] = columnar.Month(int64(ts))
 		}
 	}
-	if o.OrderJSON, err = fragments(o.Orders, &v.orderJSONHint); err != nil {
+	if o.OrderJSON, err = fragments(o.Orders, &v.orderJSONHint, v.opt.Pool); err != nil {
 		return nil, err
 	}
-	if o.ItemJSON, err = fragments(o.Items, &v.itemJSONHint); err != nil {
+	if o.ItemJSON, err = fragments(o.Items, &v.itemJSONHint, v.opt.Pool); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -384,14 +396,20 @@ func rowText(b *columnar.Batch, row int) string {
 	return sb.String()
 }
 
-func fragments(rec arrow.RecordBatch, hint *atomic.Int64) (Fragments, error) {
+func fragments(rec arrow.RecordBatch, hint *atomic.Int64, pool *columnar.PoolAllocator) (Fragments, error) {
 	j, err := columnar.NewJSONRows(rec)
 	if err != nil {
 		return Fragments{}, err
 	}
 	n := int(rec.NumRows())
 	per := cmp.Or(hint.Load(), 400)
-	f := Fragments{Data: make([]byte, 0, int64(n)*per*9/8), Offs: make([]int32, n+1)}
+	size := int(int64(n) * per * 9 / 8)
+	f := Fragments{Offs: make([]int32, n+1)}
+	if pool != nil {
+		f.Data = pool.Allocate(size)[:0]
+	} else {
+		f.Data = make([]byte, 0, size)
+	}
 	for i := range n {
 		f.Data = j.Append(f.Data, i)
 		f.Offs[i+1] = int32(len(f.Data))
