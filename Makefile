@@ -7,6 +7,7 @@ TAGS      := -tags=duckdb_arrow
 BIN       := bin/ingot
 DEMO_ORDERS ?= 100000
 FUZZTIME  ?= 10s
+FUZZMINTIME ?= 5s
 BENCHTIME ?= 3x
 
 .PHONY: all build test vet demo bench bench-go fuzz bce clean
@@ -35,13 +36,16 @@ bench: build bench-go
 	$(BIN) bench --orders 1000000
 
 bench-go:
-	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./formats/ ./columnar/ ./bench/
+	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./formats/ ./columnar/ ./commit/ ./validate/ ./bench/
 
-# Runs every fuzz target for $(FUZZTIME).
+# Runs every fuzz target for $(FUZZTIME). New inputs are minimised for at
+# most $(FUZZMINTIME): the default minute stalls targets whose inputs run
+# the whole validator.
 fuzz:
 	@set -e; for pkg in $$($(GO) list $(TAGS) ./...); do \
 	  for t in $$($(GO) test $(TAGS) -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$t"; $(GO) test $(TAGS) -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    echo "== $$pkg $$t"; \
+	    $(GO) test $(TAGS) -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $$pkg; \
 	  done; done
 
 # Lists the bounds checks left in the hot kernels.

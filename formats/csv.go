@@ -81,7 +81,12 @@ func (o CSVOptions) Validate() error {
 	return nil
 }
 
-const readChunk = 1 << 20
+// The read buffer starts small, so that small inputs (and fuzzing) cost
+// little, and doubles each time a read fills it, up to readChunk.
+const (
+	firstChunk = 64 << 10
+	readChunk  = 1 << 20
+)
 
 // colBuf accumulates one column of the batch under construction: the bytes
 // of its values back to back and the Arrow offsets.
@@ -153,7 +158,7 @@ func NewCSVReader(r io.Reader, source string, opt CSVOptions) (*CSVReader, error
 	opt = opt.withDefaults()
 	cr := &CSVReader{
 		opt: opt, src: r, source: source, mem: opt.Allocator,
-		buf: make([]byte, readChunk+utf8.UTFMax), line: 1, keyCol: -1,
+		buf: make([]byte, firstChunk), line: 1, keyCol: -1,
 	}
 	cr.refs.Store(1)
 	for i, b := range []byte{opt.Delimiter, opt.Quote, '\n', '\r'} {
@@ -306,12 +311,13 @@ func (r *CSVReader) refill() error {
 		r.base += int64(r.pos)
 		r.pos = 0
 	}
-	if r.end == len(r.buf) {
-		if r.end >= r.opt.MaxRecordBytes {
-			r.readErr = &ParseError{Source: r.source, Line: r.line, Column: 1, Offset: r.base,
-				Err: fmt.Errorf("%w: a record starting here is longer than %d bytes; is a quote left open?", ErrFieldTooLong, r.opt.MaxRecordBytes)}
-			return r.readErr
-		}
+	full := r.end == len(r.buf) // one record fills the buffer
+	if full && r.end >= r.opt.MaxRecordBytes {
+		r.readErr = &ParseError{Source: r.source, Line: r.line, Column: 1, Offset: r.base,
+			Err: fmt.Errorf("%w: a record starting here is longer than %d bytes; is a quote left open?", ErrFieldTooLong, r.opt.MaxRecordBytes)}
+		return r.readErr
+	}
+	if full || len(r.buf) < readChunk {
 		nb := make([]byte, 2*len(r.buf))
 		copy(nb, r.buf[:r.end])
 		r.buf = nb
