@@ -123,7 +123,7 @@ func (j *job) readFile(ctx context.Context, fi int, send func(rawItem) error) (e
 	if err != nil {
 		return err
 	}
-	f.report.Encoding = txt.Encoding
+	f.report.Encoding, f.report.EncodingConfidence = txt.Encoding, txt.Confidence
 	name := f.obj.URI
 	r, err := formats.NewCSVReader(txt, name, formats.CSVOptions{
 		Delimiter: j.opt.Delimiter, BatchRows: j.opt.BatchRows, KeyColumn: j.format.Fields[0].Name,

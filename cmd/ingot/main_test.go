@@ -457,3 +457,57 @@ func TestGen(t *testing.T) {
 	require.Positive(t, r.Counts.Superseded)
 	require.Equal(t, int64(300)+int64(len(r.Superseded)), r.Counts.Records)
 }
+
+// TestEncoding imports a windows-1252 file: rejected as invalid UTF-8 with
+// a hint by default, imported with --encoding.
+func TestEncoding(t *testing.T) {
+	plain, err := os.ReadFile(fixture("basic.csv"))
+	require.NoError(t, err)
+	// "Crème brûlée" in windows-1252.
+	latin := bytes.ReplaceAll(plain, []byte("Crème brûlée"), []byte("Cr\xe8me br\xfbl\xe9e"))
+	latin = bytes.ReplaceAll(latin, []byte("Mug 日本"), []byte("Mug"))
+	dir := t.TempDir()
+	src := filepath.Join(dir, "latin.csv")
+	require.NoError(t, os.WriteFile(src, latin, 0o644))
+
+	r := importJSON(t, 0, src, "--dest", filepath.Join(dir, "wh1"))
+	require.Equal(t, int64(1), r.Counts.Rejected)
+	require.True(t, slices.ContainsFunc(r.Issues, func(i validate.IssueRow) bool {
+		return i.Code == "invalid_utf8" && strings.Contains(i.Hint, "--encoding")
+	}), "%+v", r.Issues)
+
+	dest := filepath.Join(dir, "wh2")
+	r = importJSON(t, 0, src, "--dest", dest, "--encoding", "windows-1252")
+	require.Equal(t, "windows-1252", r.Files[0].Encoding)
+	require.Zero(t, r.Counts.Rejected)
+	require.Equal(t, [][]string{{"Crème brûlée"}}, sqlRows(t, dest, `SELECT name FROM line_items WHERE order_id = 'C-3'`))
+
+	r = importJSON(t, 0, src, "--dest", filepath.Join(dir, "wh3"), "--encoding", "auto")
+	require.Equal(t, "iso-8859-1", r.Files[0].Encoding, "no C1 bytes: the guess is latin-1")
+	require.Less(t, r.Files[0].EncodingConfidence, 1.0)
+	require.Zero(t, r.Counts.Rejected)
+
+	code, _, errs := cli(t, "import", "orders", src, "--format", "kevel-csv", "--dest", filepath.Join(dir, "wh4"), "--encoding", "klingon", "--quiet")
+	require.Equal(t, 1, code)
+	require.Contains(t, errs, "klingon")
+}
+
+func TestSQLCommand(t *testing.T) {
+	dest := t.TempDir()
+	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	code, out, errs := cli(t, "sql", "--dest", dest, "-c", "SELECT order_id, total FROM orders ORDER BY order_id LIMIT 2")
+	require.Equal(t, 0, code, errs)
+	require.Equal(t, "order_id  total\nA-1       30.5\nB-2       10\n", out)
+
+	var o bytes.Buffer
+	code = run(context.Background(), []string{"sql", "--dest", dest}, strings.NewReader("SELECT count(*) AS n FROM line_items;\nSELECT 1 AS one;"), &o, &o)
+	require.Equal(t, 0, code, o.String())
+	require.Equal(t, "n\n7\none\n1\n", o.String())
+
+	code, _, errs = cli(t, "sql", "--dest", filepath.Join(dest, "nope"), "-c", "SELECT 1")
+	require.Equal(t, 2, code)
+	require.Contains(t, errs, "no warehouse there")
+	code, _, errs = cli(t, "sql", "--dest", dest, "-c", "SELECT * FROM nosuchtable")
+	require.Equal(t, 1, code)
+	require.Contains(t, errs, "nosuchtable")
+}
