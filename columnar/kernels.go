@@ -63,32 +63,18 @@ func count(in Strings, sel []int32) int {
 	return len(sel)
 }
 
-// Float64s parses the selected values of in (all of them when sel is nil)
-// as decimal numbers into out, one value per selected row. Empty values
-// and bad ones become nulls; bad ones also add an issue.
-func Float64s(in Strings, sel []int32, out *array.Float64Builder, c Check) {
-	n := count(in, sel)
-	out.Reserve(n)
-	for i := range n {
-		row := rowOf(sel, i)
-		v := in.At(row)
-		if len(v) == 0 {
-			c.missing(row)
-			out.UnsafeAppendBoolToBitmap(false)
-			continue
-		}
-		f, ok := ParseDecimal(v)
-		if !ok {
-			c.Issues.Add(row, c.Col, c.Bad, 0)
-			out.UnsafeAppendBoolToBitmap(false)
-			continue
-		}
-		out.UnsafeAppend(f)
-	}
+// parsed is a builder of fixed-width values that parse kernels fill.
+type parsed[T any] interface {
+	Reserve(int)
+	UnsafeAppend(T)
+	UnsafeAppendBoolToBitmap(bool)
 }
 
-// Int64s parses whole numbers as Float64s parses decimals.
-func Int64s(in Strings, sel []int32, out *array.Int64Builder, c Check) {
+// parseColumn parses the selected values of in (all of them when sel is
+// nil) into out, one value per selected row. Empty values and bad ones
+// become nulls; bad ones also add an issue. parse is called only for
+// non-empty values.
+func parseColumn[T any](in Strings, sel []int32, out parsed[T], c Check, parse func([]byte) (T, bool)) {
 	n := count(in, sel)
 	out.Reserve(n)
 	for i := range n {
@@ -99,7 +85,7 @@ func Int64s(in Strings, sel []int32, out *array.Int64Builder, c Check) {
 			out.UnsafeAppendBoolToBitmap(false)
 			continue
 		}
-		x, ok := ParseInteger(v)
+		x, ok := parse(v)
 		if !ok {
 			c.Issues.Add(row, c.Col, c.Bad, 0)
 			out.UnsafeAppendBoolToBitmap(false)
@@ -107,6 +93,25 @@ func Int64s(in Strings, sel []int32, out *array.Int64Builder, c Check) {
 		}
 		out.UnsafeAppend(x)
 	}
+}
+
+// Float64s parses decimal numbers (see ParseDecimal).
+func Float64s(in Strings, sel []int32, out *array.Float64Builder, c Check) {
+	parseColumn(in, sel, out, c, ParseDecimal)
+}
+
+// Int64s parses whole numbers (see ParseInteger).
+func Int64s(in Strings, sel []int32, out *array.Int64Builder, c Check) {
+	parseColumn(in, sel, out, c, ParseInteger)
+}
+
+// Timestamps parses ISO-8601 date-times into microseconds UTC (see
+// ParseTimestamp).
+func Timestamps(in Strings, sel []int32, out *array.TimestampBuilder, c Check) {
+	parseColumn(in, sel, out, c, func(v []byte) (arrow.Timestamp, bool) {
+		us, ok := ParseTimestamp(v)
+		return arrow.Timestamp(us), ok
+	})
 }
 
 // Bools parses booleans; an empty value becomes def (never null), so a
@@ -128,28 +133,6 @@ func Bools(in Strings, sel []int32, out *array.BooleanBuilder, def bool, c Check
 			continue
 		}
 		out.UnsafeAppend(b)
-	}
-}
-
-// Timestamps parses ISO-8601 date-times into microseconds UTC.
-func Timestamps(in Strings, sel []int32, out *array.TimestampBuilder, c Check) {
-	n := count(in, sel)
-	out.Reserve(n)
-	for i := range n {
-		row := rowOf(sel, i)
-		v := in.At(row)
-		if len(v) == 0 {
-			c.missing(row)
-			out.UnsafeAppendBoolToBitmap(false)
-			continue
-		}
-		us, ok := ParseTimestamp(v)
-		if !ok {
-			c.Issues.Add(row, c.Col, c.Bad, 0)
-			out.UnsafeAppendBoolToBitmap(false)
-			continue
-		}
-		out.UnsafeAppend(arrow.Timestamp(us))
 	}
 }
 
@@ -251,7 +234,7 @@ func Enum(in Strings, sel []int32, out *array.StringBuilder, allowed []string, c
 			out.AppendNull()
 			continue
 		}
-		k := matchFold(v, allowed)
+		k := MatchFold(v, allowed)
 		if k < 0 {
 			c.Issues.Add(row, c.Col, c.Bad, 0)
 			out.AppendNull()
@@ -261,9 +244,9 @@ func Enum(in Strings, sel []int32, out *array.StringBuilder, allowed []string, c
 	}
 }
 
-// matchFold returns the index of the entry of lower (lower-case ASCII)
-// that equals v in any case, or -1.
-func matchFold(v []byte, lower []string) int {
+// MatchFold returns the index of the entry of lower (lower-case ASCII)
+// that equals v in any ASCII case, or -1.
+func MatchFold(v []byte, lower []string) int {
 next:
 	for k, s := range lower {
 		if len(s) != len(v) {

@@ -28,10 +28,10 @@ var placeholders = []string{"null", "undefined", "none"}
 func UserID(typDst, idDst, typ, v []byte, hashEmails bool) (typOut, idOut []byte, p UserIDProblem) {
 	typ = columnar.TrimSpace(typ)
 	v = columnar.TrimSpace(v)
-	if len(v) == 0 || matchLower(v, placeholders) >= 0 {
+	if len(v) == 0 || columnar.MatchFold(v, placeholders) >= 0 {
 		return typDst, idDst, UserIDPlaceholder
 	}
-	k := matchLower(typ, knownTypes)
+	k := columnar.MatchFold(typ, knownTypes)
 	if k < 0 { // custom type: kept as written
 		return append(typDst, typ...), append(idDst, v...), 0
 	}
@@ -73,28 +73,6 @@ func appendLower(dst, s []byte) []byte {
 		dst = append(dst, c)
 	}
 	return dst
-}
-
-// matchLower returns the index of the entry of lower equal to v in any
-// ASCII case, or -1.
-func matchLower(v []byte, lower []string) int {
-next:
-	for k, s := range lower {
-		if len(s) != len(v) {
-			continue
-		}
-		for i := range len(v) {
-			c := v[i]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != s[i] {
-				continue next
-			}
-		}
-		return k
-	}
-	return -1
 }
 
 func isHex(v []byte, n int) bool {
