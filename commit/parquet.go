@@ -59,8 +59,9 @@ type WriterOptions struct {
 	// PartitionColumn names the Hive partition folder; default
 	// PartitionColumn.
 	PartitionColumn string
-	// Allocator serves the copies the writer makes and the encoders'
-	// buffers; default memory.DefaultAllocator.
+	// Allocator serves the compact copies the writer makes of small slices
+	// of big records (the encoders' buffers are Go memory); default
+	// memory.DefaultAllocator.
 	Allocator memory.Allocator
 }
 
@@ -152,13 +153,12 @@ func (p *Parts) Next() int64 { return p.n.Add(1) }
 //     MaxBuffered plus the last record written: when a Write goes over,
 //     the biggest partitions are handed to the encoders, and while
 //     Concurrency of them are busy, Write blocks until one is done;
-//   - each of the Concurrency encoders also holds the row group it is
-//     encoding as Parquet column buffers (at most PageBytes a column before
-//     a page is cut) and compressed pages, dropped when the row group is
-//     written;
-//   - each open part file (one a partition) keeps about 0.4 MB of Parquet
-//     writer state plus its footer (a few KB a row group, bounded through
-//     MaxFileRows) and the store's write buffer.
+//   - each of the Concurrency encoders also holds the page it is filling
+//     (a little over PageBytes), the compressed pages and dictionary of
+//     one column chunk, and a zstd context: a few MB, kept for the
+//     next row group;
+//   - each open part file (one a partition) keeps its footer (a few KB a
+//     row group, bounded through MaxFileRows) and the store's write buffer.
 //
 // TestTableWriterMemoryBound shows it for 36 partitions of two tables.
 //
@@ -268,7 +268,7 @@ func NewTableWriter(s Store, table string, schema *arrow.Schema, importID string
 // background: cancelling it breaks the writer. After an error the writer is
 // broken: Abort it.
 func (w *TableWriter) Write(ctx context.Context, p string, rec arrow.RecordBatch) error {
-	if !rec.Schema().Equal(w.schema) {
+	if rs := rec.Schema(); rs != w.schema && !rs.Equal(w.schema) {
 		return fmt.Errorf("write %s: record schema does not match the table's:\nrecord: %s\ntable: %s", w.table, rec.Schema(), w.schema)
 	}
 	if p != "" && !validElement(p) {
@@ -277,8 +277,9 @@ func (w *TableWriter) Write(ctx context.Context, p string, rec arrow.RecordBatch
 	if rec.NumRows() == 0 {
 		return nil
 	}
-	for i, f := range w.schema.Fields() {
-		if n := rec.Column(i).NullN(); n > 0 && !f.Nullable {
+	for i := range w.schema.NumFields() {
+		if f := w.schema.Field(i); !f.Nullable && rec.Column(i).NullN() > 0 {
+			n := rec.Column(i).NullN()
 			return fmt.Errorf("write %s: column %s: expected no nulls (the column is not nullable), found %d", w.table, f.Name, n)
 		}
 	}
@@ -467,19 +468,15 @@ func (w *TableWriter) run(ctx context.Context, pt *partition) {
 // RowGroupRows rows, rolling files at MaxFileRows.
 func (w *TableWriter) encode(ctx context.Context, pt *partition, g group) error {
 	if g.rows > 0 {
-		cols := make([]*arrow.Chunked, w.schema.NumFields())
-		chunks := make([]arrow.Array, len(g.recs))
+		// cols[i] are the chunks of column i, referenced by g.recs.
+		cols := make([][]arrow.Array, w.schema.NumFields())
+		chunks := make([]arrow.Array, len(cols)*len(g.recs))
 		for i := range cols {
+			cols[i] = chunks[i*len(g.recs) : (i+1)*len(g.recs)]
 			for j, r := range g.recs {
-				chunks[j] = r.Column(i)
+				cols[i][j] = r.Column(i)
 			}
-			cols[i] = arrow.NewChunked(w.schema.Field(i).Type, chunks)
 		}
-		defer func() {
-			for _, c := range cols {
-				c.Release()
-			}
-		}()
 		for off := int64(0); off < g.rows; {
 			// Start a new file rather than split a row group across two.
 			if pt.file != nil && pt.file.rows+min(g.rows-off, int64(w.opt.RowGroupRows)) > w.opt.MaxFileRows {
@@ -649,7 +646,7 @@ func (o writerOnly) Write(p []byte) (int, error) { return o.w.Write(p) }
 // retained, or a compact copy when rec is a small slice of bigger buffers
 // (keeping it would pin the whole of them).
 func hold(rec arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
-	if footprint(rec) <= 4*logicalSize(rec)+64<<10 {
+	if fp := footprint(rec); fp <= 64<<10 || fp <= 4*logicalSize(rec)+64<<10 {
 		rec.Retain()
 		return rec, nil
 	}

@@ -61,7 +61,7 @@ func readParquet(ctx context.Context, r io.ReaderAt, size int64, schema *arrow.S
 		}
 		leaves[i] = leafColumn{index: lc.ColumnIndex, maxDef: lc.MaxDefinitionLevel, elemNull: isList && lt.ElemField().Nullable}
 	}
-	vals := make([]parquet.Value, valueBatch)
+	vals := make([]parquet.Value, readBatch)
 	for ri, rg := range pf.RowGroups() {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -122,7 +122,7 @@ func readColumn(cc parquet.ColumnChunk, b array.Builder, lc leafColumn, vals []p
 	}
 }
 
-// appendArrow appends values to b, the inverse of appendValues.
+// appendArrow appends values read from a page to b.
 func appendArrow(b array.Builder, vals []parquet.Value, lc leafColumn) error {
 	switch b := b.(type) {
 	case *array.ListBuilder:
@@ -281,3 +281,6 @@ func copyRows(b array.Builder, a arrow.Array, keep []bool) {
 		}
 	}
 }
+
+// readBatch is how many values are read from a page at a time.
+const readBatch = 1024

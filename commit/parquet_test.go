@@ -435,7 +435,7 @@ func TestTableWriterMemoryBound(t *testing.T) {
 	require.Greater(t, written, int64(20*maxBuffered))
 	require.LessOrEqual(t, peakArrow, int64(2*(maxBuffered+biggest)))
 	// Heap: the Arrow data above plus what the encoders and the 72 open
-	// files hold (about 0.4 MB each). It does not grow with the rows.
+	// files hold. It does not grow with the rows.
 	// (The footers of open files grow by a few KB a row group, and this
 	// budget makes row groups of ~60 KB: hence the slack.)
 	require.Less(t, peakHeap[1], peakHeap[0]*3/2+8<<20)
