@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"ingot/columnar"
 )
@@ -103,24 +102,18 @@ func (l *runLog) supersessions() ([]supersession, error) {
 		if err != nil {
 			return nil, err
 		}
-		// By hash, then (only for equal hashes, so practically never)
-		// by key, then in import order. Written out, not with cmp.Or,
-		// which would compare the keys every time.
-		slices.SortFunc(runs, func(a, b spilled) int {
-			if a.hi != b.hi {
-				return cmp.Compare(a.hi, b.hi)
-			}
-			if a.lo != b.lo {
-				return cmp.Compare(a.lo, b.lo)
-			}
-			if c := strings.Compare(a.key, b.key); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.seq, b.seq)
-		})
-		for i := 1; i < len(runs); i++ {
-			if runs[i].key == runs[i-1].key && runs[i].hi == runs[i-1].hi && runs[i].lo == runs[i-1].lo {
-				out = append(out, supersession{key: runs[i].key, prev: runs[i-1].run, by: runs[i].run})
+		// The latest run of each key so far: a hash table, not a sort, as
+		// nearly every key has one run. Keys are compared as strings too,
+		// so even a hash collision cannot pair two orders.
+		var last columnar.KeyMap[int32]
+		for i := range runs {
+			r := &runs[i]
+			k := columnar.Key{Hi: r.hi, Lo: r.lo}
+			prev, seen := last.Put(k, int32(i))
+			if seen && runs[prev].key == r.key {
+				out = append(out, supersession{key: r.key, prev: runs[prev].run, by: r.run})
+			} else if seen {
+				last.Put(k, prev) // a collision: keep the first key's chain
 			}
 		}
 	}

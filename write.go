@@ -158,8 +158,8 @@ func (j *job) writeBatch(ctx context.Context, out *fileOutput, pb *pendingBatch)
 // TableTotals over every row; the sample feeds the sketches (distinct
 // counts, top values), which cost about 2 us a row in DuckDB.
 const (
-	summaryFirst = 4
-	summaryEvery = 8
+	summaryFirst = 8
+	summaryEvery = 16
 )
 
 // groupPerm returns the indexes 0..n-1 ordered by month, and within a
@@ -284,16 +284,29 @@ func assemble(schema *arrow.Schema, n int, cols, extra []arrow.Array) (arrow.Rec
 	return array.NewRecordBatch(schema, all, int64(n)), nil
 }
 
+// constString makes a column of n copies of s, building its buffers
+// directly: offsets in steps of len(s), the bytes by doubling copies.
 func constString(mem memory.Allocator, s string, n int) arrow.Array {
-	b := array.NewStringBuilder(mem)
-	defer b.Release()
-	b.Reserve(n)
-	b.ReserveData(len(s) * n)
-	v := []byte(s)
-	for range n {
-		b.UnsafeAppend(v)
+	offBuf := memory.NewResizableBuffer(mem)
+	offBuf.Resize(4 * (n + 1))
+	offs := arrow.Int32Traits.CastFromBytes(offBuf.Bytes())
+	for i := range offs {
+		offs[i] = int32(i * len(s))
 	}
-	return b.NewArray()
+	dataBuf := memory.NewResizableBuffer(mem)
+	dataBuf.Resize(len(s) * n)
+	data := dataBuf.Bytes()
+	if len(data) > 0 {
+		copy(data, s)
+		for k := len(s); k < len(data); k *= 2 {
+			copy(data[k:], data[:k])
+		}
+	}
+	d := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{nil, offBuf, dataBuf}, nil, 0, 0)
+	offBuf.Release()
+	dataBuf.Release()
+	defer d.Release()
+	return array.MakeFromData(d)
 }
 
 func int64Array(mem memory.Allocator, v []int64) arrow.Array {

@@ -7,8 +7,9 @@ import (
 
 // DefaultBatchRows is the number of rows a reader puts in a batch unless
 // told otherwise. Big enough to amortise per-batch work over the columns,
-// small enough that a handful of batches in flight stay a few MiB each.
-const DefaultBatchRows = 16384
+// small enough that the dozen batches in flight in an import stay a few
+// MiB each (measured: 16,384 costs 250 MiB more peak RSS for no gain).
+const DefaultBatchRows = 8192
 
 // Names of the provenance columns every raw batch carries after its data
 // columns.
