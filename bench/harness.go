@@ -33,6 +33,9 @@ type HarnessOptions struct {
 	Dir       string  // work directory; default a temporary one, removed afterwards
 	Workers   int     // import workers; default GOMAXPROCS
 	BatchRows int     // rows per batch; default the importer's
+	// DuckDB also runs the same import as DuckDB SQL (the anchor a user
+	// would write instead), in the same process, for comparison.
+	DuckDB bool
 }
 
 // Stage is one measured phase.
@@ -62,7 +65,8 @@ type Result struct {
 
 // Run generates (or takes) an order file and measures, one after the
 // other: reading it into Arrow batches, a dry-run import, the import into
-// an empty warehouse, and the same import again (every order unchanged).
+// an empty warehouse, the same import again (every order unchanged), and
+// with DuckDB the same import written as DuckDB SQL.
 // Each phase reports its wall time and the peak resident memory of the
 // process while it ran. progress gets a line per phase.
 func Run(ctx context.Context, opt HarnessOptions, progress io.Writer) (*Result, error) {
@@ -74,7 +78,11 @@ func Run(ctx context.Context, opt HarnessOptions, progress io.Writer) (*Result, 
 		opt.Defects = 0
 	}
 	dir := opt.Dir
-	if dir == "" {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	} else {
 		d, err := os.MkdirTemp("", "ingot-bench-*")
 		if err != nil {
 			return nil, err
@@ -156,6 +164,15 @@ func Run(ctx context.Context, opt HarnessOptions, progress io.Writer) (*Result, 
 		dry  bool
 	}{{"import-dry", true}, {"import", false}, {"reimport", false}} {
 		if err := imp(p.name, dest, p.dry); err != nil {
+			return nil, err
+		}
+	}
+	if opt.DuckDB {
+		err := phase("duckdb-sql", res.Rows, res.Bytes, func() (int64, int64, error) {
+			_, err := runDuckDB(ctx, res.Input, filepath.Join(dir, "duckdb-out"), 0, opt.Defects > 0 || opt.Input != "")
+			return res.Rows, res.Bytes, err
+		})
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -46,6 +46,7 @@ own stages follow.`,
 	f.StringVar(&opt.Dir, "dir", "", "work directory (default: a temporary one, removed afterwards)")
 	f.IntVar(&opt.Workers, "workers", 0, "import workers (default: number of CPUs)")
 	f.IntVar(&opt.BatchRows, "batch-rows", 0, "rows per batch")
+	f.BoolVar(&opt.DuckDB, "duckdb", false, "also run the same import as DuckDB SQL, for comparison (needs several GB of memory)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return c
 }
