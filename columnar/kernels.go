@@ -1,6 +1,8 @@
 package columnar
 
 import (
+	"bytes"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
@@ -195,6 +197,16 @@ func Lists(in Strings, sel []int32, out *array.ListBuilder, sep byte, c Check) {
 	n := count(in, sel)
 	out.Reserve(n)
 	items := out.ValueBuilder().(*array.StringBuilder)
+	// Room for every item up front: no more items than separators plus
+	// values, no more bytes than the values hold.
+	size, seps := 0, 0
+	for i := range n {
+		v := in.At(rowOf(sel, i))
+		size += len(v)
+		seps += bytes.Count(v, []byte{sep})
+	}
+	items.Reserve(seps + n)
+	items.ReserveData(size)
 	for i := range n {
 		row := rowOf(sel, i)
 		v := in.At(row)
@@ -205,12 +217,12 @@ func Lists(in Strings, sel []int32, out *array.ListBuilder, sep byte, c Check) {
 		}
 		out.Append(true)
 		for len(v) > 0 {
-			j := 0
-			for j < len(v) && v[j] != sep {
-				j++
+			j := bytes.IndexByte(v, sep)
+			if j < 0 {
+				j = len(v)
 			}
 			if item := TrimSpace(v[:j]); len(item) > 0 {
-				items.Append(bstr(item))
+				items.UnsafeAppend(item)
 			}
 			if j == len(v) {
 				break

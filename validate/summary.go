@@ -121,9 +121,10 @@ type ColumnStats struct {
 	// (Space-Saving's guarantee), and a value whose true count exceeds
 	// that bound is sure to be among those tracked.
 	TopApprox bool `json:"top_approx,omitempty"`
-	// Sampled, when set, is the number of rows Distinct and Top were
-	// computed over: a sample of the Count rows (see TableTotals). Zero
-	// means all rows.
+	// Sampled, when set, is the number of rows Distinct, Top and the
+	// extremes of strings were computed over: a sample of the Count rows
+	// (see TableTotals). Zero means all rows. Count, Nulls, Mean, and Min
+	// and Max of numbers, timestamps and booleans are always exact.
 	Sampled int64 `json:"sampled_rows,omitempty"`
 }
 

@@ -1,8 +1,6 @@
 package validate
 
 import (
-	"math"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -12,10 +10,12 @@ import (
 )
 
 // TableTotals accumulates the exact statistics of a table's columns over
-// every row: counts, nulls, minima, maxima and means (and true/false counts
-// for booleans). They cost a few nanoseconds a value, so an import keeps
-// them for all its rows and gives the Summariser (DuckDB) only a sample
-// for what needs a sketch: distinct counts and top values.
+// every row: counts, nulls, and for numbers and timestamps minima, maxima
+// and means (true/false counts for booleans, element counts and mean
+// lengths for lists). They cost a nanosecond or two a value, so an import
+// keeps them for all its rows and gives the Summariser (DuckDB) only a
+// sample for the rest: distinct counts, top values, and the smallest and
+// largest strings.
 type TableTotals struct {
 	schema *arrow.Schema
 	cols   []colTotals
@@ -27,7 +27,6 @@ type colTotals struct {
 	has            bool // min and max are set
 	minF, maxF     float64
 	minI, maxI     int64
-	minS, maxS     string
 	sum            float64
 	elements       int64
 	trues, falses  int64
@@ -51,33 +50,16 @@ func (t *TableTotals) Add(rec arrow.RecordBatch) {
 		switch a := a.(type) {
 		case *array.Float64:
 			ct.numeric = true
-			vals := a.Float64Values()
-			for i, v := range vals {
-				if a.IsValid(i) {
-					ct.float(v)
-				}
-			}
+			floats(ct, a, a.Float64Values())
 		case *array.Int64:
 			ct.numeric, ct.isInt = true, true
-			for i, v := range a.Int64Values() {
-				if a.IsValid(i) {
-					ct.int(v)
-				}
-			}
+			ints(ct, a, a.Int64Values())
 		case *array.Int32:
 			ct.numeric, ct.isInt = true, true
-			for i, v := range a.Int32Values() {
-				if a.IsValid(i) {
-					ct.int(int64(v))
-				}
-			}
+			ints(ct, a, a.Int32Values())
 		case *array.Timestamp:
 			ct.isInt = true
-			for i, v := range a.TimestampValues() {
-				if a.IsValid(i) {
-					ct.int(int64(v))
-				}
-			}
+			ints(ct, a, a.TimestampValues())
 		case *array.Boolean:
 			for i := range n {
 				if a.IsValid(i) {
@@ -86,12 +68,6 @@ func (t *TableTotals) Add(rec arrow.RecordBatch) {
 					} else {
 						ct.falses++
 					}
-				}
-			}
-		case *array.String:
-			for i := range n {
-				if a.IsValid(i) {
-					ct.str(a.Value(i))
 				}
 			}
 		case *array.List:
@@ -108,7 +84,6 @@ func (t *TableTotals) Add(rec arrow.RecordBatch) {
 				for k := offs[i]; k < offs[i+1]; k++ {
 					if items.IsValid(int(k)) {
 						ct.elements++
-						ct.str(items.Value(int(k)))
 					}
 				}
 			}
@@ -116,38 +91,40 @@ func (t *TableTotals) Add(rec arrow.RecordBatch) {
 	}
 }
 
-func (c *colTotals) float(v float64) {
-	if !c.has {
-		c.minF, c.maxF, c.has = v, v, true
+// floats folds the valid values of a into c: plain comparisons (the
+// parsers never produce NaN), and the validity test only when a has nulls.
+func floats(c *colTotals, a arrow.Array, vals []float64) {
+	nulls := a.NullN() > 0
+	for i, v := range vals {
+		if nulls && a.IsNull(i) {
+			continue
+		}
+		if !c.has {
+			c.minF, c.maxF, c.has = v, v, true
+		}
+		if v < c.minF {
+			c.minF = v
+		}
+		if v > c.maxF {
+			c.maxF = v
+		}
+		c.sum += v
 	}
-	c.minF = math.Min(c.minF, v)
-	c.maxF = math.Max(c.maxF, v)
-	c.sum += v
 }
 
-func (c *colTotals) int(v int64) {
-	if !c.has {
-		c.minI, c.maxI, c.has = v, v, true
-	}
-	c.minI = min(c.minI, v)
-	c.maxI = max(c.maxI, v)
-	c.sum += float64(v)
-}
-
-// str tracks string extremes; the copies are made only when one changes.
-func (c *colTotals) str(v string) {
-	if !c.has {
-		c.minS, c.maxS, c.has = strings.Clone(v), strings.Clone(v), true
-		return
-	}
-	// Most values lie strictly between the extremes by their first byte.
-	if len(v) > 0 && len(c.minS) > 0 && len(c.maxS) > 0 && v[0] > c.minS[0] && v[0] < c.maxS[0] {
-		return
-	}
-	if v < c.minS {
-		c.minS = strings.Clone(v)
-	} else if v > c.maxS {
-		c.maxS = strings.Clone(v)
+func ints[T int32 | int64 | arrow.Timestamp](c *colTotals, a arrow.Array, vals []T) {
+	nulls := a.NullN() > 0
+	for i, x := range vals {
+		if nulls && a.IsNull(i) {
+			continue
+		}
+		v := int64(x)
+		if !c.has {
+			c.minI, c.maxI, c.has = v, v, true
+		}
+		c.minI = min(c.minI, v)
+		c.maxI = max(c.maxI, v)
+		c.sum += float64(v)
 	}
 }
 
@@ -155,10 +132,11 @@ func (c *colTotals) str(v string) {
 func (t *TableTotals) Rows() int64 { return t.rows }
 
 // Apply puts the exact figures into stats (the Summariser's, computed over
-// sampled of the rows): Count, Nulls, Min, Max, Mean and Elements are
-// replaced; Distinct and Top stay the sample's, and Sampled says how many
-// rows they describe when that is fewer than all. Booleans get exact Top
-// counts. Columns missing from stats are added.
+// sampled of the rows): Count, Nulls, Mean and Elements are replaced, and
+// Min and Max for numbers, timestamps and booleans; Distinct, Top and the
+// string extremes stay the sample's, and Sampled says how many rows they
+// describe when that is fewer than all. Booleans get exact Top counts.
+// Columns missing from stats are added.
 func (t *TableTotals) Apply(stats []ColumnStats, sampled int64) []ColumnStats {
 	byName := make(map[string]int, len(stats))
 	for i, s := range stats {
@@ -176,9 +154,9 @@ func (t *TableTotals) Apply(stats []ColumnStats, sampled int64) []ColumnStats {
 		if sampled < t.rows {
 			s.Sampled = sampled
 		}
-		s.Min, s.Max, s.Mean = nil, nil, nil
 		switch {
 		case f.Type.ID() == arrow.BOOL:
+			s.Min, s.Max = nil, nil
 			if ct.trues+ct.falses > 0 {
 				s.Min, s.Max = ct.falses == 0, ct.trues > 0
 				s.Top = s.Top[:0]
@@ -193,34 +171,30 @@ func (t *TableTotals) Apply(stats []ColumnStats, sampled int64) []ColumnStats {
 				s.TopApprox = false
 			}
 		case f.Type.ID() == arrow.TIMESTAMP:
+			s.Min, s.Max = nil, nil
 			if ct.has {
 				s.Min = time.UnixMicro(ct.minI).UTC().Format(time.RFC3339Nano)
 				s.Max = time.UnixMicro(ct.maxI).UTC().Format(time.RFC3339Nano)
 			}
 		case ct.numeric && ct.isInt:
+			s.Min, s.Max, s.Mean = nil, nil, nil
 			if ct.has {
 				s.Min, s.Max = ct.minI, ct.maxI
 				m := ct.sum / float64(ct.count-ct.nulls)
 				s.Mean = &m
 			}
 		case ct.numeric:
+			s.Min, s.Max, s.Mean = nil, nil, nil
 			if ct.has {
 				s.Min, s.Max = ct.minF, ct.maxF
 				m := ct.sum / float64(ct.count-ct.nulls)
 				s.Mean = &m
 			}
 		case f.Type.ID() == arrow.LIST:
-			s.Elements = ct.elements
+			s.Elements, s.Mean = ct.elements, nil
 			if ct.count > ct.nulls {
 				m := ct.sum / float64(ct.count-ct.nulls)
 				s.Mean = &m
-			}
-			if ct.has {
-				s.Min, s.Max = ct.minS, ct.maxS
-			}
-		default:
-			if ct.has {
-				s.Min, s.Max = ct.minS, ct.maxS
 			}
 		}
 	}
