@@ -97,6 +97,7 @@ type sequencer struct {
 	fileKey []byte // the current file's name as a JSON string
 	evbuf   []byte
 	payload []byte
+	err     error // sticky: an event chunk could not be sent
 }
 
 // sequence puts validated batches back in input order and groups their
@@ -220,10 +221,7 @@ func (s *sequencer) batch(it valItem) error {
 	if err := s.flush(done); err != nil {
 		return err
 	}
-	if len(s.evbuf) >= eventChunkSize {
-		return s.sendEvents(false, nil)
-	}
-	return nil
+	return s.err
 }
 
 // flush hands the first n pending batches to the writer.
@@ -403,6 +401,9 @@ func (s *sequencer) keep(r *openRun, f *fileState, rows int, ref *runRef) {
 	j.samples.Add(dst[p0:])
 	if event {
 		s.evbuf = append(dst, "}\n"...)
+		if len(s.evbuf) >= eventChunkSize && s.err == nil {
+			s.err = s.sendEvents(false, nil)
+		}
 	} else {
 		s.payload = dst
 	}
