@@ -69,6 +69,10 @@ type ImportOptions struct {
 	ProgressEvery time.Duration
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
+
+	// beforeCommit, if set, runs just before an attempt commits: tests
+	// use it to make another writer win the race.
+	beforeCommit func(attempt int)
 }
 
 func (o ImportOptions) withDefaults() ImportOptions {

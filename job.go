@@ -22,6 +22,7 @@ import (
 // job is one attempt at an import.
 type job struct {
 	opt       ImportOptions
+	attempt   int
 	format    *validate.OrderFormat
 	importID  string
 	started   time.Time
@@ -81,7 +82,7 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		return nil, &UsageError{err}
 	}
 	for attempt := 1; ; attempt++ {
-		j := &job{opt: opt, format: orderFormats[opt.Format], started: opt.Now(), mem: memory.DefaultAllocator,
+		j := &job{opt: opt, attempt: attempt, format: orderFormats[opt.Format], started: opt.Now(), mem: memory.DefaultAllocator,
 			pool:   &columnar.PoolAllocator{},
 			evFree: make(chan []byte, 4)}
 		j.importID = newImportID(j.started)
@@ -206,6 +207,9 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 	if j.opt.DryRun {
 		status = validate.StatusDryRun
 	} else {
+		if j.opt.beforeCommit != nil {
+			j.opt.beforeCommit(j.attempt)
+		}
 		t := time.Now()
 		err := j.commit(ctx, total)
 		j.clock.commit.since(t)

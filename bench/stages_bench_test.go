@@ -2,12 +2,16 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
+	"ingot"
 	"ingot/formats"
 	"ingot/validate"
 )
@@ -96,4 +100,39 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	}
 	report(b, genRows)
+}
+
+// BenchmarkImport measures the whole import of 100,000 generated orders:
+// read, validate, group, diff, Parquet, events, summary and commit into an
+// empty warehouse, with GOMAXPROCS goroutines.
+func BenchmarkImport(b *testing.B) {
+	in := benchInput(b)
+	dir := b.TempDir()
+	src := filepath.Join(dir, "orders.csv")
+	if err := os.WriteFile(src, in, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, dry := range []bool{false, true} {
+		b.Run(fmt.Sprintf("dry=%v", dry), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				n++
+				dest := filepath.Join(dir, fmt.Sprintf("wh-%v-%d", dry, n))
+				rep, err := ingot.Import(context.Background(), ingot.ImportOptions{
+					Kind: ingot.KindOrders, Format: "kevel-csv", Sources: []string{src},
+					Dest: dest, DryRun: dry, ReportDir: filepath.Join(dir, "report"),
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rep.Counts.Rows != int64(genRows) {
+					b.Fatalf("imported %d rows, want %d", rep.Counts.Rows, genRows)
+				}
+				os.RemoveAll(dest)
+			}
+			report(b, genRows)
+		})
+	}
 }

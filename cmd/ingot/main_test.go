@@ -511,3 +511,45 @@ func TestSQLCommand(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, errs, "nosuchtable")
 }
+
+// TestBatchSizes imports the same files at batch sizes that cut orders at
+// every place, and checks that the committed tables, events and counts do
+// not depend on where the batches end.
+func TestBatchSizes(t *testing.T) {
+	dir := t.TempDir()
+	gen := filepath.Join(dir, "gen.csv")
+	code, _, errs := cli(t, "gen", "orders", "--orders", "60", "--defects", "0.05", "--repeats", "0.1", "--seed", "9", "-o", gen)
+	require.Equal(t, 0, code, errs)
+	type result struct {
+		counts         validate.Counts
+		orders, items  [][]string
+		events         []string
+		superseded     int
+		rejectsWritten int64
+	}
+	run := func(batch string) result {
+		dest := filepath.Join(dir, "wh-"+batch)
+		r := importJSON(t, 0, fixture("nonseq.csv"), fixture("rejects.csv"), gen, "--dest", dest, "--batch-rows", batch)
+		var ev []string
+		for _, e := range events(t, dest, 1) {
+			ev = append(ev, fmt.Sprint(e["type"], e["key"], e["source"], e["payload"].(map[string]any)["fingerprint"]))
+		}
+		slices.Sort(ev)
+		return result{
+			counts:         r.Counts,
+			orders:         sqlRows(t, dest, `SELECT order_id, fingerprint, source_file, source_line FROM orders ORDER BY ALL`),
+			items:          sqlRows(t, dest, `SELECT order_id, line_no, sku, status, source_line FROM line_items ORDER BY ALL`),
+			events:         ev,
+			superseded:     len(r.Superseded),
+			rejectsWritten: r.Rejects.Count,
+		}
+	}
+	ref := run("1000")
+	require.Positive(t, ref.counts.Superseded)
+	require.Positive(t, ref.counts.Rejected)
+	for _, batch := range []string{"1", "2", "3", "7"} {
+		t.Run("batch="+batch, func(t *testing.T) {
+			require.Equal(t, ref, run(batch))
+		})
+	}
+}
