@@ -96,4 +96,3 @@ func runDuckDB(ctx context.Context, csv, out string, threads int, ragged bool) (
 	}
 	return res.RowsAffected()
 }
-

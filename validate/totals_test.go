@@ -38,7 +38,7 @@ func TestTableTotals(t *testing.T) {
 	require.Equal(t, int64(5), tt.Rows())
 	sampled := []ColumnStats{
 		{Column: "s", Distinct: 4, Top: []TopValue{{"m", 1}}, Min: "apple", Max: "mango"}, // the sample's
-		{Column: "f", Min: 0.0, Max: 2.5},                                               // replaced
+		{Column: "f", Min: 0.0, Max: 2.5},                                                 // replaced
 	}
 	got := tt.Apply(sampled, 2)
 	byName := map[string]ColumnStats{}
