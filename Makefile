@@ -18,6 +18,8 @@ build:
 	$(GO) build $(TAGS) -o $(BIN) ./cmd/ingot
 
 vet:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(TAGS) ./...
 
 test: vet
