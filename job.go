@@ -166,6 +166,7 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 	if err := j.runPipeline(ctx); err != nil {
 		return fail(err)
 	}
+	log.Debug("pipeline drained", "rows", j.progress.rows.Load())
 	if j.rejectErr != nil {
 		return fail(j.rejectErr)
 	}
@@ -178,6 +179,7 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 	for table, t := range j.exact {
 		stats[table] = t.Apply(stats[table], j.sampled[table])
 	}
+	log.Debug("summary done")
 	if j.superseded, err = j.runs.supersessions(); err != nil {
 		return fail(err)
 	}
@@ -213,6 +215,7 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 		t := time.Now()
 		err := j.commit(ctx, total)
 		j.clock.commit.since(t)
+		log.Debug("committed", "version", j.version, "err", err)
 		if err != nil {
 			j.cleanup(ctx)
 			if errors.Is(err, ErrConflict) {

@@ -145,6 +145,7 @@ func (j *job) readFile(ctx context.Context, fi int, send func(rawItem) error) (e
 		if errors.Is(err, io.EOF) {
 			f.report.SHA256 = src.SHA256()
 			f.report.Bytes = src.BytesRead()
+			j.opt.Logger.Debug("file read", "import_id", j.importID, "file", f.obj.URI, "rows", f.report.Rows, "bytes", f.report.Bytes)
 			return nil
 		}
 		if err != nil {
