@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"ingot/columnar"
 	"ingot/commit"
@@ -28,8 +27,9 @@ type job struct {
 	started   time.Time
 	reportDir string
 	tmp       string
-	mem       memory.Allocator        // for Arrow builders (zeroed memory)
-	pool      *columnar.PoolAllocator // for buffers written whole: CSV columns, gathered pieces
+	// pool recycles the memory of every batch's buffers: the reader's
+	// columns, the typed columns, the JSON fragments, the pieces written.
+	pool *columnar.PoolAllocator
 
 	store   commit.Store // nil on a dry run into a warehouse that does not exist
 	log     []commit.Manifest
@@ -82,7 +82,7 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		return nil, &UsageError{err}
 	}
 	for attempt := 1; ; attempt++ {
-		j := &job{opt: opt, attempt: attempt, format: orderFormats[opt.Format], started: opt.Now(), mem: memory.DefaultAllocator,
+		j := &job{opt: opt, attempt: attempt, format: orderFormats[opt.Format], started: opt.Now(),
 			pool:   &columnar.PoolAllocator{},
 			evFree: make(chan []byte, 4)}
 		j.importID = newImportID(j.started)

@@ -133,7 +133,7 @@ func (j *job) readFile(ctx context.Context, fi int, send func(rawItem) error) (e
 		return err
 	}
 	f.header = r.Header()
-	v, err := validate.NewOrderValidator(j.format, r.Header(), validate.OrderOptions{HashEmails: j.opt.HashEmails, Pool: j.pool})
+	v, err := validate.NewOrderValidator(j.format, r.Header(), validate.OrderOptions{HashEmails: j.opt.HashEmails, Allocator: j.pool, Pool: j.pool})
 	if err != nil {
 		return &formats.ParseError{Source: name, Line: 1, Err: err}
 	}

@@ -223,7 +223,7 @@ func (j *job) ordersRecord(pb *pendingBatch, idx []int32, fps []uint64, src stri
 	}
 	defer typed.Release()
 	n := len(idx)
-	fp := array.NewStringBuilder(j.mem)
+	fp := array.NewStringBuilder(j.pool)
 	defer fp.Release()
 	fp.Reserve(n)
 	fp.ReserveData(16 * n)
@@ -231,7 +231,7 @@ func (j *job) ordersRecord(pb *pendingBatch, idx []int32, fps []uint64, src stri
 	for _, f := range fps {
 		fp.UnsafeAppend(appendHex16(hx[:0], f))
 	}
-	extra := []arrow.Array{fp.NewArray(), constString(j.mem, j.importID, n), constString(j.mem, src, n), int64Array(j.mem, lines)}
+	extra := []arrow.Array{fp.NewArray(), constString(j.pool, j.importID, n), constString(j.pool, src, n), int64Array(j.pool, lines)}
 	return assemble(commit.OrdersSchema, n, typed.Columns(), extra)
 }
 
@@ -247,7 +247,7 @@ func (j *job) itemsRecord(pb *pendingBatch, rows, lineNo []int32, src string, li
 	if err != nil {
 		return nil, err
 	}
-	ln := array.NewInt32Builder(j.mem)
+	ln := array.NewInt32Builder(j.pool)
 	defer ln.Release()
 	ln.AppendValues(lineNo, nil)
 	head := []arrow.Array{ids, ln.NewArray()}
@@ -255,7 +255,7 @@ func (j *job) itemsRecord(pb *pendingBatch, rows, lineNo []int32, src string, li
 	for _, c := range typed.Columns() {
 		c.Retain()
 	}
-	extra := []arrow.Array{constString(j.mem, j.importID, n), constString(j.mem, src, n), int64Array(j.mem, lines)}
+	extra := []arrow.Array{constString(j.pool, j.importID, n), constString(j.pool, src, n), int64Array(j.pool, lines)}
 	rec, err := assemble(commit.LineItemsSchema, n, cols, extra)
 	for _, c := range typed.Columns() {
 		c.Release()

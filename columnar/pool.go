@@ -13,9 +13,10 @@ import (
 // reuses the same memory instead of allocating (and zeroing) new buffers
 // and leaving the old ones to the garbage collector.
 //
-// Memory it hands out is NOT zeroed: use it only for buffers the caller
-// writes completely (the CSV reader's columns, Gather's outputs), never for
-// Arrow builders, which expect zeroed bitmaps. The zero value is ready to
+// Memory it hands out is NOT zeroed. That suits buffers the caller writes
+// completely (the CSV reader's columns, Gather's outputs) and Arrow's
+// builders, which clear the memory they take (memory.Set); anything else
+// must clear what it reads before writing it. The zero value is ready to
 // use and safe for concurrent use.
 type PoolAllocator struct {
 	classes [poolClasses]sync.Pool
