@@ -1,6 +1,7 @@
 package columnar
 
 import (
+	"encoding/binary"
 	"math"
 	"strconv"
 	"unsafe"
@@ -403,8 +404,10 @@ func append4(dst []byte, v int) []byte {
 // readers guarantee it for every value that reaches a record).
 func AppendJSONString(dst, s []byte) []byte {
 	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
+	i := plainPrefix(s)
+	dst = append(dst, s[:i]...)
+	start := i
+	for ; i < len(s); i++ {
 		c := s[i]
 		if !jsonEscape[c] {
 			continue
@@ -426,6 +429,28 @@ func AppendJSONString(dst, s []byte) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plainPrefix returns the length of the prefix of s that JSON needs no
+// escape for, testing eight bytes at a time: no control character, quote
+// or backslash.
+func plainPrefix(s []byte) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := binary.LittleEndian.Uint64(s[i:])
+		q, b := w^(ones*'"'), w^(ones*'\\')
+		m := (w-ones*0x20)&^w | (q-ones)&^q | (b-ones)&^b
+		if m&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s) && !jsonEscape[s[i]]; i++ {
+	}
+	return i
 }
 
 const hexDigits = "0123456789abcdef"

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -198,4 +199,20 @@ func TestKeyMap(t *testing.T) {
 	n := 0
 	m.Range(func(Key, int) bool { n++; return true })
 	require.Equal(t, 5000, n)
+}
+
+// FuzzAppendJSONString checks the escaping, fast path included, against
+// encoding/json.
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("plain ascii text, long enough for words")
+	f.Add("with \"quotes\" and \\ backslashes\n\t\x01")
+	f.Add("日本語 é ß 🙂 12345678")
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		var back string
+		require.NoError(t, json.Unmarshal(AppendJSONString(nil, []byte(s)), &back))
+		require.Equal(t, s, back)
+	})
 }
