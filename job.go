@@ -132,6 +132,11 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 	}
 	defer j.rejects.Abort()
 
+	defer func() {
+		if j.store != nil {
+			j.removeSpools(context.WithoutCancel(ctx))
+		}
+	}()
 	fail := func(err error) (*validate.Report, error) {
 		j.cleanup(ctx)
 		// The rejects of a failed import are kept: they often say why.

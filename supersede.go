@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"ingot/columnar"
 	"ingot/commit"
 	"ingot/validate"
 )
@@ -140,7 +137,7 @@ func (j *job) removeDropped(ctx context.Context) error {
 		}
 		out.files = files
 		if out.spool != "" {
-			if err := j.filterSpool(out, drops); err != nil {
+			if err := j.filterSpool(ctx, int(fi), out, drops); err != nil {
 				return err
 			}
 		}
@@ -159,19 +156,20 @@ func monthOf(p string) int32 {
 
 // filterSpool rewrites a file's event spool without the events of dropped
 // runs (matched by key and first line).
-func (j *job) filterSpool(out *fileOutput, drops map[string][]droppedRun) error {
-	in, err := os.Open(out.spool)
+func (j *job) filterSpool(ctx context.Context, fi int, out *fileOutput, drops map[string][]droppedRun) error {
+	in, err := j.store.Open(ctx, out.spool)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(j.tmp, "events-*.jsonl.zst")
+	path := j.spoolPath(fi, 1)
+	fw, err := j.store.Create(ctx, path, false)
 	if err != nil {
 		return err
 	}
-	defer tmp.Close()
-	w, err := commit.NewEventWriter(tmp, commit.EventOptions{})
+	w, err := commit.NewEventWriter(fw, commit.EventOptions{})
 	if err != nil {
+		fw.Abort()
 		return err
 	}
 	var head struct {
@@ -191,18 +189,20 @@ func (j *job) filterSpool(out *fileOutput, drops map[string][]droppedRun) error 
 		}
 		return w.WriteLine(line)
 	})
+	if err == nil {
+		err = w.Close()
+	}
+	if err == nil {
+		err = fw.Close()
+	} else {
+		fw.Abort()
+	}
 	if err != nil {
 		return err
 	}
 	out.eventLines = w.Lines()
-	if err := w.Close(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	os.Remove(out.spool)
-	out.spool = tmp.Name()
+	_ = j.store.Remove(ctx, out.spool)
+	out.spool = path
 	return nil
 }
 
@@ -222,5 +222,3 @@ func (j *job) supersededReport() []validate.SupersededRun {
 	return out
 }
 
-var _ = io.EOF
-var _ = columnar.Key{}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -22,8 +20,8 @@ import (
 type fileOutput struct {
 	orders, items *commit.TableWriter
 	files         []commit.FileInfo
-	spool         string // event spool (local temporary file)
-	spoolW        *os.File
+	spool         string // the event spool: a store path, published when the file ends
+	spoolW        commit.FileWriter
 	events        *commit.EventWriter
 	eventLines    int64
 }
@@ -316,6 +314,13 @@ func int64Array(mem memory.Allocator, v []int64) arrow.Array {
 	return b.NewArray()
 }
 
+// spoolPath names the event spool of source file fi (its rewrite n): a
+// file in the warehouse, so that a commit can claim it by a link instead
+// of a copy.
+func (j *job) spoolPath(fi, n int) string {
+	return fmt.Sprintf("_ingot/tmp/%s/events-%d-%d.jsonl.zst", j.importID, fi, n)
+}
+
 // writeEvents compresses each file's event lines into its spool.
 func (j *job) writeEvents(ctx context.Context, in <-chan eventChunk) (err error) {
 	defer func() {
@@ -326,18 +331,17 @@ func (j *job) writeEvents(ctx context.Context, in <-chan eventChunk) (err error)
 		t := time.Now()
 		out := j.out[c.file]
 		if out.events == nil && c.err == nil {
-			if out.spoolW, err = os.Create(filepath.Join(j.tmp, fmt.Sprintf("events-%d.jsonl.zst", c.file))); err != nil {
+			out.spool = j.spoolPath(c.file, 0)
+			if out.spoolW, err = j.store.Create(ctx, out.spool, false); err != nil {
 				return fmt.Errorf("event spool: %w", err)
 			}
-			out.spool = out.spoolW.Name()
 			if out.events, err = commit.NewEventWriter(out.spoolW, commit.EventOptions{}); err != nil {
 				return err
 			}
 		}
 		if c.err != nil {
 			if out.spoolW != nil {
-				out.spoolW.Close()
-				os.Remove(out.spool)
+				_ = out.spoolW.Abort()
 			}
 			out.events, out.spoolW, out.spool = nil, nil, ""
 			continue

@@ -339,6 +339,20 @@ func (s *memStore) Remove(ctx context.Context, p string) error {
 	return nil
 }
 
+func (s *memStore) Link(ctx context.Context, from, to string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.files[from]
+	if !ok {
+		return fmt.Errorf("link %s: %w", from, fs.ErrNotExist)
+	}
+	if _, ok := s.files[to]; ok {
+		return fmt.Errorf("link %s: %w", to, ErrExists)
+	}
+	s.files[to] = b
+	return nil
+}
+
 func (s *memStore) LocalPath(string) string { return "" }
 func (s *memStore) URI() string             { return "mem://" }
 

@@ -39,6 +39,11 @@ type Store interface {
 	List(ctx context.Context, prefix string) ([]string, error)
 	// Remove deletes path.
 	Remove(ctx context.Context, path string) error
+	// Link makes the file at from also visible at to, or fails with
+	// ErrExists if to exists (put-if-absent): a commit can claim a name
+	// for a file written earlier without copying it (a hard link on
+	// disk; a conditional server-side copy on an object store).
+	Link(ctx context.Context, from, to string) error
 	// LocalPath returns a filesystem path DuckDB can read for path, or ""
 	// if the store is not local.
 	LocalPath(path string) string

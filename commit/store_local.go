@@ -241,6 +241,40 @@ func (s *LocalStore) Remove(ctx context.Context, p string) error {
 	return nil
 }
 
+// Link hard-links from to to, failing with ErrExists if to exists, and
+// fsyncs to's directory.
+func (s *LocalStore) Link(ctx context.Context, from, to string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, p := range []string{from, to} {
+		if err := checkPath(p); err != nil {
+			return err
+		}
+	}
+	dst := s.LocalPath(to)
+	created, err := mkdirAll(filepath.Dir(dst))
+	if err != nil {
+		return fmt.Errorf("link %s: %w", to, err)
+	}
+	if err := os.Link(s.LocalPath(from), dst); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("link %s: %w", to, ErrExists)
+		}
+		return fmt.Errorf("link %s to %s: %w", from, to, err)
+	}
+	dirs := []string{filepath.Dir(dst)}
+	for _, d := range created { // new directories are entries of their parents
+		dirs = append(dirs, filepath.Dir(d))
+	}
+	for _, d := range dirs {
+		if err := syncDir(d); err != nil {
+			return fmt.Errorf("link %s: sync directory: %w", to, err)
+		}
+	}
+	return nil
+}
+
 // localFile is a FileWriter of a LocalStore.
 type localFile struct {
 	f         *os.File

@@ -223,3 +223,17 @@ func TestLocalStorePaths(t *testing.T) {
 	_, err = s.Create(cctx, "x/z", false)
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+func TestLocalStoreLink(t *testing.T) {
+	ctx := context.Background()
+	st, err := OpenLocal(t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, st.PutIfAbsent(ctx, "tmp/spool.zst", []byte("events")))
+	require.NoError(t, st.Link(ctx, "tmp/spool.zst", "_ingot/events/00000000000000000001.jsonl.zst"))
+	got, err := st.ReadFile(ctx, "_ingot/events/00000000000000000001.jsonl.zst")
+	require.NoError(t, err)
+	require.Equal(t, "events", string(got))
+	require.ErrorIs(t, st.Link(ctx, "tmp/spool.zst", "_ingot/events/00000000000000000001.jsonl.zst"), ErrExists)
+	require.ErrorIs(t, st.Link(ctx, "tmp/missing", "x/y"), fs.ErrNotExist)
+	require.Error(t, st.Link(ctx, "tmp/spool.zst", "../escape"))
+}
