@@ -221,4 +221,3 @@ func (j *job) supersededReport() []validate.SupersededRun {
 	}
 	return out
 }
-

@@ -159,6 +159,9 @@ func Run(ctx context.Context, opt HarnessOptions, progress io.Writer) (*Result, 
 		})
 	}
 	dest := filepath.Join(dir, "warehouse")
+	if err := os.RemoveAll(dest); err != nil { // the import starts from an empty warehouse
+		return nil, err
+	}
 	for _, p := range []struct {
 		name string
 		dry  bool
