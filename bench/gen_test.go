@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"ingot/formats"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -683,4 +685,15 @@ func BenchmarkGenerateOrders(b *testing.B) {
 			b.ReportMetric(float64(st.Rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
+}
+
+// TestHeaderMatchesDesign pins the generator's header, and the Kevel
+// format's field names, to the field table of design section 2.
+func TestHeaderMatchesDesign(t *testing.T) {
+	require.Equal(t, designHeader, KevelHeader)
+	var names []string
+	for _, f := range formats.KevelCSV.Fields {
+		names = append(names, f.Name)
+	}
+	require.Equal(t, designHeader, names)
 }

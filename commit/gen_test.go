@@ -356,16 +356,6 @@ func (s *memStore) Link(ctx context.Context, from, to string) error {
 func (s *memStore) LocalPath(string) string { return "" }
 func (s *memStore) URI() string             { return "mem://" }
 
-func (s *memStore) size() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var n int64
-	for _, b := range s.files {
-		n += int64(len(b))
-	}
-	return n
-}
-
 type memFile struct {
 	s         *memStore
 	path      string

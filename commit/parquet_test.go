@@ -30,13 +30,12 @@ func edgeOrders(mem memory.Allocator) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, OrdersSchema)
 	defer b.Release()
 	type row struct {
-		id, cur    string
-		optional   *string
-		promos     []*string // nil: null list
-		created    time.Time
-		updated    *time.Time
-		total      float64
-		sourceLine int64
+		id, cur  string
+		optional *string
+		promos   []*string // nil: null list
+		created  time.Time
+		updated  *time.Time
+		total    float64
 	}
 	s := func(v string) *string { return &v }
 	at := func(v time.Time) *time.Time { return &v }
