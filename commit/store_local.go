@@ -284,6 +284,7 @@ type localFile struct {
 	exclusive bool     // publish with link (fails if final exists)
 	created   []string // directories Create made, outermost first
 	size      int64
+	flushed   int64 // bytes whose writeback was started
 	done      bool
 }
 
@@ -296,8 +297,22 @@ func (w *localFile) Write(p []byte) (int, error) {
 	if err != nil {
 		return n, fmt.Errorf("write %s: %w", w.name, err)
 	}
+	if w.size-w.flushed >= writebackEvery {
+		// Start writing the file back to disk now, without waiting, so
+		// that the fsync at Close finds little left to do: otherwise a
+		// whole import's output is written back at its very end.
+		if err := w.buf.Flush(); err != nil {
+			return n, fmt.Errorf("write %s: %w", w.name, err)
+		}
+		startWriteback(w.f, w.flushed, w.size-w.flushed)
+		w.flushed = w.size
+	}
 	return n, nil
 }
+
+// writebackEvery is how many bytes a local file gathers before their
+// writeback to disk is started.
+const writebackEvery = 8 << 20
 
 func (w *localFile) Size() int64 { return w.size }
 
