@@ -185,12 +185,6 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 		stats[table] = t.Apply(stats[table], j.sampled[table])
 	}
 	log.Debug("summary done")
-	if j.superseded, err = j.runs.supersessions(); err != nil {
-		return fail(err)
-	}
-	for _, s := range j.superseded {
-		j.files[s.by.file].issues[issueKey{j.format.Fields[0].Name, validate.NotSequential}]++
-	}
 	if err := j.applySupersessions(ctx); err != nil {
 		return fail(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -72,14 +71,6 @@ func (l *runLog) add(key string, r runRef) {
 	}
 }
 
-// spilled is a run read back from the log.
-type spilled struct {
-	hi, lo uint64
-	seq    int
-	key    string
-	run    runRef
-}
-
 // supersessions reads the log back bucket by bucket and returns, for every
 // key with more than one run, each run paired with the next one, in import
 // order.
@@ -98,23 +89,30 @@ func (l *runLog) supersessions() ([]supersession, error) {
 		if _, err := l.files[b].Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("run log: %w", err)
 		}
-		runs, err := readRuns(bufio.NewReaderSize(l.files[b], 64<<10))
+		data, err := io.ReadAll(l.files[b])
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("run log: %w", err)
 		}
-		// The latest run of each key so far: a hash table, not a sort, as
-		// nearly every key has one run. Keys are compared as strings too,
-		// so even a hash collision cannot pair two orders.
+		// The latest run of each key so far, by record offset: a hash
+		// table, not a sort, as nearly every key has one run. Records are
+		// decoded only for keys seen twice, and their keys compared as
+		// bytes, so even a hash collision cannot pair two orders.
 		var last columnar.KeyMap[int32]
-		for i := range runs {
-			r := &runs[i]
-			k := columnar.Key{Hi: r.hi, Lo: r.lo}
-			prev, seen := last.Put(k, int32(i))
-			if seen && runs[prev].key == r.key {
-				out = append(out, supersession{key: r.key, prev: runs[prev].run, by: r.run})
-			} else if seen {
-				last.Put(k, prev) // a collision: keep the first key's chain
+		for off := 0; off < len(data); {
+			k, key, next, err := recordAt(data, off)
+			if err != nil {
+				return nil, err
 			}
+			prev, seen := last.Put(k, int32(off))
+			if seen {
+				_, pkey, _, _ := recordAt(data, int(prev))
+				if string(pkey) == string(key) {
+					out = append(out, supersession{key: string(key), prev: runAt(data, int(prev)), by: runAt(data, off)})
+				} else {
+					last.Put(k, prev) // a collision: keep the first key's chain
+				}
+			}
+			off = next
 		}
 	}
 	// Put the pairs back in import order of the later run.
@@ -124,28 +122,28 @@ func (l *runLog) supersessions() ([]supersession, error) {
 	return out, nil
 }
 
-func readRuns(r io.Reader) ([]spilled, error) {
-	var runs []spilled
+// recordAt returns the key hash and key of the record at off, and where
+// the next record starts.
+func recordAt(data []byte, off int) (columnar.Key, []byte, int, error) {
+	if off+runRecordSize > len(data) {
+		return columnar.Key{}, nil, 0, fmt.Errorf("run log: record cut short at byte %d", off)
+	}
 	e := binary.LittleEndian
-	head := make([]byte, runRecordSize)
-	for seq := 0; ; seq++ {
-		if _, err := io.ReadFull(r, head); err != nil {
-			if errors.Is(err, io.EOF) {
-				return runs, nil
-			}
-			return nil, fmt.Errorf("run log: %w", err)
-		}
-		key := make([]byte, e.Uint16(head[runRecordSize-2:]))
-		if _, err := io.ReadFull(r, key); err != nil {
-			return nil, fmt.Errorf("run log: %w", err)
-		}
-		runs = append(runs, spilled{
-			hi: e.Uint64(head[0:]), lo: e.Uint64(head[8:]), seq: seq, key: string(key),
-			run: runRef{
-				file: int32(e.Uint32(head[16:])), first: int64(e.Uint64(head[20:])), last: int64(e.Uint64(head[28:])),
-				month: int32(e.Uint32(head[36:])), rows: int32(e.Uint32(head[40:])), outcome: head[44],
-			},
-		})
+	head := data[off : off+runRecordSize]
+	end := off + runRecordSize + int(e.Uint16(head[runRecordSize-2:]))
+	if end > len(data) {
+		return columnar.Key{}, nil, 0, fmt.Errorf("run log: key cut short at byte %d", off)
+	}
+	return columnar.Key{Hi: e.Uint64(head[0:]), Lo: e.Uint64(head[8:])}, data[off+runRecordSize : end], end, nil
+}
+
+// runAt decodes the run of the record at off.
+func runAt(data []byte, off int) runRef {
+	e := binary.LittleEndian
+	h := data[off:]
+	return runRef{
+		file: int32(e.Uint32(h[16:])), first: int64(e.Uint64(h[20:])), last: int64(e.Uint64(h[28:])),
+		month: int32(e.Uint32(h[36:])), rows: int32(e.Uint32(h[40:])), outcome: h[44],
 	}
 }
 

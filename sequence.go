@@ -126,6 +126,17 @@ func (j *job) sequence(ctx context.Context, in <-chan valItem, out chan<- writeI
 			}
 		}
 	}
+	// Every run is logged: find the orders that came back, while the
+	// writers finish.
+	t := time.Now()
+	defer j.clock.sequence.since(t)
+	var err error
+	if j.superseded, err = j.runs.supersessions(); err != nil {
+		return err
+	}
+	for _, s := range j.superseded {
+		j.files[s.by.file].issues[issueKey{j.format.Fields[0].Name, validate.NotSequential}]++
+	}
 	return nil
 }
 
