@@ -117,10 +117,10 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 	// near 700 MiB (against about 1 GiB at the 64 MiB default) for the same
 	// CPU (bench/RESULTS.md).
 	j.writerOpt.MaxBuffered = 32 << 20
-	// A part file is published at a million rows, which also frees the
+	// A part file is published at 2^18 rows, which also frees the
 	// footer metadata its writer keeps per row group: memory stays flat
 	// however large the input.
-	j.writerOpt.MaxFileRows = 1 << 20
+	j.writerOpt.MaxFileRows = 1 << 18
 	defer j.runs.close()
 	for _, o := range objs {
 		j.files = append(j.files, &fileState{obj: o, issues: map[issueKey]int64{},
