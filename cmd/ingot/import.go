@@ -1,10 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -80,6 +79,8 @@ report, by default into the current directory.`,
 				rep.WriteSummary(g.stderr)
 			}
 			switch {
+			case errors.Is(err, context.Canceled):
+				return &exitError{code: exitCanceled, err: err}
 			case err != nil:
 				return &exitError{code: exitFailed, err: err}
 			case rep.Status == validate.StatusCompletedWithFailures:
@@ -116,6 +117,3 @@ func failedFiles(r *validate.Report) int {
 	}
 	return n
 }
-
-var _ = fmt.Sprint
-var _ = os.Stderr

@@ -42,15 +42,11 @@ func logCmd(g *globals) *cobra.Command {
 				return enc.Encode(log)
 			}
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tCOMMITTED\tIMPORT\tKIND\tFILES\tROWS\tADDED\tUPDATED\tUNCHANGED\tREJECTED\tSOURCES")
+			fmt.Fprintln(tw, "VERSION\tCOMMITTED\tIMPORT\tKIND\tSOURCES\tROWS\tADDED\tUPDATED\tUNCHANGED\tREJECTED\tDATA FILES")
 			for _, m := range log {
-				rows := int64(0)
-				for _, f := range m.Files {
-					rows += f.Rows
-				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s/%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", m.Version,
-					m.CommittedAt.UTC().Format(time.RFC3339), m.ImportID, m.Kind, m.Format, len(m.Files), rows,
-					m.Counts["added"], m.Counts["updated"], m.Counts["unchanged"], m.Counts["rejected"], len(m.Sources))
+					m.CommittedAt.UTC().Format(time.RFC3339), m.ImportID, m.Kind, m.Format, len(m.Sources), m.Counts["rows"],
+					m.Counts["added"], m.Counts["updated"], m.Counts["unchanged"], m.Counts["rejected"], len(m.Files))
 			}
 			return tw.Flush()
 		},
