@@ -44,6 +44,7 @@ type job struct {
 	rejects     *validate.RejectWriter
 	rejectErr   error
 	rejectsDone bool // rejects.csv and rejects.json are written
+	committed   bool // the manifest is in place
 	samples     validate.SampleKeeper
 	summary     *validate.Summariser
 	exact       map[string]*validate.TableTotals // per table, over every row
@@ -139,11 +140,15 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 	}()
 	fail := func(err error) (*validate.Report, error) {
 		j.cleanup(ctx)
+		status := validate.StatusFailed
+		if j.committed { // the data is committed; only the report could not be finished
+			status = validate.StatusCompleted
+		}
 		// The rejects of a failed import are kept: they often say why.
 		if ferr := j.rejects.Finish(j.dropReject); ferr == nil {
 			j.rejectsDone = true
 		}
-		rep := j.report(validate.StatusFailed, nil)
+		rep := j.report(status, nil)
 		rep.Error = err.Error()
 		if _, werr := rep.WriteFile(j.reportDir); werr != nil {
 			log.Error("writing the report", "err", werr)
@@ -222,6 +227,7 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 			}
 			return fail(err)
 		}
+		j.committed = true // from here on, nothing may be removed
 	}
 	if err := j.rejects.Finish(j.dropReject); err != nil {
 		return fail(err)
@@ -278,9 +284,10 @@ func (j *job) checkMaxRejected(c validate.Counts) error {
 	return nil
 }
 
-// cleanup removes what a failed attempt wrote to the warehouse.
+// cleanup removes what a failed attempt wrote to the warehouse; after the
+// manifest is in place it does nothing.
 func (j *job) cleanup(ctx context.Context) {
-	if j.store == nil {
+	if j.store == nil || j.committed {
 		return
 	}
 	for _, out := range j.out {
