@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"strings"
 	"sync/atomic"
@@ -42,9 +43,19 @@ type CSVOptions struct {
 	// 8 MiB. It bounds memory when rows are wide.
 	BatchBytes int
 	// MaxRecordBytes is the longest record accepted (a quoted field can span
-	// lines); a longer one is a fatal *ParseError, most likely an unbalanced
-	// quote. Default 64 MiB.
+	// lines); a longer one is a fatal *ParseError wrapping ErrRecordTooLong,
+	// most likely an unbalanced quote. It bounds the read buffer, which
+	// holds a whole record. Default DefaultMaxRecordBytes (16 MiB).
 	MaxRecordBytes int
+	// MaxFieldBytes is the longest field accepted; a longer one is a fatal
+	// *ParseError wrapping ErrFieldTooLong that names line, column and
+	// field. Default DefaultMaxFieldBytes (1 MiB).
+	MaxFieldBytes int
+	// MaxColumns is the most fields the header (or, with NoHeader, the
+	// first record) may have; more is a fatal *ParseError wrapping
+	// ErrTooManyColumns, raised while the header is parsed, before any
+	// per-column state is allocated. Default DefaultMaxColumns (10,000).
+	MaxColumns int
 	// Allocator allocates the batches' buffers; default memory.DefaultAllocator.
 	Allocator memory.Allocator
 }
@@ -54,7 +65,9 @@ func (o CSVOptions) withDefaults() CSVOptions {
 	o.Quote = cmp.Or(o.Quote, '"')
 	o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
 	o.BatchBytes = cmp.Or(o.BatchBytes, 8<<20)
-	o.MaxRecordBytes = cmp.Or(o.MaxRecordBytes, 64<<20)
+	o.MaxRecordBytes = cmp.Or(o.MaxRecordBytes, DefaultMaxRecordBytes)
+	o.MaxFieldBytes = cmp.Or(o.MaxFieldBytes, DefaultMaxFieldBytes)
+	o.MaxColumns = cmp.Or(o.MaxColumns, DefaultMaxColumns)
 	if o.Allocator == nil {
 		o.Allocator = memory.DefaultAllocator
 	}
@@ -77,9 +90,21 @@ func (o CSVOptions) Validate() error {
 		return fmt.Errorf("formats.CSVOptions.BatchBytes: must be > 0, got %d", o.BatchBytes)
 	case o.MaxRecordBytes < 0:
 		return fmt.Errorf("formats.CSVOptions.MaxRecordBytes: must be > 0, got %d", o.MaxRecordBytes)
+	case o.MaxFieldBytes < 0 || o.MaxFieldBytes > math.MaxInt32:
+		return fmt.Errorf("formats.CSVOptions.MaxFieldBytes: must be > 0 and < 2 GiB, got %d", o.MaxFieldBytes)
+	case o.MaxColumns < 0:
+		return fmt.Errorf("formats.CSVOptions.MaxColumns: must be > 0, got %d", o.MaxColumns)
 	}
 	return nil
 }
+
+// Default limits of CSVOptions against hostile or broken input. Each
+// bounds memory whatever the input's shape; raise them in CSVOptions.
+const (
+	DefaultMaxRecordBytes = 16 << 20
+	DefaultMaxFieldBytes  = 1 << 20
+	DefaultMaxColumns     = 10_000
+)
 
 // The read buffer starts small, so that small inputs (and fuzzing) cost
 // little, and doubles each time a read fills it, up to readChunk.
@@ -142,10 +167,11 @@ type CSVReader struct {
 	issues  columnar.Issues
 	estSize []int // per column, bytes of the last batch: the next one's first guess
 
-	seq  int
-	err  error // sticky
-	cur  *columnar.Batch
-	refs atomic.Int64
+	seq    int
+	err    error // sticky
+	recErr error // set by parseRecord with stErr
+	cur    *columnar.Batch
+	refs   atomic.Int64
 }
 
 // NewCSVReader reads the header (unless opt.NoHeader) and returns a reader
@@ -258,6 +284,7 @@ const (
 	stBlank
 	stMore
 	stEOF
+	stErr // a limit was exceeded: the error is in recErr
 )
 
 // ReadBatch returns the next batch, which the caller owns (Release it), or
@@ -292,6 +319,8 @@ func (r *CSVReader) nextRecord() (recStatus, error) {
 		switch st := r.parseRecord(); st {
 		case stOK, stEOF:
 			return st, nil
+		case stErr:
+			return st, r.recErr
 		case stMore:
 			if err := r.refill(); err != nil {
 				return st, err
@@ -314,7 +343,7 @@ func (r *CSVReader) refill() error {
 	full := r.end == len(r.buf) // one record fills the buffer
 	if full && r.end >= r.opt.MaxRecordBytes {
 		r.readErr = &ParseError{Source: r.source, Line: r.line, Column: 1, Offset: r.base,
-			Err: fmt.Errorf("%w: a record starting here is longer than %d bytes; is a quote left open?", ErrFieldTooLong, r.opt.MaxRecordBytes)}
+			Err: fmt.Errorf("%w: a record starting here is longer than %d bytes (CSVOptions.MaxRecordBytes); is a quote left open?", ErrRecordTooLong, r.opt.MaxRecordBytes)}
 		return r.readErr
 	}
 	if full || len(r.buf) < readChunk {
@@ -377,6 +406,13 @@ func (r *CSVReader) parseRecord() recStatus {
 	masks := &r.masks
 	field := 0
 	for {
+		if r.headerMode && field >= r.opt.MaxColumns {
+			r.rewind(row, mark)
+			r.recErr = &ParseError{Source: r.source, Line: line, Column: r.base + int64(p) - lineStart + 1, Offset: r.base + int64(p),
+				Err: fmt.Errorf("%w: the header has more than %d columns (CSVOptions.MaxColumns)", ErrTooManyColumns, r.opt.MaxColumns)}
+			return stErr
+		}
+		fp, fline, fls := p, line, lineStart // where the field starts, for errors
 		c, fi := r.column(field)
 		if field > fi { // a field past the header's count joins the last one
 			r.appendTo(c, []byte{delim})
@@ -463,6 +499,10 @@ func (r *CSVReader) parseRecord() recStatus {
 			r.appendTo(c, buf[p:j])
 			p = j
 		}
+		if n := len(c.data) - int(c.offs[row]); n > r.opt.MaxFieldBytes {
+			r.recErr = r.fieldTooLong(row, mark, fi, n, fline, r.base+int64(fp), fls)
+			return stErr
+		}
 		c.offs[row+1] = int32(len(c.data))
 		field++
 		if p < end && buf[p] == delim {
@@ -499,6 +539,20 @@ func (r *CSVReader) parseRecord() recStatus {
 	r.bytes += p - r.pos
 	r.pos, r.line, r.lineStart = p, line, lineStart
 	return stOK
+}
+
+// fieldTooLong undoes the record row and explains that its field fi,
+// starting on line at stream offset off (the line starting at lineStart),
+// is n bytes long.
+func (r *CSVReader) fieldTooLong(row, mark, fi, n int, line, off, lineStart int64) error {
+	r.rewind(row, mark)
+	pe := &ParseError{Source: r.source, Line: line, Column: off - lineStart + 1, Offset: off,
+		Err: fmt.Errorf("%w: field %d of the record starting at line %d is %d bytes, longer than %d (CSVOptions.MaxFieldBytes)",
+			ErrFieldTooLong, fi+1, r.line, n, r.opt.MaxFieldBytes)}
+	if fi < len(r.header) {
+		pe.Field = r.header[fi]
+	}
+	return pe
 }
 
 const (

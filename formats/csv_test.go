@@ -251,7 +251,7 @@ func TestCSVReaderRecordTooLong(t *testing.T) {
 	require.Len(t, rows, 1, "the rows before the long record still come out")
 	var pe *ParseError
 	require.ErrorAs(t, err, &pe)
-	require.ErrorIs(t, err, ErrFieldTooLong)
+	require.ErrorIs(t, err, ErrRecordTooLong)
 	require.Equal(t, int64(3), pe.Line)
 	require.Equal(t, int64(8), pe.Offset)
 }
