@@ -57,6 +57,16 @@ type ImportOptions struct {
 	// ("2.5%"). Empty means no limit.
 	MaxRejected string
 
+	// Limits against hostile or broken input; zero means the default of
+	// each (formats.DefaultMaxRecordBytes, DefaultMaxFieldBytes,
+	// DefaultMaxColumns, DefaultMaxRatio; no size limit on decompressed
+	// content). A negative MaxDecompressionRatio disables the ratio check.
+	MaxRecordBytes        int
+	MaxFieldBytes         int
+	MaxColumns            int
+	MaxDecompressedBytes  int64
+	MaxDecompressionRatio int64
+
 	// BatchRows is the rows per batch; default columnar.DefaultBatchRows.
 	BatchRows int
 	// Workers validating batches in parallel; default GOMAXPROCS.
@@ -117,6 +127,9 @@ func (o ImportOptions) Validate() error {
 	}
 	if o.BatchRows < 0 || o.Workers < 0 {
 		return usagef("BatchRows and Workers must not be negative")
+	}
+	if o.MaxRecordBytes < 0 || o.MaxFieldBytes < 0 || o.MaxColumns < 0 || o.MaxDecompressedBytes < 0 {
+		return usagef("--max-record-bytes, --max-field-bytes, --max-columns and --max-decompressed-bytes must not be negative")
 	}
 	if _, _, err := parseMaxRejected(o.MaxRejected); err != nil {
 		return &UsageError{err}

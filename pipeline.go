@@ -113,7 +113,8 @@ func (j *job) readFile(ctx context.Context, fi int, send func(rawItem) error) (e
 	}
 	f.src = src
 	defer src.Close()
-	dec, err := formats.Decompress(src, f.obj.Name)
+	dec, err := formats.DecompressWithOptions(src, f.obj.Name, formats.DecompressOptions{
+		MaxBytes: j.opt.MaxDecompressedBytes, MaxRatio: j.opt.MaxDecompressionRatio})
 	if err != nil {
 		return err
 	}
@@ -127,7 +128,8 @@ func (j *job) readFile(ctx context.Context, fi int, send func(rawItem) error) (e
 	name := f.obj.URI
 	r, err := formats.NewCSVReader(txt, name, formats.CSVOptions{
 		Delimiter: j.opt.Delimiter, BatchRows: j.opt.BatchRows, KeyColumn: j.format.Fields[0].Name,
-		Allocator: j.pool,
+		Allocator:      j.pool,
+		MaxRecordBytes: j.opt.MaxRecordBytes, MaxFieldBytes: j.opt.MaxFieldBytes, MaxColumns: j.opt.MaxColumns,
 	})
 	if err != nil {
 		return err

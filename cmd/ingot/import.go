@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ingot"
+	"ingot/formats"
 	"ingot/validate"
 )
 
@@ -100,6 +101,12 @@ report, by default into the current directory.`,
 	f.StringVar(&delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
 	f.BoolVar(&opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
 	f.StringVar(&opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count or a percentage like 2.5%")
+	f.IntVar(&opt.MaxRecordBytes, "max-record-bytes", formats.DefaultMaxRecordBytes, "longest CSV record accepted, in bytes; a longer one fails the file")
+	f.IntVar(&opt.MaxFieldBytes, "max-field-bytes", formats.DefaultMaxFieldBytes, "longest CSV field accepted, in bytes; a longer one fails the file")
+	f.IntVar(&opt.MaxColumns, "max-columns", formats.DefaultMaxColumns, "most columns a header may have; more fails the file before reading it")
+	f.Int64Var(&opt.MaxDecompressedBytes, "max-decompressed-bytes", 0, "most bytes one compressed source may expand to (0: no limit)")
+	f.Int64Var(&opt.MaxDecompressionRatio, "max-decompression-ratio", formats.DefaultMaxRatio,
+		"most decompressed bytes per compressed byte, checked after the first 64 MiB; -1 disables (stops decompression bombs)")
 	f.IntVar(&opt.BatchRows, "batch-rows", 0, "rows per batch (default 16384)")
 	f.IntVar(&opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")
 	f.BoolVar(&asJSON, "json", false, "print report.json to stdout")
