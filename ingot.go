@@ -54,7 +54,7 @@ type ImportOptions struct {
 	HashEmails bool
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
-	// ("2.5%"). Empty means no limit.
+	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
 	MaxRejected string
 
 	// Limits against hostile or broken input; zero means the default of
@@ -80,9 +80,19 @@ type ImportOptions struct {
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
 
+	// CommitRetryFor bounds how long an import that keeps losing commit
+	// races to other writers goes on retrying; default 10 minutes.
+	CommitRetryFor time.Duration
+
 	// beforeCommit, if set, runs just before an attempt commits: tests
 	// use it to make another writer win the race.
 	beforeCommit func(attempt int)
+	// beforeManifest, if set, runs after the event segment is published
+	// and before the manifest is written.
+	beforeManifest func(attempt int)
+	// afterManifest, if set, replaces the manifest write's error: tests
+	// use it to report a failure for a write that happened.
+	afterManifest func(error) error
 }
 
 func (o ImportOptions) withDefaults() ImportOptions {
@@ -90,6 +100,7 @@ func (o ImportOptions) withDefaults() ImportOptions {
 	o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
 	o.Workers = cmp.Or(o.Workers, runtime.GOMAXPROCS(0))
 	o.ProgressEvery = cmp.Or(o.ProgressEvery, 10*time.Second)
+	o.CommitRetryFor = cmp.Or(o.CommitRetryFor, 10*time.Minute)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -137,10 +148,19 @@ func (o ImportOptions) Validate() error {
 	return nil
 }
 
-// parseMaxRejected reads "N" or "P%".
+// DefaultMaxRejected is the --max-rejected of an import that does not
+// set one: an import that rejects more than half of its records almost
+// always has the wrong file, format, delimiter or encoding.
+const DefaultMaxRejected = "50%"
+
+// parseMaxRejected reads "N", "P%" or "none" (no limit); empty means
+// DefaultMaxRejected. A negative result means "no limit of this kind".
 func parseMaxRejected(s string) (count int64, percent float64, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
+		s = DefaultMaxRejected
+	}
+	if strings.EqualFold(s, "none") {
 		return -1, -1, nil
 	}
 	if p, ok := strings.CutSuffix(s, "%"); ok {
@@ -152,7 +172,7 @@ func parseMaxRejected(s string) (count int64, percent float64, err error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return 0, 0, fmt.Errorf("--max-rejected: expected a count or a percentage such as 2.5%%, found %q", s)
+		return 0, 0, fmt.Errorf("--max-rejected: expected a count, a percentage such as 2.5%%, or none, found %q", s)
 	}
 	return n, -1, nil
 }

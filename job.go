@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,19 +61,28 @@ type job struct {
 	}
 	progress struct{ rows, bytes atomic.Int64 }
 	dropped  []droppedRun // superseded runs, once applySupersessions ran
+
+	// retryUntil is when a lost commit race stops being retried.
+	retryUntil time.Time
+	// stateUnknown is set when the manifest write failed in a way that
+	// leaves open whether it happened: nothing may be removed then.
+	stateUnknown bool
 }
 
 // ErrConflict means another writer committed the version this import was
 // about to take; Import retries on it.
 var ErrConflict = errors.New("another import committed first")
 
-// maxAttempts bounds the retries of an import that loses commit races.
-const maxAttempts = 3
-
 // Import runs one import and returns its report, which is also written to
 // the report directory. The error is non-nil when the import failed (the
 // report says why, with status failed) or could not start; a *UsageError
 // means the options are wrong.
+//
+// An attempt that loses the commit race to another writer (its manifest
+// version was taken) is repeated from the start on top of the newer
+// state, after a short randomised backoff, until it commits or
+// CommitRetryFor has passed; the report of the last attempt is written
+// either way.
 func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
@@ -82,17 +92,43 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	if err != nil {
 		return nil, &UsageError{err}
 	}
+	retryUntil := time.Now().Add(opt.CommitRetryFor)
 	for attempt := 1; ; attempt++ {
 		j := &job{opt: opt, attempt: attempt, format: orderFormats[opt.Format], started: opt.Now(),
-			pool:   &columnar.PoolAllocator{},
-			evFree: make(chan []byte, 4)}
+			pool:       &columnar.PoolAllocator{},
+			evFree:     make(chan []byte, 4),
+			retryUntil: retryUntil}
 		j.importID = newImportID(j.started)
 		rep, err := j.run(ctx, objs)
-		if errors.Is(err, ErrConflict) && attempt < maxAttempts {
+		if rep == nil && errors.Is(err, ErrConflict) {
 			opt.Logger.Warn("commit race lost, importing again on top of the newer state", "import_id", j.importID, "attempt", attempt)
+			if err := sleepCtx(ctx, backoff(attempt)); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		return rep, err
+	}
+}
+
+// backoff is the pause before attempt+1 after a lost commit race:
+// exponential from 50 ms up to 2 s, with full jitter so that writers that
+// collided once do not collide again in lockstep.
+func backoff(attempt int) time.Duration {
+	d := 50 * time.Millisecond << min(attempt-1, 6)
+	d = min(d, 2*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -106,7 +142,7 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 			j.reportDir = "."
 		}
 	}
-	if err := os.MkdirAll(j.reportDir, 0o755); err != nil {
+	if err := os.MkdirAll(j.reportDir, 0o777); err != nil {
 		return nil, fmt.Errorf("report directory: %w", err)
 	}
 	if j.tmp, err = tempDir(); err != nil {
@@ -210,9 +246,15 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 	if okFiles < len(j.files) {
 		status = validate.StatusCompletedWithFailures
 	}
-	if j.opt.DryRun {
+	switch {
+	case j.opt.DryRun:
 		status = validate.StatusDryRun
-	} else {
+	case total.Added+total.Updated == 0:
+		// Nothing changed: a version with no file and an empty segment
+		// would only clutter the log, so nothing is committed.
+		j.cleanup(ctx)
+		log.Info("nothing changed; no version committed")
+	default:
 		if j.opt.beforeCommit != nil {
 			j.opt.beforeCommit(j.attempt)
 		}
@@ -223,7 +265,10 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 		if err != nil {
 			j.cleanup(ctx)
 			if errors.Is(err, ErrConflict) {
-				return nil, err
+				if time.Now().Before(j.retryUntil) {
+					return nil, err
+				}
+				return fail(fmt.Errorf("%w; gave up after %d attempts", err, j.attempt))
 			}
 			return fail(err)
 		}
@@ -259,9 +304,9 @@ func (j *job) openWarehouse(ctx context.Context) error {
 	if j.log, err = commit.ReadLog(ctx, st); err != nil {
 		return err
 	}
-	if j.version, err = commit.NextVersion(ctx, st); err != nil {
-		return err
-	}
+	// The import diffs against exactly this log, so it may commit only
+	// the version right after it; PutManifest's put-if-absent decides.
+	j.version = commit.NextVersion(j.log)
 	if len(j.log) > 0 {
 		if j.state, err = commit.LoadState(ctx, st, j.log, commit.Orders, "order_id", "fingerprint"); err != nil {
 			return fmt.Errorf("loading the committed orders: %w", err)
@@ -274,20 +319,38 @@ func (j *job) openWarehouse(ctx context.Context) error {
 // the user allows.
 func (j *job) checkMaxRejected(c validate.Counts) error {
 	limit, pct, _ := parseMaxRejected(j.opt.MaxRejected)
+	var err error
 	switch {
 	case limit >= 0 && c.Rejected > limit:
-		return fmt.Errorf("%d records rejected, more than --max-rejected %d; nothing was committed", c.Rejected, limit)
+		err = fmt.Errorf("%d records rejected, more than --max-rejected %d; nothing was committed", c.Rejected, limit)
 	case pct >= 0 && c.Records > 0 && float64(c.Rejected)*100/float64(c.Records) > pct:
-		return fmt.Errorf("%.2f%% of records rejected (%d of %d), more than --max-rejected %g%%; nothing was committed",
+		err = fmt.Errorf("%.2f%% of records rejected (%d of %d), more than --max-rejected %g%%; nothing was committed",
 			float64(c.Rejected)*100/float64(c.Records), c.Rejected, c.Records, pct)
 	}
-	return nil
+	if err == nil {
+		return nil
+	}
+	// Say what is most likely wrong: the most frequent issue.
+	var top issueKey
+	var topN int64
+	for _, f := range j.files {
+		for k, n := range f.issues {
+			if n > topN || n == topN && (k.column < top.column || k.column == top.column && k.code < top.code) {
+				top, topN = k, n
+			}
+		}
+	}
+	hint := ""
+	if topN > 0 {
+		hint = fmt.Sprintf(" The most frequent issue is %s in column %q (%d times);", validate.InfoOf(top.code).Name, top.column, topN)
+	}
+	return fmt.Errorf("%w.%s so many rejects usually mean the wrong file, format, delimiter or encoding (see `ingot sniff`); --max-rejected none imports the valid records anyway", err, hint)
 }
 
 // cleanup removes what a failed attempt wrote to the warehouse; after the
 // manifest is in place it does nothing.
 func (j *job) cleanup(ctx context.Context) {
-	if j.store == nil || j.committed {
+	if j.store == nil || j.committed || j.stateUnknown {
 		return
 	}
 	for _, out := range j.out {
