@@ -242,8 +242,9 @@ func (k *SampleKeeper) Add(rec json.RawMessage) {
 	k.n++
 }
 
-// Samples returns copies of the kept records, oldest first. A record that
-// is not valid JSON is given as a JSON string of its text.
+// Samples returns copies of the kept records, oldest first, each string
+// value longer than MaxQuotedValueBytes cut by TruncateValue. A record
+// that is not valid JSON is given as a JSON string of its (cut) text.
 func (k *SampleKeeper) Samples() Samples {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -261,9 +262,9 @@ func (k *SampleKeeper) Samples() Samples {
 
 func sampleJSON(b []byte) json.RawMessage {
 	if json.Valid(b) {
-		return bytes.Clone(b)
+		return bytes.Clone(truncateJSONStrings(b))
 	}
-	q, _ := json.Marshal(string(b))
+	q, _ := json.Marshal(TruncateValue(string(b)))
 	return q
 }
 
