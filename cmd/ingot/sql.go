@@ -35,7 +35,11 @@ Without -c, statements are read from standard input, separated by semicolons.`,
 			if err != nil {
 				return err
 			}
-			db, err := commit.OpenSQL(cmd.Context(), st)
+			log, err := readLogWarn(cmd.Context(), st, g)
+			if err != nil {
+				return err
+			}
+			db, err := commit.OpenSQLWithLog(cmd.Context(), st, log)
 			if err != nil {
 				return err
 			}
