@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"ingot/validate"
+	"ingot/version"
 )
 
 // report assembles report.json from the job's state.
@@ -34,6 +35,9 @@ func (j *job) report(status string, stats map[string][]validate.ColumnStats) *va
 		Stats:         stats,
 		Superseded:    j.supersededReport(),
 		ReportDir:     j.reportDir,
+		Ingot:         version.Get(),
+		Command:       j.opt.Command,
+		Options:       j.opt.recorded(),
 	}
 	if j.committed {
 		r.Version = j.version
