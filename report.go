@@ -35,7 +35,7 @@ func (j *job) report(status string, stats map[string][]validate.ColumnStats) *va
 		Stats:         stats,
 		Superseded:    j.supersededReport(),
 		ReportDir:     j.reportDir,
-		Ingot:         version.Get(),
+		Ingot:         ptr(version.Get()),
 		Command:       j.opt.Command,
 		Options:       j.opt.recorded(),
 	}
@@ -73,3 +73,5 @@ func timing(stage string, secs float64, rows, bytes int64) validate.StageTiming 
 	}
 	return t
 }
+
+func ptr[T any](v T) *T { return &v }

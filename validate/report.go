@@ -61,7 +61,7 @@ type Report struct {
 	Version int64 `json:"version,omitempty"`
 	// Ingot is the build that ran the import (also in the Parquet files'
 	// created_by).
-	Ingot version.Info `json:"ingot"`
+	Ingot *version.Info `json:"ingot,omitempty"`
 	// Command is the command line, and Options the options the import
 	// ran with, so that a report says how to repeat it.
 	Command []string       `json:"command,omitempty"`
