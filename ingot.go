@@ -80,6 +80,10 @@ type ImportOptions struct {
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
 
+	// Command is the command line that started the import, recorded in
+	// report.json (as dbt's run_results.json records its args).
+	Command []string
+
 	// CommitRetryFor bounds how long an import that keeps losing commit
 	// races to other writers goes on retrying; default 10 minutes.
 	CommitRetryFor time.Duration
@@ -108,6 +112,18 @@ func (o ImportOptions) withDefaults() ImportOptions {
 		o.Now = time.Now
 	}
 	return o
+}
+
+// recorded returns the options that shape what an import does, for
+// report.json: the fields a person re-running it needs, no clocks or
+// writers.
+func (o ImportOptions) recorded() map[string]any {
+	return map[string]any{
+		"kind": o.Kind, "format": o.Format, "sources": o.Sources, "dest": o.Dest,
+		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
+		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails,
+		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
+	}
 }
 
 // UsageError is a problem with the options rather than with the data: a

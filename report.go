@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"ingot/validate"
+	"ingot/version"
 )
 
 // report assembles report.json from the job's state.
@@ -34,6 +35,9 @@ func (j *job) report(status string, stats map[string][]validate.ColumnStats) *va
 		Stats:         stats,
 		Superseded:    j.supersededReport(),
 		ReportDir:     j.reportDir,
+		Ingot:         ptr(version.Get()),
+		Command:       j.opt.Command,
+		Options:       j.opt.recorded(),
 	}
 	if j.committed {
 		r.Version = j.version
@@ -69,3 +73,5 @@ func timing(stage string, secs float64, rows, bytes int64) validate.StageTiming 
 	}
 	return t
 }
+
+func ptr[T any](v T) *T { return &v }
