@@ -289,6 +289,9 @@ func openZip(r io.Reader, pre *prefixReader, name string, opt DecompressOptions)
 	if len(files) != 1 {
 		return Decompressed{}, zipCountError(name, files, ignored)
 	}
+	// The central directory at the end has been read: count the entry's
+	// compressed bytes from here, for the ratio check.
+	at.base = at.n
 	f := files[0]
 	if unsafeZipName(f.Name) {
 		return Decompressed{}, fmt.Errorf("%s: %w: %w %q: absolute or climbing out with \"..\" (the name is never used as a path; the archive is refused as made to attack tools that do)",
@@ -461,7 +464,7 @@ func (d *decoded) checkLimits() error {
 	case d.in != nil:
 		in = d.in.n
 	case d.inAt != nil:
-		in = d.inAt.max
+		in = d.inAt.n - d.inAt.base
 	}
 	if d.out/max(in, 1) > o.MaxRatio {
 		return fmt.Errorf("%s: %s: %w: %d compressed bytes gave %d bytes, more than %d:1 (DecompressOptions.MaxRatio, --max-decompression-ratio); a decompression bomb?",
@@ -606,18 +609,21 @@ func (c *countReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// countReaderAt records the furthest offset read through it and the first
-// error other than io.EOF.
+// countReaderAt records the furthest offset read through it, the bytes
+// read, and the first error other than io.EOF.
 type countReaderAt struct {
-	r   io.ReaderAt
-	max int64
-	err error
+	r    io.ReaderAt
+	max  int64
+	n    int64 // bytes read in all
+	base int64 // n when the zip entry was opened
+	err  error
 }
 
 // ReadAt reads and records.
 func (c *countReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	n, err := c.r.ReadAt(p, off)
 	c.max = max(c.max, off+int64(n))
+	c.n += int64(n)
 	if err != nil && err != io.EOF && c.err == nil {
 		c.err = err
 	}
