@@ -71,13 +71,15 @@ func (a *AttrCheck) Check(c *Column, issues *columnar.Issues) {
 		if len(v) == 0 || c.IsNull(i) {
 			continue
 		}
-		if !a.ok(v, c.Type(i)) {
+		if !a.Valid(v, c.Type(i)) {
 			issues.Add(i, a.Col, a.Code, int64(a.Type))
 		}
 	}
 }
 
-func (a *AttrCheck) ok(v []byte, t ValueType) bool {
+// Valid reports whether one value, of JSON type t (TypeString for text),
+// is of the attribute's type.
+func (a *AttrCheck) Valid(v []byte, t ValueType) bool {
 	switch a.Type {
 	case AttrString:
 		return t != TypeRaw
