@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"time"
+
 	"ingot/transform"
 )
 
@@ -118,4 +120,26 @@ type Attribute struct {
 // Pos is a position in a spec file.
 type Pos struct {
 	Line, Column int
+}
+
+// MappingAttrs returns the import's mapping ready for
+// transform.MappingSteps, with date fallbacks evaluated once, at now, in
+// UTC. It returns nil when the import has no mapping (every column is
+// then imported).
+func (im *Import) MappingAttrs(now time.Time) []transform.Attr {
+	if len(im.Mapping) == 0 {
+		return nil
+	}
+	out := make([]transform.Attr, 0, len(im.Mapping))
+	for _, a := range im.Mapping {
+		ta := transform.Attr{Attribute: a.Attribute, Header: a.Header, Type: a.Type, Allowed: a.Allowed,
+			Mandatory: a.Mandatory, Values: a.Values, Fallback: a.Fallback, HasFallback: a.Fallback != ""}
+		if a.FallbackDate != nil {
+			// The decoder only accepts date fallbacks on date and datetime
+			// attributes, so formatting cannot fail.
+			ta.Fallback, _ = transform.FormatFallback(a.Type, a.FallbackDate.Eval(now))
+		}
+		out = append(out, ta)
+	}
+	return out
 }

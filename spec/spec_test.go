@@ -66,6 +66,14 @@ func TestExample(t *testing.T) {
 	require.Equal(t, transform.AttrDate, joined.Type)
 	require.Equal(t, "2026-03-01T00:00:00Z", joined.FallbackDate.Eval(time.Date(2026, 3, 17, 9, 0, 0, 0, time.UTC)).Format(time.RFC3339))
 	require.Equal(t, "signup", c.Mapping[3].Header, "header defaults to the attribute")
+	attrs := c.MappingAttrs(time.Date(2026, 3, 17, 9, 0, 0, 0, time.UTC))
+	require.Equal(t, "2026-03-01", attrs[2].Fallback)
+	require.True(t, attrs[1].HasFallback)
+	require.False(t, attrs[0].HasFallback)
+	steps, err := transform.MappingSteps(attrs)
+	require.NoError(t, err)
+	_, err = transform.Compile(append(c.Transforms, steps...), transform.Codes{})
+	require.NoError(t, err)
 
 	o := s.Imports[1]
 	require.Equal(t, []string{"s3://shop-exports/orders/2026-*.csv.zst", "./backfill/orders-2025.csv"}, o.Source.URIs)

@@ -36,6 +36,7 @@ type Program struct {
 	codes   Codes
 	maps    []*mapper  // per step, nil when none
 	pats    []*Pattern // per step, nil when none
+	fill    [][]byte   // per step, the text of a fill
 	plan    *plan
 	result  Result
 	bufs    []Column // owned outputs, one per producing step
@@ -49,11 +50,12 @@ type Program struct {
 // prepares them. Fields are resolved later, against each batch's columns.
 func Compile(steps []Step, codes Codes) (*Program, error) {
 	p := &Program{steps: slices.Clone(steps), codes: codes,
-		maps: make([]*mapper, len(steps)), pats: make([]*Pattern, len(steps))}
+		maps: make([]*mapper, len(steps)), pats: make([]*Pattern, len(steps)), fill: make([][]byte, len(steps))}
 	for i, s := range steps {
 		fail := func(format string, args ...any) error {
 			return &StepError{Index: i, Op: s.Op, Err: fmt.Errorf(format, args...)}
 		}
+		p.fill[i] = []byte(s.Value.Text)
 		if s.Field == "" {
 			return nil, fail("no field")
 		}
@@ -76,7 +78,22 @@ func Compile(steps []Step, codes Codes) (*Program, error) {
 			if s.Cast > KindBool {
 				return nil, fail("cannot cast to %s", s.Cast)
 			}
-		case OpNew, OpDelete:
+		case OpSelect:
+			if len(s.Fields) == 0 || len(s.Fields) != len(s.Names) {
+				return nil, fail("expected as many names as fields")
+			}
+			seen := map[string]bool{}
+			for _, n := range s.Names {
+				if n == "" || seen[n] {
+					return nil, fail("empty or repeated name %q", n)
+				}
+				seen[n] = true
+			}
+		case OpCheck:
+			if s.Check.Type > AttrEmail {
+				return nil, fail("unknown attribute type")
+			}
+		case OpNew, OpDelete, OpFill:
 		default:
 			return nil, fail("unknown operation")
 		}
@@ -250,7 +267,34 @@ func (p *Program) bind(names []string, nprov int) (*plan, error) {
 				return nil, missing(s.Field)
 			}
 			cur = slices.Delete(cur, k, k+1)
-		case OpMap, OpTimestamp, OpCast:
+		case OpSelect:
+			next := make([]slot, 0, len(s.Fields))
+			used := map[int]bool{}
+			for j, h := range s.Fields {
+				k := find(h)
+				if k < 0 {
+					have := make([]string, len(cur))
+					for i, c := range cur {
+						have[i] = c.name
+					}
+					return nil, fail("the header %q of attribute %q is not in the file; its fields are: %s", h, s.Names[j], strings.Join(have, ", "))
+				}
+				ns := cur[k]
+				ns.name = s.Names[j]
+				if used[k] { // a header mapped to a second attribute: a copy
+					ns.id = ids
+					ids++
+				}
+				used[k] = true
+				next = append(next, ns)
+			}
+			cur = next
+		case OpCheck:
+			if k < 0 {
+				return nil, missing(s.Field)
+			}
+			pl.ops = append(pl.ops, execOp{step: si, in: cur[k], buf: -1, lineID: cur[k].id})
+		case OpMap, OpTimestamp, OpCast, OpFill:
 			if k < 0 {
 				return nil, missing(s.Field)
 			}
@@ -332,7 +376,10 @@ func (p *Program) Apply(in Input) (*Result, error) {
 	r.Issues.Reset()
 	for _, op := range pl.ops {
 		s := &p.steps[op.step]
-		out := &p.bufs[op.buf]
+		var out *Column
+		if op.buf >= 0 {
+			out = &p.bufs[op.buf]
+		}
 		var src *Column
 		if s.Op != OpNew {
 			src = p.column(op.in)
@@ -348,6 +395,10 @@ func (p *Program) Apply(in Input) (*Result, error) {
 			for _, row := range p.bad {
 				r.Issues.Add(int(row), col, p.codes.Cast, int64(s.Cast))
 			}
+		case OpFill:
+			fillColumn(src, out, s.Value, p.fill[op.step])
+		case OpCheck:
+			checkColumn(src, s, col, p.codes, &r.Issues)
 		case OpTimestamp:
 			p.bad, p.badAt = timestampColumn(src, out, p.pats[op.step], p.bad[:0], p.badAt[:0])
 			for k, row := range p.bad {

@@ -19,9 +19,13 @@ const (
 	OpMap                     // Field's values are replaced through Map
 	OpTimestamp               // Field is parsed with Pattern and written as ISO-8601 UTC
 	OpCast                    // Field is checked and rewritten as Cast
+	// The steps of an attribute mapping (MappingSteps).
+	OpSelect // keep only Fields, in order, renamed to Names
+	OpFill   // Field's empty values and nulls become Value
+	OpCheck  // Field's values are checked against Check; nothing changes
 )
 
-var opNames = [...]string{"", "rename", "copy", "new", "delete", "map", "timestamp", "cast"}
+var opNames = [...]string{"", "rename", "copy", "new", "delete", "map", "timestamp", "cast", "select", "fill", "check"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) && o != 0 {
@@ -48,6 +52,14 @@ type Step struct {
 	Pattern, Zone string
 	// Cast is the kind a cast step converts to.
 	Cast Kind
+	// Fields and Names are the columns a select keeps and their new names
+	// (the headers and attributes of a mapping).
+	Fields, Names []string
+	// Check is what a check step verifies: the attribute type, allowed
+	// values, and whether an empty value is missing (Mandatory). Its Col
+	// and Code are set by the Program.
+	Check     AttrCheck
+	Mandatory bool
 }
 
 // Value is a typed constant of a job spec: a key or replacement of a value
@@ -102,4 +114,6 @@ func CastKind(s string) (Kind, bool) {
 type Codes struct {
 	Cast      columnar.Code // a value that is not of the cast's kind
 	Timestamp columnar.Code // a value that does not match the pattern
+	Missing   columnar.Code // an empty value of a mandatory attribute
+	Attr      columnar.Code // a value not of its attribute's type
 }
