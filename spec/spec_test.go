@@ -335,3 +335,28 @@ func TestExampleIsDocumented(t *testing.T) {
 		require.True(t, strings.Contains(string(data), k+":"), "example spec does not show %s", k)
 	}
 }
+
+// FuzzParse decodes arbitrary specs: never a panic, and every problem
+// names the file and, when it comes from a node, a line and column.
+func FuzzParse(f *testing.F) {
+	data, err := os.ReadFile(examplePath)
+	require.NoError(f, err)
+	f.Add(data)
+	for _, tc := range errorCases {
+		f.Add([]byte(tc.spec))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := Parse(data, "f.yaml", Options{Env: env("FEED_TOKEN", "x")})
+		if err == nil {
+			return
+		}
+		var se *Error
+		require.ErrorAs(t, err, &se)
+		require.NotEmpty(t, se.Problems)
+		for _, p := range se.Problems {
+			require.Equal(t, "f.yaml", p.File)
+			require.NotEmpty(t, p.Msg)
+			require.GreaterOrEqual(t, p.Line, 0)
+		}
+	})
+}
