@@ -613,7 +613,7 @@ func describeStep(n *yaml.Node) string {
 // castNames are the spellings of cast targets a spec accepts.
 var castNames = []string{"string", "integer", "float", "bool"}
 
-var opKeys = []string{"rename", "copy", "new", "delete", "map", "timestamp", "cast"}
+var opKeys = []string{"rename", "copy", "new", "delete", "map", "timestamp", "cast", "derive"}
 
 type stepDecoder func(n *yaml.Node, path string) (transform.Step, bool)
 
@@ -666,6 +666,18 @@ func (d *decoder) stepFields() map[string]stepDecoder {
 			ok := d.stepObject(n, p, d.castFields(&st), "field", "to")
 			return st, ok
 		},
+		"derive": func(n *yaml.Node, p string) (transform.Step, bool) {
+			st := transform.Step{Op: transform.OpDerive}
+			ok := d.stepObject(n, p, d.deriveFields(&st), "field", "expr")
+			return st, ok
+		},
+	}
+}
+
+func (d *decoder) deriveFields(st *transform.Step) fields {
+	return fields{
+		"field": func(n *yaml.Node, p string) { d.nonEmpty(n, p, &st.Field) },
+		"expr":  func(n *yaml.Node, p string) { d.nonEmpty(n, p, &st.Expr) },
 	}
 }
 

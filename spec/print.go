@@ -267,6 +267,9 @@ func stepNode(st transform.Step) *yaml.Node {
 	case transform.OpCast:
 		addStr(args, "field", st.Field)
 		addStr(args, "to", st.Cast.String())
+	case transform.OpDerive:
+		addStr(args, "field", st.Field)
+		addStr(args, "expr", st.Expr)
 	}
 	m := mapNode()
 	add(m, st.Op.String(), args)

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"context"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"ingot/columnar"
 	"ingot/transform"
+	"ingot/transform/derive"
 )
 
 // sharedDir returns the team's shared folder: next to the module root, or
@@ -94,10 +96,13 @@ func TestExampleOrdersOnOnlineRetail(t *testing.T) {
 	defer rec.Release()
 	p, err := transform.Compile(orders.Transforms, transform.Codes{Cast: 1, Timestamp: 2})
 	require.NoError(t, err)
+	ev := derive.NewEvaluator(context.Background(), mem)
+	defer ev.Close()
+	p.SetEvaluator(ev)
 	r, err := p.Apply(transform.Input{Rec: rec})
 	require.NoError(t, err)
 	require.Equal(t, []string{"orderId", "lineItem_productId", "lineItem_name", "lineItem_quantity", "createdAt",
-		"UnitPrice", "userId", "userIdType", "currency", "lineItem_sku", "lineItem_status"}, r.Names)
+		"UnitPrice", "userId", "userIdType", "currency", "lineItem_sku", "lineItem_subtotal", "lineItem_status"}, r.Names)
 	require.Zero(t, r.Issues.Len(), "issues on rows %v", r.Issues.Row)
 	col := func(name string) *transform.Column {
 		for i, n := range r.Names {
@@ -112,6 +117,7 @@ func TestExampleOrdersOnOnlineRetail(t *testing.T) {
 	require.Equal(t, "536365", string(col("orderId").At(0)))
 	require.Equal(t, "85123A", string(col("lineItem_sku").At(0)))
 	require.Equal(t, "GBP", string(col("currency").At(998)))
+	require.Equal(t, "15.3", string(col("lineItem_subtotal").At(0)), "6 × 2.55")
 	require.Equal(t, transform.KindTimestamp, r.Kinds[4])
 	require.Equal(t, transform.KindInteger, r.Kinds[3])
 	out := r.Record(mem)

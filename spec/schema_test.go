@@ -165,7 +165,7 @@ func TestSchemaKeys(t *testing.T) {
 	args := map[string]fields{
 		"rename": d.renameFields(&st), "copy": d.copyFields(&st), "new": d.newFields(&st),
 		"delete": d.deleteFields(&st), "map": d.mapFields(&st), "timestamp": d.timestampFields(&st, &pat),
-		"cast": d.castFields(&st),
+		"cast": d.castFields(&st), "derive": d.deriveFields(&st),
 	}
 	for i, o := range ops {
 		op := props(o)[0]

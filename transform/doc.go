@@ -1,7 +1,9 @@
 // Package transform reshapes the raw string columns of a batch on the way
 // in, before validation: the transforms of a job spec (rename, copy, new,
-// delete, map, timestamp, cast), compiled once into a Program and applied
-// to whole columns of every batch; the fallback date expressions of an
+// delete, map, timestamp, cast, derive), and after them a customers
+// mapping (MappingSteps: select, fill, check), compiled once into a
+// Program and applied to whole columns of every batch; the fallback date
+// expressions of an
 // attribute mapping (DateExpr: "today", "+1 week", "next monday 09:00", …),
 // evaluated once per run against an injected clock; and the attribute-type
 // checks of a mapping (CheckAttr: numeric, date, datetime, boolean, select,
@@ -22,6 +24,8 @@
 // record (Result.Record) allocates, per column, not per row.
 //
 // The package knows no file format, kind or CLI, and imports only columnar
-// and arrow-go. It does not read files, decide which fields are required,
-// or evaluate derived (SQL) fields.
+// and arrow-go. It does not read files or decide which fields a kind
+// requires. Derive steps (SQL expressions) run through an Evaluator the
+// caller sets; package transform/derive provides one with DuckDB, and
+// those steps, unlike the others, allocate per batch.
 package transform

@@ -41,6 +41,7 @@ type Program struct {
 	result  Result
 	bufs    []Column // owned outputs, one per producing step
 	views   []Column // views of the input's data columns
+	eval    Evaluator
 	bad     []int32
 	badAt   []int64
 	inNames []string
@@ -92,6 +93,10 @@ func Compile(steps []Step, codes Codes) (*Program, error) {
 		case OpCheck:
 			if s.Check.Type > AttrEmail {
 				return nil, fail("unknown attribute type")
+			}
+		case OpDerive:
+			if strings.TrimSpace(s.Expr) == "" {
+				return nil, fail("no expression")
 			}
 		case OpNew, OpDelete, OpFill:
 		default:
@@ -193,6 +198,7 @@ type slot struct {
 }
 
 type execOp struct {
+	snap   []slot // the columns a derive step sees
 	step   int
 	in     slot
 	buf    int
@@ -267,6 +273,15 @@ func (p *Program) bind(names []string, nprov int) (*plan, error) {
 				return nil, missing(s.Field)
 			}
 			cur = slices.Delete(cur, k, k+1)
+		case OpDerive:
+			if k >= 0 {
+				return nil, fail("field %q already exists; delete it first", s.Field)
+			}
+			ns := slot{name: s.Field, src: -1, buf: nbuf, id: ids}
+			ids++
+			pl.ops = append(pl.ops, execOp{step: si, buf: nbuf, lineID: ns.id, snap: slices.Clone(cur)})
+			nbuf++
+			cur = append(cur, ns)
 		case OpSelect:
 			next := make([]slot, 0, len(s.Fields))
 			used := map[int]bool{}
@@ -381,7 +396,7 @@ func (p *Program) Apply(in Input) (*Result, error) {
 			out = &p.bufs[op.buf]
 		}
 		var src *Column
-		if s.Op != OpNew {
+		if s.Op != OpNew && s.Op != OpDerive {
 			src = p.column(op.in)
 		}
 		col := int(pl.outIndex[op.lineID])
@@ -397,6 +412,10 @@ func (p *Program) Apply(in Input) (*Result, error) {
 			}
 		case OpFill:
 			fillColumn(src, out, s.Value, p.fill[op.step])
+		case OpDerive:
+			if err := p.derive(op, s, n, out); err != nil {
+				return nil, &StepError{Index: op.step, Op: s.Op, Err: err}
+			}
 		case OpCheck:
 			checkColumn(src, s, col, p.codes, &r.Issues)
 		case OpTimestamp:
@@ -416,6 +435,63 @@ func (p *Program) Apply(in Input) (*Result, error) {
 		r.prov = append(r.prov, rec.Column(i))
 	}
 	return r, nil
+}
+
+// Evaluator computes derive steps (package derive implements it with
+// DuckDB). Eval returns the values of field = expr for every row of rec,
+// whose data columns have the given kinds; the Program copies them.
+type Evaluator interface {
+	Eval(field, expr string, rec arrow.RecordBatch, kinds []Kind) (*array.String, error)
+}
+
+// SetEvaluator gives the Program what it needs to run derive steps. A
+// Program with derive steps and no Evaluator fails at its first batch.
+// Derive steps allocate per batch (the columns they read are copied into
+// an Arrow record for the evaluator).
+func (p *Program) SetEvaluator(e Evaluator) { p.eval = e }
+
+// derive runs a derive step: the columns as they are at the step go to
+// the evaluator as a record, and its answer into out.
+func (p *Program) derive(op execOp, s *Step, n int, out *Column) error {
+	if p.eval == nil {
+		return fmt.Errorf("no evaluator for derived fields (see package transform/derive)")
+	}
+	mem := memory.DefaultAllocator
+	fields := make([]arrow.Field, len(op.snap))
+	arrs := make([]arrow.Array, len(op.snap))
+	kinds := make([]Kind, len(op.snap))
+	for i, sl := range op.snap {
+		fields[i] = arrow.Field{Name: sl.name, Type: arrow.BinaryTypes.String, Nullable: true}
+		arrs[i] = p.column(sl).array(mem)
+		kinds[i] = sl.kind
+	}
+	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, int64(n))
+	for _, a := range arrs {
+		a.Release()
+	}
+	defer rec.Release()
+	res, err := p.eval.Eval(s.Field, s.Expr, rec, kinds)
+	if err != nil {
+		return err
+	}
+	defer res.Release()
+	if res.Len() != n {
+		return fmt.Errorf("the evaluator returned %d values for %d rows", res.Len(), n)
+	}
+	out.reset(n)
+	vals := ViewOf(res, nil)
+	for i := range n {
+		out.appendValue(vals.At(i))
+	}
+	if res.NullN() > 0 {
+		out.valid = out.bitmap()
+		for i := range n {
+			if res.IsValid(i) {
+				out.valid[i>>3] |= 1 << (i & 7)
+			}
+		}
+	}
+	return nil
 }
 
 func (p *Program) column(s slot) *Column {

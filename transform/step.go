@@ -23,9 +23,12 @@ const (
 	OpSelect // keep only Fields, in order, renamed to Names
 	OpFill   // Field's empty values and nulls become Value
 	OpCheck  // Field's values are checked against Check; nothing changes
+	// OpDerive makes Field a new column computed from the row's fields by
+	// Expr (SQL), through the Program's Evaluator.
+	OpDerive
 )
 
-var opNames = [...]string{"", "rename", "copy", "new", "delete", "map", "timestamp", "cast", "select", "fill", "check"}
+var opNames = [...]string{"", "rename", "copy", "new", "delete", "map", "timestamp", "cast", "select", "fill", "check", "derive"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) && o != 0 {
@@ -60,6 +63,8 @@ type Step struct {
 	// and Code are set by the Program.
 	Check     AttrCheck
 	Mandatory bool
+	// Expr is the expression of a derive step.
+	Expr string
 }
 
 // Value is a typed constant of a job spec: a key or replacement of a value

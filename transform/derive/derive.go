@@ -1,6 +1,6 @@
 //go:build duckdb_arrow
 
-// Package derive evaluates `derive: {field, expr}` transforms: a DuckDB
+// Package derive evaluates `derive: {field, expr}` transforms of a job spec: a DuckDB
 // SQL expression over the fields of a row (Quantity * UnitPrice), run on
 // a whole batch at once through DuckDB's Arrow interface (the batch is
 // registered as a view and scanned zero-copy through the Arrow C data
@@ -16,6 +16,7 @@
 // package transform keeps to columnar and arrow-go. Unlike the transform
 // kernels it allocates per batch (DuckDB's scan and result), and a
 // Deriver, holding one DuckDB connection, is not safe for concurrent use.
+// Evaluator plugs Derivers into a transform.Program's derive steps.
 package derive
 
 import (
@@ -152,4 +153,47 @@ func (d *Deriver) Apply(ctx context.Context, mem memory.Allocator, rec arrow.Rec
 		return nil, fmt.Errorf("derive %s: expected %d values, found %d", d.Field, rec.NumRows(), b.Len())
 	}
 	return b.NewStringArray(), nil
+}
+
+// Evaluator runs the derive steps of a transform.Program
+// (Program.SetEvaluator), one Deriver per step. Close it after the
+// import.
+type Evaluator struct {
+	ctx      context.Context
+	mem      memory.Allocator
+	derivers map[[2]string]*Deriver
+}
+
+var _ transform.Evaluator = (*Evaluator)(nil)
+
+// NewEvaluator returns an Evaluator whose queries run under ctx and whose
+// results are allocated from mem (nil: Go memory).
+func NewEvaluator(ctx context.Context, mem memory.Allocator) *Evaluator {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	return &Evaluator{ctx: ctx, mem: mem, derivers: map[[2]string]*Deriver{}}
+}
+
+// Eval evaluates field = expr on rec.
+func (e *Evaluator) Eval(field, expr string, rec arrow.RecordBatch, kinds []transform.Kind) (*array.String, error) {
+	key := [2]string{field, expr}
+	d := e.derivers[key]
+	if d == nil {
+		var err error
+		if d, err = New(e.ctx, field, expr); err != nil {
+			return nil, err
+		}
+		e.derivers[key] = d
+	}
+	return d.Apply(e.ctx, e.mem, rec, kinds)
+}
+
+// Close closes every Deriver's connection.
+func (e *Evaluator) Close() error {
+	var errs []error
+	for _, d := range e.derivers {
+		errs = append(errs, d.Close())
+	}
+	return errors.Join(errs...)
 }

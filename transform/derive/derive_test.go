@@ -106,3 +106,36 @@ func TestDeriveErrors(t *testing.T) {
 	_, err := New(ctx, "", "1")
 	require.Error(t, err)
 }
+
+// TestProgramDerive runs a derive step inside a transform program: it sees
+// the columns as the earlier steps left them, and later steps see it.
+func TestProgramDerive(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ev := NewEvaluator(context.Background(), mem)
+	defer ev.Close()
+	p, err := transform.Compile([]transform.Step{
+		{Op: transform.OpRename, Field: "Quantity", To: "qty"},
+		{Op: transform.OpCast, Field: "qty", Cast: transform.KindInteger},
+		{Op: transform.OpCast, Field: "UnitPrice", Cast: transform.KindFloat},
+		{Op: transform.OpDerive, Field: "lineItem_total", Expr: "round(qty * UnitPrice, 2)"},
+		{Op: transform.OpCast, Field: "lineItem_total", Cast: transform.KindFloat},
+		{Op: transform.OpDelete, Field: "UnitPrice"},
+	}, transform.Codes{Cast: 1})
+	require.NoError(t, err)
+	rec := record(mem, "Quantity=6|12|x", "UnitPrice=2.55|0.85|1")
+	defer rec.Release()
+	_, err = p.Apply(transform.Input{Rec: rec})
+	require.EqualError(t, err, "transforms[3] (derive): no evaluator for derived fields (see package transform/derive)")
+	p.SetEvaluator(ev)
+	for range 2 {
+		r, err := p.Apply(transform.Input{Rec: rec})
+		require.NoError(t, err)
+		require.Equal(t, []string{"qty", "lineItem_total"}, r.Names)
+		tot := r.Column(1)
+		require.Equal(t, "15.3", string(tot.At(0)))
+		require.Equal(t, "10.2", string(tot.At(1)))
+		require.True(t, tot.IsNull(2), "x is not an integer: TRY_CAST gives NULL, and the cast issue rejects the row")
+		require.Equal(t, []int32{2}, r.Issues.Row)
+	}
+}
