@@ -201,7 +201,9 @@ func describe(n *yaml.Node) string {
 }
 
 func (d *decoder) str(n *yaml.Node, path string, dst *string) bool {
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+	// A plain date (report_dir: 2026-04-07) is YAML's !!timestamp: text
+	// for every string field here.
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" && n.ShortTag() != "!!timestamp" {
 		d.problem(n, path, "expected a string, found %s", describe(n))
 		return false
 	}

@@ -201,6 +201,9 @@ transforms:
 		{From: transform.Value{Type: transform.TypeNull}, To: transform.Value{Text: "none"}},
 	}, im.Transforms[2].Map.Entries)
 	d := im.WithDefaults()
+	dated, err := Parse([]byte("kind: orders\nreport_dir: 2026-04-07\n"), "d.yaml", Options{Env: env()})
+	require.NoError(t, err)
+	require.Equal(t, "2026-04-07", dated.Imports[0].ReportDir)
 	require.Equal(t, "Id", d.OrderID)
 	require.Equal(t, "./warehouse", d.Dest)
 	require.Equal(t, "utf-8", d.Source.Encoding)
