@@ -76,6 +76,31 @@ func readCSV(t *testing.T, mem memory.Allocator, path string) arrow.RecordBatch 
 	return rec
 }
 
+// rawBatch builds a one-row raw batch from "name=value" columns.
+func rawBatch(mem memory.Allocator, cols ...string) arrow.RecordBatch {
+	var names []string
+	var arrs []arrow.Array
+	for _, c := range cols {
+		name, v, _ := strings.Cut(c, "=")
+		names = append(names, name)
+		b := array.NewStringBuilder(mem)
+		b.Append(v)
+		arrs = append(arrs, b.NewArray())
+		b.Release()
+	}
+	for range 2 {
+		b := array.NewInt64Builder(mem)
+		b.Append(2)
+		arrs = append(arrs, b.NewArray())
+		b.Release()
+	}
+	rec := array.NewRecordBatch(columnar.RawSchema(names, nil), arrs, 1)
+	for _, a := range arrs {
+		a.Release()
+	}
+	return rec
+}
+
 // TestExampleOrdersOnOnlineRetail runs the example spec's orders
 // transforms, unchanged, on the first thousand rows of the UCI Online
 // Retail export: every column lands on its Kevel name, every date parses

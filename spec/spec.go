@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"ingot/transform"
@@ -142,4 +144,27 @@ func (im *Import) MappingAttrs(now time.Time) []transform.Attr {
 		out = append(out, ta)
 	}
 	return out
+}
+
+// StepError turns an error of a transform program built from this import
+// (its Transforms, then MappingSteps of its mapping) into a spec *Error
+// that points at the spec line of the step: a field the file lacks is a
+// mistake in the spec, reported like the others (exit 2). Other errors
+// are returned as they are.
+func (im *Import) StepError(file string, err error) error {
+	var se *transform.StepError
+	if !errors.As(err, &se) {
+		return err
+	}
+	p := Problem{File: file, Msg: se.Err.Error()}
+	switch {
+	case se.Index < len(im.Transforms) && se.Index < len(im.TransformPos):
+		pos := im.TransformPos[se.Index]
+		p.Line, p.Column = pos.Line, pos.Column
+		p.Path = fmt.Sprintf("transforms[%d].%s", se.Index, se.Op)
+	case len(im.Mapping) > 0:
+		p.Line, p.Column = im.Mapping[0].Pos.Line, im.Mapping[0].Pos.Column
+		p.Path = "mapping"
+	}
+	return &Error{Problems: []Problem{p}}
 }

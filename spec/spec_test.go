@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
@@ -208,6 +210,36 @@ transforms:
 	require.Equal(t, "./warehouse", d.Dest)
 	require.Equal(t, "utf-8", d.Source.Encoding)
 	require.True(t, *d.Source.CSV.Header)
+}
+
+// TestStepError checks that a transform or mapping that does not fit a
+// file is reported at its line in the spec.
+func TestStepError(t *testing.T) {
+	s, err := Parse([]byte("kind: customers\ntransforms:\n  - rename: {from: a, to: b}\n  - delete: zz\nmapping:\n  - {attribute: email, header: E-Mail}\n"), "c.yaml", Options{Env: env()})
+	require.NoError(t, err)
+	im := &s.Imports[0]
+	steps, err := transform.MappingSteps(im.MappingAttrs(time.Time{}))
+	require.NoError(t, err)
+	p, err := transform.Compile(append(im.Transforms, steps...), transform.Codes{})
+	require.NoError(t, err)
+	mem := memory.NewGoAllocator()
+	for _, tc := range []struct{ cols, want string }{
+		{"a", `c.yaml:4:5: transforms[1].delete: no field "zz"; the fields at this step are: b`},
+		{"a,zz", `c.yaml:6:5: mapping: the header "E-Mail" of attribute "email" is not in the file; its fields are: b`},
+	} {
+		var cols []string
+		for _, c := range strings.Split(tc.cols, ",") {
+			cols = append(cols, c+"=x")
+		}
+		rec := rawBatch(mem, cols...)
+		_, err = p.Apply(transform.Input{Rec: rec})
+		rec.Release()
+		err = im.StepError("c.yaml", err)
+		var se *Error
+		require.ErrorAs(t, err, &se)
+		require.EqualError(t, err, tc.want)
+	}
+	require.Equal(t, "plain", im.StepError("c.yaml", errors.New("plain")).Error())
 }
 
 func TestJSONSpec(t *testing.T) {
