@@ -368,11 +368,11 @@ func (r *Reader) value(dst *colBuf, raw bool, col, depth int) (columnar.ValueTyp
 
 // States of compact.
 const (
-	cValue = iota // a value is expected
-	cFirst        // after '[': a value or ']'
-	cKey          // a key is expected
-	cKeyOrEnd     // after '{': a key or '}'
-	cAfter        // a value ended
+	cValue    = iota // a value is expected
+	cFirst           // after '[': a value or ']'
+	cKey             // a key is expected
+	cKeyOrEnd        // after '{': a key or '}'
+	cAfter           // a value ended
 )
 
 // compact scans the object or array at r.p into dst as compact JSON text
