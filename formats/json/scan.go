@@ -86,7 +86,7 @@ func (r *Reader) str(dst *colBuf, raw bool, col int) status {
 	if raw {
 		start = r.p
 	}
-	flagged := false
+	flagged, flaggedLone := false, false // one issue of each kind per value
 	for {
 		for p+8 <= len(buf) {
 			w := binary.LittleEndian.Uint64(buf[p:])
@@ -158,7 +158,10 @@ func (r *Reader) str(dst *colBuf, raw bool, col int) status {
 					lone = true
 				}
 				if lone {
-					r.issues.Add(r.rows, col, CodeLoneSurrogate, r.col(p))
+					if !flaggedLone {
+						r.issues.Add(r.rows, col, CodeLoneSurrogate, r.col(p))
+						flaggedLone = true
+					}
 					if raw {
 						r.put(dst, buf[start:p])
 						r.put(dst, replacementEsc)
