@@ -622,7 +622,8 @@ func (r *Reader) lookup(k, keyAt int) int {
 func (r *Reader) restMember(keyAt int) status {
 	row := r.rows
 	if r.rest < 0 {
-		r.rest = r.addColumn(r.opt.RestColumn)
+		r.rest = len(r.cols)
+		r.addColumn(r.opt.RestColumn)
 	}
 	for i, k := range r.restKey { // a duplicate: the last one wins
 		if k != string(r.key.data) {
@@ -742,7 +743,9 @@ func (r *Reader) addColumn(name string) int {
 		c.types[i] = columnar.TypeAbsent
 	}
 	r.cols = append(r.cols, c)
-	r.index[name] = len(r.cols) - 1
+	if r.rest < 0 || name != r.opt.RestColumn { // the rest column is no key's
+		r.index[name] = len(r.cols) - 1
+	}
 	return len(r.cols) - 1
 }
 
