@@ -38,6 +38,7 @@ type colBuf struct {
 	valid []byte // validity bitmap
 	types []columnar.ValueType
 	set   int // the row last written, or -1
+	est   int // bytes of the last batch: the next one's first guess
 }
 
 // Reader reads a JSON input into columnar batches: one nullable string
@@ -83,13 +84,15 @@ type Reader struct {
 	// Columns.
 	cols    []*colBuf
 	index   map[string]int
-	pred    []int32 // the column the k-th key of the last record went to
+	pred    []int32 // pred[c+2]: the column whose key followed column c's last time (c = -1: the first key; -2: a rest key)
 	fixed   bool
 	rest    int // index of the rest column, or -1
 	key     colBuf
 	restBuf colBuf   // the rest object of the record being read
-	restKey []string // its keys so far (when deciding duplicates)
-	restAt  []int    // where each member starts in restBuf
+	restKey []byte // its keys so far, back to back (to find duplicates)
+	restEnd []int  // where each key ends in restKey
+	restAt  []int  // where each member starts in restBuf
+	restSet map[string]struct{} // the keys, when there are many
 	keep    [][]columnar.ValueType
 
 	// Batch under construction.
@@ -513,7 +516,9 @@ func (r *Reader) record() status {
 		return sOK
 	}
 	r.restBuf.data = r.restBuf.data[:0]
-	r.restKey, r.restAt = r.restKey[:0], r.restAt[:0]
+	r.restKey, r.restEnd, r.restAt = r.restKey[:0], r.restEnd[:0], r.restAt[:0]
+	clear(r.restSet)
+	prev := -1
 	for k := 0; ; k++ {
 		if r.buf[r.p] != '"' {
 			if k == 0 {
@@ -538,7 +543,8 @@ func (r *Reader) record() status {
 		if r.p >= r.lim {
 			return r.short(ProbValue, r.p)
 		}
-		ci := r.lookup(k, keyAt)
+		ci := r.lookup(prev, keyAt)
+		prev = max(ci, -2)
 		if ci >= 0 {
 			c := r.cols[ci]
 			if c.set == row { // a duplicate: the last one wins
@@ -586,12 +592,15 @@ func (r *Reader) record() status {
 	}
 }
 
-// lookup returns the column of the key in r.key (the k-th of its record),
-// discovering it if need be, or -1 for the rest column.
-func (r *Reader) lookup(k, keyAt int) int {
+// lookup returns the column of the key in r.key, which follows a key of
+// column prev (-1: none; -2: a rest key), discovering it if need be, or
+// -1 for the rest column. Records of a feed mostly list their keys in the
+// same order, so the column that followed prev last time is tried first.
+func (r *Reader) lookup(prev, keyAt int) int {
 	key := r.key.data
-	if k < len(r.pred) {
-		if ci := r.pred[k]; ci >= 0 && r.cols[ci].name == string(key) {
+	slot := prev + 2
+	if slot < len(r.pred) {
+		if ci := r.pred[slot]; ci >= 0 && r.cols[ci].name == string(key) {
 			return int(ci)
 		}
 	}
@@ -608,12 +617,10 @@ func (r *Reader) lookup(k, keyAt int) int {
 			}
 		}
 	}
-	if k < 1024 {
-		for len(r.pred) <= k {
-			r.pred = append(r.pred, -1)
-		}
-		r.pred[k] = int32(ci)
+	for len(r.pred) < len(r.cols)+2 {
+		r.pred = append(r.pred, -1)
 	}
+	r.pred[slot] = int32(ci)
 	return ci
 }
 
@@ -625,28 +632,31 @@ func (r *Reader) restMember(keyAt int) status {
 		r.rest = len(r.cols)
 		r.addColumn(r.opt.RestColumn)
 	}
-	for i, k := range r.restKey { // a duplicate: the last one wins
-		if k != string(r.key.data) {
-			continue
+	key := r.key.data
+	// Duplicates: a linear search of the keys so far, or past 32 members a
+	// set of them (records with that many keys for the rest are rare).
+	if len(r.restEnd) < 32 {
+		r.restDup(row, keyAt)
+	} else {
+		if r.restSet == nil {
+			r.restSet = make(map[string]struct{})
 		}
-		r.issues.Add(row, r.rest, CodeDuplicateKey, r.col(keyAt))
-		from, to := r.restAt[i], len(r.restBuf.data)
-		if i+1 < len(r.restAt) {
-			to = r.restAt[i+1]
+		if len(r.restSet) == 0 {
+			start := 0
+			for _, end := range r.restEnd {
+				r.restSet[string(r.restKey[start:end])] = struct{}{}
+				start = end
+			}
 		}
-		n := copy(r.restBuf.data[from:], r.restBuf.data[to:])
-		r.restBuf.data = r.restBuf.data[:from+n]
-		for j := i + 1; j < len(r.restAt); j++ {
-			r.restAt[j] -= to - from
+		if _, dup := r.restSet[string(key)]; dup {
+			r.restDup(row, keyAt)
+		} else {
+			r.restSet[string(key)] = struct{}{}
 		}
-		r.restAt = append(r.restAt[:i], r.restAt[i+1:]...)
-		r.restKey = append(r.restKey[:i], r.restKey[i+1:]...)
-		break
 	}
-	if len(r.restKey) < 64 { // beyond, duplicates are left to later stages
-		r.restKey = append(r.restKey, string(r.key.data))
-		r.restAt = append(r.restAt, len(r.restBuf.data))
-	}
+	r.restKey = append(r.restKey, key...)
+	r.restEnd = append(r.restEnd, len(r.restKey))
+	r.restAt = append(r.restAt, len(r.restBuf.data))
 	r.put(&r.restBuf, comma)
 	r.restBuf.data = columnar.AppendJSONString(r.restBuf.data, r.key.data)
 	r.put(&r.restBuf, colon)
@@ -658,6 +668,37 @@ func (r *Reader) restMember(keyAt int) status {
 		r.restBuf.data = append(r.restBuf.data[:mark], litNull...)
 	}
 	return st
+}
+
+// restDup removes from the record's rest object an earlier member with
+// the key in r.key, if any: the last one wins.
+func (r *Reader) restDup(row, keyAt int) {
+	key := r.key.data
+	for i, end := range r.restEnd {
+		kstart := 0
+		if i > 0 {
+			kstart = r.restEnd[i-1]
+		}
+		if string(r.restKey[kstart:end]) != string(key) {
+			continue
+		}
+		r.issues.Add(row, r.rest, CodeDuplicateKey, r.col(keyAt))
+		from, to := r.restAt[i], len(r.restBuf.data)
+		if i+1 < len(r.restAt) {
+			to = r.restAt[i+1]
+		}
+		n := copy(r.restBuf.data[from:], r.restBuf.data[to:])
+		r.restBuf.data = r.restBuf.data[:from+n]
+		kn := copy(r.restKey[kstart:], r.restKey[end:])
+		r.restKey = r.restKey[:kstart+kn]
+		for j := i + 1; j < len(r.restAt); j++ {
+			r.restAt[j] -= to - from
+			r.restEnd[j] -= end - kstart
+		}
+		r.restAt = append(r.restAt[:i], r.restAt[i+1:]...)
+		r.restEnd = append(r.restEnd[:i], r.restEnd[i+1:]...)
+		return
+	}
 }
 
 var (
@@ -752,7 +793,7 @@ func (r *Reader) addColumn(name string) int {
 // alloc gives c the buffers of a batch of r.rowsCap rows.
 func (r *Reader) alloc(c *colBuf) {
 	n := r.rowsCap
-	c.raw = r.mem.Allocate(4096)
+	c.raw = r.mem.Allocate(max(c.est+c.est/8, 4096))
 	c.data = c.raw[:0:len(c.raw)]
 	c.rawO = r.mem.Allocate(4 * (n + 1))
 	c.offs = arrow.Int32Traits.CastFromBytes(c.rawO)
@@ -816,6 +857,7 @@ func (r *Reader) finishBatch() *columnar.Batch {
 		if n%8 != 0 {
 			valid += bits.OnesCount8(c.valid[full] & (1<<(n%8) - 1))
 		}
+		c.est = len(c.data)
 		arrs = append(arrs, r.wrap(arrow.BinaryTypes.String, n, n-valid, c.valid, c.rawO, c.raw))
 		t := c.types[:n]
 		uniform := true

@@ -153,6 +153,15 @@ var wraps = []struct {
 	{"dataerr", iotest.DataErrReader},
 }
 
+// manyKeys returns n members "k0":0,"k1":1,...
+func manyKeys(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf(`"k%d":%d`, i, i)
+	}
+	return strings.Join(parts, ",")
+}
+
 func syn(p Problem, found int, col int64) int64 { return SyntaxArg(p, found, col) }
 
 func TestReader(t *testing.T) {
@@ -289,6 +298,12 @@ func TestReader(t *testing.T) {
 		opt:    Options{Fields: []string{"id"}},
 		in:     `§{"x":1,"y":2,∑"x":"3"}`,
 		rows:   []string{`_rest=object:{"y":2,"x":"3"}`},
+		issues: []issue{{0, 1, CodeDuplicateKey, 0}},
+	}, {
+		name:   "fixed fields: a duplicate among many rest keys",
+		opt:    Options{Fields: []string{"id"}},
+		in:     "§{" + manyKeys(40) + `,∑"k3":"x"}`,
+		rows:   []string{"_rest=object:{" + strings.Replace(manyKeys(40), `"k3":3,`, "", 1) + `,"k3":"x"}`},
 		issues: []issue{{0, 1, CodeDuplicateKey, 0}},
 	}, {
 		name:   "discovered: provenance names go to the rest",
