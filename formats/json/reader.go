@@ -88,10 +88,10 @@ type Reader struct {
 	fixed   bool
 	rest    int // index of the rest column, or -1
 	key     colBuf
-	restBuf colBuf   // the rest object of the record being read
-	restKey []byte // its keys so far, back to back (to find duplicates)
-	restEnd []int  // where each key ends in restKey
-	restAt  []int  // where each member starts in restBuf
+	restBuf colBuf              // the rest object of the record being read
+	restKey []byte              // its keys so far, back to back (to find duplicates)
+	restEnd []int               // where each key ends in restKey
+	restAt  []int               // where each member starts in restBuf
 	restSet map[string]struct{} // the keys, when there are many
 	keep    [][]columnar.ValueType
 
