@@ -210,7 +210,9 @@ func (r *Reader) fill() {
 }
 
 // refill moves the unparsed bytes to the front of the buffer and reads
-// more.
+// until it is full (or the input ends). Filling it, rather than taking
+// what one read gives, bounds how often a long record is scanned again
+// from its start: once per doubling of the buffer.
 func (r *Reader) refill() error {
 	if r.readErr != nil {
 		return r.readErr
@@ -221,6 +223,9 @@ func (r *Reader) refill() error {
 		r.pos = 0
 	}
 	r.fill()
+	for r.readErr == nil && !r.eof && r.end < len(r.buf) {
+		r.fill()
+	}
 	return r.readErr
 }
 
