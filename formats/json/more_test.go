@@ -22,7 +22,7 @@ func TestSniff(t *testing.T) {
 		{`[{"a":1} {"a":2}]`, Array}, // the reader reports the missing comma
 		{"{\"a\":1}\n{\"a\":2}\n", Lines},
 		{`{"a":"` + strings.Repeat("x", 2000), Lines}, // a first line longer than the prefix
-		{"{\"a\" 1}\n{\"a\":2}\n", Lines},              // a bad first line: the reader reports it
+		{"{\"a\" 1}\n{\"a\":2}\n", Lines},             // a bad first line: the reader reports it
 		{"{\n  \"a\": 1\n}\n", Objects},
 		{"{\n  \"order\": {\n    \"id\": 1", Objects}, // cut by the prefix
 		{"", NotJSON},
