@@ -54,6 +54,12 @@ type colBuf struct {
 // rows before a key's first appearance hold null (TypeAbsent) there, and
 // a column first seen in a later batch is absent from the earlier ones
 // (read it as null). Schema returns the latest batch's schema.
+//
+// Rows. Each record is a row whose _line and _offset are those of its
+// first byte (its '{', or the first non-blank byte of a rejected line).
+// A JSON Lines record that cannot be read (CodeSyntax, CodeTooDeep,
+// CodeRecordTooLong) is still a row, with null values and the issue, so
+// that every line is accounted for; blank lines are no rows.
 type Reader struct {
 	opt    Options
 	src    io.Reader
@@ -80,6 +86,7 @@ type Reader struct {
 	prob              Problem
 	probAt            int
 	stk               []byte
+	run               int // start of the raw text not yet copied (see rawValue)
 
 	// Columns.
 	cols    []*colBuf
@@ -462,7 +469,7 @@ func (r *Reader) nextElement() (done bool, err error) {
 				return false, r.fatal(ErrSyntax, ProbObject.String(), r.p)
 			}
 			r.key.data = r.key.data[:0]
-			_, st = r.value(&r.key, true, columnar.RowLevel, 1)
+			_, st = r.rawValue(&r.key, columnar.RowLevel, 1)
 			if st == sOK && r.p >= r.lim && !r.hard {
 				st = sMore
 			}
@@ -559,7 +566,7 @@ func (r *Reader) record() status {
 			}
 			c.set = row
 			valAt := r.p
-			t, st := r.value(c, false, ci, 2)
+			t, st := r.value(c, ci, 2)
 			if st != sOK {
 				return st
 			}
@@ -667,7 +674,7 @@ func (r *Reader) restMember(keyAt int) status {
 	r.put(&r.restBuf, colon)
 	valAt := r.p
 	mark := len(r.restBuf.data)
-	_, st := r.value(&r.restBuf, true, r.rest, 2)
+	_, st := r.rawValue(&r.restBuf, r.rest, 2)
 	if st == sOK && len(r.restBuf.data)-mark > r.opt.MaxFieldBytes {
 		r.issues.Add(row, r.rest, CodeFieldTooLong, r.col(valAt))
 		r.restBuf.data = append(r.restBuf.data[:mark], litNull...)
@@ -842,7 +849,9 @@ func (r *Reader) freeBatch() {
 			r.mem.Free(c.rawO)
 			r.mem.Free(c.valid)
 		}
-		r.keep = append(r.keep, c.types)
+		if c.types != nil {
+			r.keep = append(r.keep, c.types)
+		}
 		c.raw, c.data, c.rawO, c.offs, c.valid, c.types = nil, nil, nil, nil, nil, nil
 	}
 }

@@ -77,15 +77,14 @@ var replacement = []byte("\uFFFD")
 var replacementEsc = []byte(`\ufffd`)
 
 // str scans the string at r.p (its opening quote) into dst: decoded text,
-// or with raw the JSON text (quotes and escapes kept). Invalid UTF-8 and
-// lone surrogates become U+FFFD with an issue on column col of the row.
+// or with raw the JSON text (quotes and escapes kept) by the run protocol
+// (see rawValue). Invalid UTF-8 and lone surrogates become U+FFFD (in raw
+// text, the escape \ufffd for a surrogate) with an issue on column col of
+// the row.
 func (r *Reader) str(dst *colBuf, raw bool, col int) status {
 	buf := r.buf[:r.lim]
 	p := r.p + 1
 	start := p
-	if raw {
-		start = r.p
-	}
 	flagged, flaggedLone := false, false // one issue of each kind per value
 	for {
 		for p+8 <= len(buf) {
@@ -109,9 +108,7 @@ func (r *Reader) str(dst *colBuf, raw bool, col int) status {
 		c := buf[p]
 		switch {
 		case c == '"':
-			if raw {
-				r.put(dst, buf[start:p+1])
-			} else {
+			if !raw {
 				r.put(dst, buf[start:p])
 			}
 			r.p = p + 1
@@ -163,10 +160,10 @@ func (r *Reader) str(dst *colBuf, raw bool, col int) status {
 						flaggedLone = true
 					}
 					if raw {
-						r.put(dst, buf[start:p])
+						r.put(dst, buf[r.run:p])
 						r.put(dst, replacementEsc)
 						p += 6
-						start = p
+						r.run = p
 						continue
 					}
 					ru = utf8.RuneError
@@ -201,6 +198,13 @@ func (r *Reader) str(dst *colBuf, raw bool, col int) status {
 				if !flagged {
 					r.issues.Add(r.rows, col, CodeInvalidUTF8, r.col(p))
 					flagged = true
+				}
+				if raw {
+					r.put(dst, buf[r.run:p])
+					r.put(dst, replacement)
+					p++
+					r.run = p
+					continue
 				}
 				r.put(dst, buf[start:p])
 				r.put(dst, replacement)
@@ -333,18 +337,17 @@ func (r *Reader) literal(lit []byte) status {
 	return sOK
 }
 
-// value scans the value at r.p (after whitespace) into dst: decoded text
-// for a top-level string (unless raw), otherwise its compact JSON text.
-// depth is the nesting depth of the value if it is an object or array.
-func (r *Reader) value(dst *colBuf, raw bool, col, depth int) (columnar.ValueType, status) {
+// value scans the value at r.p (after whitespace) into dst as a column
+// holds it: a string's decoded text, a number's or literal's text, an
+// object's or array's compact JSON text (null writes nothing). depth is
+// the nesting depth of the value if it is an object or array.
+func (r *Reader) value(dst *colBuf, col, depth int) (columnar.ValueType, status) {
 	buf := r.buf[:r.lim]
 	switch c := buf[r.p]; c {
 	case '"':
-		return columnar.TypeString, r.str(dst, raw, col)
-	case '{':
-		return columnar.TypeObject, r.compact(dst, col, depth)
-	case '[':
-		return columnar.TypeArray, r.compact(dst, col, depth)
+		return columnar.TypeString, r.str(dst, false, col)
+	case '{', '[':
+		return r.rawValue(dst, col, depth)
 	case 't':
 		r.put(dst, litTrue)
 		return columnar.TypeBool, r.literal(litTrue)
@@ -352,9 +355,6 @@ func (r *Reader) value(dst *colBuf, raw bool, col, depth int) (columnar.ValueTyp
 		r.put(dst, litFalse)
 		return columnar.TypeBool, r.literal(litFalse)
 	case 'n':
-		if raw {
-			r.put(dst, litNull)
-		}
 		return columnar.TypeNull, r.literal(litNull)
 	default:
 		if c == '-' || isDigit(c) {
@@ -369,6 +369,55 @@ func (r *Reader) value(dst *colBuf, raw bool, col, depth int) (columnar.ValueTyp
 	}
 }
 
+// rawValue scans the value at r.p into dst as compact JSON text.
+//
+// The run protocol: most JSON text is copied as it is, so the scanners
+// of raw text write nothing while the text needs no change; r.run marks
+// the start of the bytes not yet copied. Where the text changes
+// (whitespace dropped, a replacement), the run so far is copied and a new
+// one starts. rawValue copies the last run.
+func (r *Reader) rawValue(dst *colBuf, col, depth int) (columnar.ValueType, status) {
+	r.run = r.p
+	t, st := r.rawScan(dst, col, depth)
+	if st == sOK {
+		r.put(dst, r.buf[r.run:r.p])
+	}
+	return t, st
+}
+
+// rawScan scans the value at r.p by the run protocol.
+func (r *Reader) rawScan(dst *colBuf, col, depth int) (columnar.ValueType, status) {
+	switch c := r.buf[r.p]; c {
+	case '"':
+		return columnar.TypeString, r.str(dst, true, col)
+	case '{':
+		return columnar.TypeObject, r.compact(dst, col, depth)
+	case '[':
+		return columnar.TypeArray, r.compact(dst, col, depth)
+	case 't':
+		return columnar.TypeBool, r.literal(litTrue)
+	case 'f':
+		return columnar.TypeBool, r.literal(litFalse)
+	case 'n':
+		return columnar.TypeNull, r.literal(litNull)
+	default:
+		if c == '-' || isDigit(c) {
+			return columnar.TypeNumber, r.number()
+		}
+		return columnar.TypeAbsent, r.fail(ProbValue, r.p)
+	}
+}
+
+// wsRun skips whitespace by the run protocol.
+func (r *Reader) wsRun(dst *colBuf) {
+	p0 := r.p
+	r.ws()
+	if r.p != p0 {
+		r.put(dst, r.buf[r.run:p0])
+		r.run = r.p
+	}
+}
+
 // States of compact.
 const (
 	cValue    = iota // a value is expected
@@ -380,13 +429,14 @@ const (
 
 // compact scans the object or array at r.p into dst as compact JSON text
 // (no whitespace between tokens, strings as written but with invalid UTF-8
-// and lone surrogates replaced), checking its syntax and depth.
+// and lone surrogates replaced), checking its syntax and depth, by the run
+// protocol (see rawValue).
 func (r *Reader) compact(dst *colBuf, col, depth int) status {
 	stk := r.stk[:0]
 	defer func() { r.stk = stk[:0] }()
 	state := cValue
 	for {
-		r.ws()
+		r.wsRun(dst)
 		buf := r.buf[:r.lim]
 		p := r.p
 		if p >= len(buf) {
@@ -414,7 +464,6 @@ func (r *Reader) compact(dst *colBuf, col, depth int) status {
 					return r.fail(ProbDepth, p)
 				}
 				stk = append(stk, c)
-				r.put(dst, buf[p:p+1])
 				r.p = p + 1
 				state = cFirst
 				if c == '{' {
@@ -423,7 +472,6 @@ func (r *Reader) compact(dst *colBuf, col, depth int) status {
 				continue
 			case ']':
 				if state == cFirst {
-					r.put(dst, buf[p:p+1])
 					stk = stk[:len(stk)-1]
 					r.p = p + 1
 					state = cAfter
@@ -431,7 +479,7 @@ func (r *Reader) compact(dst *colBuf, col, depth int) status {
 				}
 				return r.fail(ProbValue, p)
 			default:
-				if _, st := r.value(dst, true, col, depth); st != sOK {
+				if _, st := r.rawScan(dst, col, depth); st != sOK {
 					if st == sFail && r.prob == ProbValue && state == cFirst {
 						r.prob = ProbValueOrBracket
 					}
@@ -441,7 +489,6 @@ func (r *Reader) compact(dst *colBuf, col, depth int) status {
 			}
 		case cKey, cKeyOrEnd:
 			if c == '}' && state == cKeyOrEnd {
-				r.put(dst, buf[p:p+1])
 				stk = stk[:len(stk)-1]
 				r.p = p + 1
 				state = cAfter
@@ -456,14 +503,13 @@ func (r *Reader) compact(dst *colBuf, col, depth int) status {
 			if st := r.str(dst, true, col); st != sOK {
 				return st
 			}
-			r.ws()
+			r.wsRun(dst)
 			if r.p >= r.lim {
 				return r.short(ProbColon, r.p)
 			}
 			if r.buf[r.p] != ':' {
 				return r.fail(ProbColon, r.p)
 			}
-			r.put(dst, r.buf[r.p:r.p+1])
 			r.p++
 			state = cValue
 			continue
@@ -471,7 +517,6 @@ func (r *Reader) compact(dst *colBuf, col, depth int) status {
 			top := stk[len(stk)-1]
 			switch {
 			case c == ',':
-				r.put(dst, buf[p:p+1])
 				r.p = p + 1
 				state = cValue
 				if top == '{' {
@@ -479,7 +524,6 @@ func (r *Reader) compact(dst *colBuf, col, depth int) status {
 				}
 				continue
 			case c == '}' && top == '{', c == ']' && top == '[':
-				r.put(dst, buf[p:p+1])
 				stk = stk[:len(stk)-1]
 				r.p = p + 1
 			case top == '{':

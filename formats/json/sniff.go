@@ -22,7 +22,7 @@ func Sniff(prefix []byte) Shape {
 		return NotJSON
 	}
 	line := r.sline
-	_, st := r.value(&r.key, true, 0, 1)
+	_, st := r.rawValue(&r.key, 0, 1)
 	switch {
 	case c == '[':
 		return Array

@@ -59,7 +59,7 @@ func checkDocument(data []byte) error {
 	r.ws()
 	st := sFail
 	if r.p < r.lim {
-		_, st = r.value(&r.key, true, columnar.RowLevel, 1)
+		_, st = r.rawValue(&r.key, columnar.RowLevel, 1)
 	} else {
 		r.fail(ProbValue, r.p)
 	}
