@@ -2,11 +2,13 @@ package json
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"testing/iotest"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
 	"ingot/columnar"
@@ -193,4 +195,60 @@ func TestMessages(t *testing.T) {
 	require.Equal(t, `column 1: expected an object ('{'), found byte 0xFF`, Message(CodeSyntax, SyntaxArg(ProbObject, 0xff, 1)))
 	p, found, col := UnpackSyntaxArg(SyntaxArg(ProbDepth, 255, 1<<31))
 	require.Equal(t, []int64{int64(ProbDepth), 255, 1 << 31}, []int64{int64(p), int64(found), col})
+}
+
+// peakAllocator tracks the most memory outstanding at once.
+type peakAllocator struct {
+	memory.Allocator
+	cur, peak int
+}
+
+func (p *peakAllocator) Allocate(n int) []byte {
+	p.cur += n
+	p.peak = max(p.peak, p.cur)
+	return p.Allocator.Allocate(n)
+}
+
+func (p *peakAllocator) Reallocate(n int, b []byte) []byte {
+	p.cur += n - len(b)
+	p.peak = max(p.peak, p.cur)
+	return p.Allocator.Reallocate(n, b)
+}
+
+func (p *peakAllocator) Free(b []byte) {
+	p.cur -= len(b)
+	p.Allocator.Free(b)
+}
+
+// A hostile record with 30,000 distinct keys: 10,000 columns, the rest in
+// the rest column, and batch buffers that stay bounded.
+func TestWideRecordsBounded(t *testing.T) {
+	var b strings.Builder
+	for rec := range 3 {
+		b.WriteByte('{')
+		for k := range 30000 {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"k%d_%d":%d`, rec%2, k, k)
+		}
+		b.WriteString("}\n")
+	}
+	mem := &peakAllocator{Allocator: memory.NewGoAllocator()}
+	r, err := NewReader(strings.NewReader(b.String()), "wide.jsonl", Options{Allocator: mem})
+	require.NoError(t, err)
+	rows := 0
+	for {
+		bt, err := r.ReadBatch()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		rows += bt.Rows()
+		require.Equal(t, 10001, bt.NumFields())
+		bt.Release()
+	}
+	require.Equal(t, 3, rows)
+	require.Less(t, mem.peak, 256<<20, "peak %d MiB", mem.peak>>20)
+	t.Logf("peak %d MiB for %d MB of input", mem.peak>>20, b.Len()/1e6)
 }

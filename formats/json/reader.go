@@ -787,6 +787,11 @@ func (r *Reader) grow(c *colBuf, need int) {
 // addColumn adds a column discovered in the row r.rows; the rows before
 // hold null.
 func (r *Reader) addColumn(name string) int {
+	// A batch's per-row buffers stay near rowBudget: as columns come, the
+	// batch under construction ends sooner.
+	if n := rowBudget / ((len(r.cols) + 1) * 16); n < r.rowsCap {
+		r.rowsCap = min(r.rowsCap, max(n, r.rows+1, 16))
+	}
 	c := &colBuf{name: name, set: -1}
 	r.alloc(c)
 	for i := 0; i <= r.rows; i++ {
@@ -805,7 +810,11 @@ func (r *Reader) addColumn(name string) int {
 // alloc gives c the buffers of a batch of r.rowsCap rows.
 func (r *Reader) alloc(c *colBuf) {
 	n := r.rowsCap
-	c.raw = r.mem.Allocate(max(c.est+c.est/8, 4096))
+	first := 4096
+	if len(r.cols) > 256 {
+		first = 256 // wide records: most columns are short
+	}
+	c.raw = r.mem.Allocate(max(c.est+c.est/8, first))
 	c.data = c.raw[:0:len(c.raw)]
 	c.rawO = r.mem.Allocate(4 * (n + 1))
 	c.offs = arrow.Int32Traits.CastFromBytes(c.rawO)
