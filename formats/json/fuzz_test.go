@@ -3,9 +3,11 @@ package json
 import (
 	"bytes"
 	stdjson "encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
@@ -179,7 +181,23 @@ func FuzzJSONLines(f *testing.F) {
 			}
 		}
 		require.Equal(t, len(rows), k, "no row without a line")
+		sameInPieces(t, in, Options{Shape: Lines})
 	})
+}
+
+// sameInPieces checks that reading in one byte at a time, a row a batch,
+// gives what reading whole does: the paths that undo a record cut by the
+// buffer and parse it again are exact.
+func sameInPieces(t *testing.T, in []byte, opt Options) {
+	t.Helper()
+	whole := read(t, string(in), opt, func(r io.Reader) io.Reader { return r })
+	opt.BatchRows = 1
+	pieces := read(t, string(in), opt, iotest.OneByteReader)
+	require.Equal(t, whole.rows, pieces.rows)
+	require.Equal(t, whole.lines, pieces.lines)
+	require.Equal(t, whole.offs, pieces.offs)
+	require.Equal(t, whole.issues, pieces.issues)
+	require.Equal(t, fmt.Sprint(whole.err), fmt.Sprint(pieces.err))
 }
 
 // FuzzJSONArray checks the array reader against encoding/json: the input
@@ -201,6 +219,7 @@ func FuzzJSONArray(f *testing.F) {
 				b.Release()
 			}
 		}()
+		sameInPieces(t, in, Options{Shape: Array})
 		doc := bytes.TrimPrefix(in, bom)
 		trimmed := bytes.TrimLeft(doc, " \t\r\n")
 		want := stdjson.Valid(doc) && trimmed[0] == '[' && depth(doc) <= 1001
