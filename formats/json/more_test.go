@@ -26,6 +26,7 @@ func TestSniff(t *testing.T) {
 		{`{"a":"` + strings.Repeat("x", 2000), Lines}, // a first line longer than the prefix
 		{"{\"a\" 1}\n{\"a\":2}\n", Lines},             // a bad first line: the reader reports it
 		{"{\n  \"a\": 1\n}\n", Objects},
+		{"\n\n{\"a\":1}\n{\"a\":2}\n", Lines},         // blank lines first
 		{"{\n  \"order\": {\n    \"id\": 1", Objects}, // cut by the prefix
 		{"", NotJSON},
 		{"  \n", NotJSON},

@@ -21,12 +21,14 @@ func Sniff(prefix []byte) Shape {
 	if c != '[' && c != '{' {
 		return NotJSON
 	}
-	line := r.sline
-	_, st := r.rawValue(&r.key, 0, 1)
-	switch {
-	case c == '[':
+	if c == '[' {
 		return Array
-	case r.sline > line && (st != sFail || r.prob != ProbEndOfLine):
+	}
+	// Scan the first object as far as the prefix (or its syntax) goes,
+	// counting the lines it spans.
+	first := r.sline
+	r.rawValue(&r.key, 0, 1)
+	if r.sline > first {
 		return Objects
 	}
 	return Lines
