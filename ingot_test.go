@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/commit"
+	"ingot/schema"
 )
 
 // TestCommitRace makes another import commit the version this one was
@@ -55,7 +56,7 @@ func TestCommitRace(t *testing.T) {
 	}))
 	var named int
 	for _, f := range log[0].Files {
-		if f.Table == commit.Orders {
+		if f.Table == schema.Orders {
 			named++
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"ingot/columnar"
 	"ingot/commit"
 	"ingot/formats"
+	"ingot/schema"
 	"ingot/validate"
 )
 
@@ -163,10 +164,10 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 	j.eventHead = fmt.Appendf(nil, `,"version":%d,"import_id":%s,"at":"%s"`, j.version,
 		strconv.Quote(j.importID), j.started.UTC().Format(time.RFC3339Nano))
 	j.exact = map[string]*validate.TableTotals{
-		commit.Orders: validate.NewTableTotals(commit.OrdersSchema), commit.LineItems: validate.NewTableTotals(commit.LineItemsSchema)}
+		schema.Orders: validate.NewTableTotals(schema.OrdersSchema), schema.LineItems: validate.NewTableTotals(schema.LineItemsSchema)}
 	j.sampled = map[string]int64{}
 	j.summary, err = validate.NewSummariser(ctx, map[string]*arrow.Schema{
-		commit.Orders: commit.OrdersSchema, commit.LineItems: commit.LineItemsSchema,
+		schema.Orders: schema.OrdersSchema, schema.LineItems: schema.LineItemsSchema,
 	}, validate.SummaryOptions{})
 	if err != nil {
 		return fail(err)
@@ -263,7 +264,7 @@ func (j *job) openWarehouse(ctx context.Context) error {
 		return err
 	}
 	if len(j.log) > 0 {
-		if j.state, err = commit.LoadState(ctx, st, j.log, commit.Orders, "order_id", "fingerprint"); err != nil {
+		if j.state, err = commit.LoadState(ctx, st, j.log, schema.Orders, "order_id", "fingerprint"); err != nil {
 			return fmt.Errorf("loading the committed orders: %w", err)
 		}
 	}

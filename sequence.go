@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ingot/columnar"
+	"ingot/issue"
 	"ingot/validate"
 )
 
@@ -135,7 +136,7 @@ func (j *job) sequence(ctx context.Context, in <-chan valItem, out chan<- writeI
 		return err
 	}
 	for _, s := range j.superseded {
-		j.files[s.by.file].issues[issueKey{j.format.Fields[0].Name, validate.NotSequential}]++
+		j.files[s.by.file].issues[issueKey{j.format.Fields[0].Name, issue.NotSequential}]++
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"ingot/commit"
+	"ingot/schema"
 	"ingot/validate"
 )
 
@@ -123,11 +124,7 @@ func (j *job) removeDropped(ctx context.Context) error {
 				files = append(files, f)
 				continue
 			}
-			schema := commit.OrdersSchema
-			if f.Table == commit.LineItems {
-				schema = commit.LineItemsSchema
-			}
-			nf, err := commit.FilterFile(ctx, j.store, f, schema, j.importID, &j.parts, keep)
+			nf, err := commit.FilterFile(ctx, j.store, f, schema.Lookup(f.Table).Schema, j.importID, &j.parts, keep)
 			if err != nil {
 				return fmt.Errorf("removing superseded rows from %s: %w", f.Path, err)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"ingot/columnar"
 	"ingot/commit"
+	"ingot/schema"
 )
 
 // fileOutput is what the writer made of one source file.
@@ -85,10 +86,10 @@ func (j *job) writeBatch(ctx context.Context, out *fileOutput, pb *pendingBatch)
 	j.batches++
 	if !j.opt.DryRun && out.orders == nil {
 		var err error
-		if out.orders, err = commit.NewTableWriter(j.store, commit.Orders, commit.OrdersSchema, j.importID, &j.parts, j.writerOpt); err != nil {
+		if out.orders, err = commit.NewTableWriter(j.store, schema.Orders, schema.OrdersSchema, j.importID, &j.parts, j.writerOpt); err != nil {
 			return err
 		}
-		if out.items, err = commit.NewTableWriter(j.store, commit.LineItems, commit.LineItemsSchema, j.importID, &j.parts, j.writerOpt); err != nil {
+		if out.items, err = commit.NewTableWriter(j.store, schema.LineItems, schema.LineItemsSchema, j.importID, &j.parts, j.writerOpt); err != nil {
 			return err
 		}
 	}
@@ -126,7 +127,7 @@ func (j *job) writeBatch(ctx context.Context, out *fileOutput, pb *pendingBatch)
 		if err != nil {
 			return err
 		}
-		if err := emit(commit.Orders, out.orders, pb.ordMonth[perm[a]], pb.ordChanged[perm[a]], rec); err != nil {
+		if err := emit(schema.Orders, out.orders, pb.ordMonth[perm[a]], pb.ordChanged[perm[a]], rec); err != nil {
 			return err
 		}
 	}
@@ -144,7 +145,7 @@ func (j *job) writeBatch(ctx context.Context, out *fileOutput, pb *pendingBatch)
 		if err != nil {
 			return err
 		}
-		if err := emit(commit.LineItems, out.items, pb.itemMonth[perm[a]], pb.itemChanged[perm[a]], rec); err != nil {
+		if err := emit(schema.LineItems, out.items, pb.itemMonth[perm[a]], pb.itemChanged[perm[a]], rec); err != nil {
 			return err
 		}
 	}
@@ -230,7 +231,7 @@ func (j *job) ordersRecord(pb *pendingBatch, idx []int32, fps []uint64, src stri
 		fp.UnsafeAppend(appendHex16(hx[:0], f))
 	}
 	extra := []arrow.Array{fp.NewArray(), constString(j.pool, j.importID, n), constString(j.pool, src, n), int64Array(j.pool, lines)}
-	return assemble(commit.OrdersSchema, n, typed.Columns(), extra)
+	return assemble(schema.OrdersSchema, n, typed.Columns(), extra)
 }
 
 // itemsRecord builds rows of the line_items table.
@@ -254,7 +255,7 @@ func (j *job) itemsRecord(pb *pendingBatch, rows, lineNo []int32, src string, li
 		c.Retain()
 	}
 	extra := []arrow.Array{constString(j.pool, j.importID, n), constString(j.pool, src, n), int64Array(j.pool, lines)}
-	rec, err := assemble(commit.LineItemsSchema, n, cols, extra)
+	rec, err := assemble(schema.LineItemsSchema, n, cols, extra)
 	for _, c := range typed.Columns() {
 		c.Release()
 	}

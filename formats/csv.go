@@ -17,7 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"ingot/columnar"
-	"ingot/validate"
+	"ingot/issue"
 )
 
 // CSVOptions configures a CSVReader. The zero value reads comma-separated,
@@ -395,7 +395,7 @@ func (r *CSVReader) parseRecord() recStatus {
 					line, lineStart = countLines(seg, line, lineStart, r.base+int64(p))
 					r.appendTo(c, seg)
 					p = end
-					r.issues.Add(row, fi, validate.UnterminatedQuote, qcol)
+					r.issues.Add(row, fi, issue.UnterminatedQuote, qcol)
 					break
 				}
 				seg := buf[p : p+i]
@@ -415,7 +415,7 @@ func (r *CSVReader) parseRecord() recStatus {
 			}
 			if p < end {
 				if b := buf[p]; b != delim && b != '\n' && b != '\r' {
-					r.issues.Add(row, fi, validate.BadQuote, r.base+int64(p)-lineStart+1)
+					r.issues.Add(row, fi, issue.BadQuote, r.base+int64(p)-lineStart+1)
 					j := p
 					for j < end && buf[j] != delim && buf[j] != '\n' && buf[j] != '\r' {
 						j++
@@ -448,7 +448,7 @@ func (r *CSVReader) parseRecord() recStatus {
 				}
 				if b == quote {
 					if !bare {
-						r.issues.Add(row, fi, validate.BareQuote, r.base+int64(j)-lineStart+1)
+						r.issues.Add(row, fi, issue.BareQuote, r.base+int64(j)-lineStart+1)
 						bare = true
 					}
 					j++
@@ -491,7 +491,7 @@ func (r *CSVReader) parseRecord() recStatus {
 			c := &r.cols[f]
 			c.offs[row+1] = int32(len(c.data))
 		}
-		r.issues.Add(row, columnar.RowLevel, validate.FieldCount, int64(field))
+		r.issues.Add(row, columnar.RowLevel, issue.FieldCount, int64(field))
 	}
 	r.lines[row] = r.line
 	r.offs[row] = r.base + int64(r.pos)
@@ -687,7 +687,7 @@ func (r *CSVReader) flagInvalidUTF8(i int, c *colBuf, n int) {
 			}
 			k += size
 		}
-		r.issues.Add(row, i, validate.InvalidUTF8, int64(k))
+		r.issues.Add(row, i, issue.InvalidUTF8, int64(k))
 	}
 }
 

@@ -15,11 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/columnar"
-	"ingot/validate"
+	"ingot/issue"
 )
 
-// issue is an expected issue: row (0-based data row), column, code, arg.
-type issue struct {
+// wantIssue is an expected issue: row (0-based data row), column, code, arg.
+type wantIssue struct {
 	Row, Col int
 	Code     columnar.Code
 	Arg      int64
@@ -28,7 +28,7 @@ type issue struct {
 // readAll reads every batch of a CSV input and returns the rows as
 // strings, their lines and offsets, and the issues with rows renumbered
 // across batches.
-func readAll(t testing.TB, r *CSVReader) (rows [][]string, lines, offs []int64, issues []issue, err error) {
+func readAll(t testing.TB, r *CSVReader) (rows [][]string, lines, offs []int64, issues []wantIssue, err error) {
 	t.Helper()
 	base := 0
 	for {
@@ -50,7 +50,7 @@ func readAll(t testing.TB, r *CSVReader) (rows [][]string, lines, offs []int64, 
 		lines = append(lines, b.Lines()...)
 		offs = append(offs, b.Offsets()...)
 		for k := range b.Issues.Len() {
-			issues = append(issues, issue{int(b.Issues.Row[k]) + base, int(b.Issues.Col[k]), b.Issues.Code[k], b.Issues.Arg[k]})
+			issues = append(issues, wantIssue{int(b.Issues.Row[k]) + base, int(b.Issues.Col[k]), b.Issues.Code[k], b.Issues.Arg[k]})
 		}
 		base += n
 		b.Release()
@@ -78,7 +78,7 @@ func TestCSVReader(t *testing.T) {
 		rows   [][]string
 		lines  []int64
 		offs   []int64
-		issues []issue
+		issues []wantIssue
 	}{{
 		name:   "simple",
 		in:     "a,b\n1,2\n3,4\n",
@@ -132,38 +132,38 @@ func TestCSVReader(t *testing.T) {
 		in:     "a,b,c\n1,2\n4,5,6\n",
 		header: []string{"a", "b", "c"},
 		rows:   [][]string{{"1", "2", ""}, {"4", "5", "6"}},
-		issues: []issue{{0, columnar.RowLevel, validate.FieldCount, 2}},
+		issues: []wantIssue{{0, columnar.RowLevel, issue.FieldCount, 2}},
 	}, {
 		name:   "too many fields kept in the last",
 		in:     "a,b\n1,2,3,\"4\"\n5,6\n",
 		header: []string{"a", "b"},
 		rows:   [][]string{{"1", "2,3,4"}, {"5", "6"}},
-		issues: []issue{{0, columnar.RowLevel, validate.FieldCount, 4}},
+		issues: []wantIssue{{0, columnar.RowLevel, issue.FieldCount, 4}},
 	}, {
 		name:   "bare quote kept with a warning",
 		in:     "a,b\n5\" screen,x\n",
 		header: []string{"a", "b"},
 		rows:   [][]string{{`5" screen`, "x"}},
-		issues: []issue{{0, 0, validate.BareQuote, 2}},
+		issues: []wantIssue{{0, 0, issue.BareQuote, 2}},
 	}, {
 		name:   "text after closing quote",
 		in:     "a,b\n\"abc\"def,x\n1,2\n",
 		header: []string{"a", "b"},
 		rows:   [][]string{{`abc"def`, "x"}, {"1", "2"}},
-		issues: []issue{{0, 0, validate.BadQuote, 6}},
+		issues: []wantIssue{{0, 0, issue.BadQuote, 6}},
 	}, {
 		name:   "unterminated quote at the end",
 		in:     "a,b\n1,2\n3,\"open\nmore",
 		header: []string{"a", "b"},
 		rows:   [][]string{{"1", "2"}, {"3", "open\nmore"}},
 		lines:  []int64{2, 3},
-		issues: []issue{{1, 1, validate.UnterminatedQuote, 3}},
+		issues: []wantIssue{{1, 1, issue.UnterminatedQuote, 3}},
 	}, {
 		name:   "invalid utf-8",
 		in:     "a,b\nok,caf\xe9 au lait\n",
 		header: []string{"a", "b"},
 		rows:   [][]string{{"ok", "caf\xe9 au lait"}},
-		issues: []issue{{0, 1, validate.InvalidUTF8, 3}},
+		issues: []wantIssue{{0, 1, issue.InvalidUTF8, 3}},
 	}, {
 		name:   "no header",
 		opt:    CSVOptions{NoHeader: true},
@@ -187,7 +187,7 @@ func TestCSVReader(t *testing.T) {
 		in:     "a,b\n\"x\ny\",\"p\"q\n",
 		header: []string{"a", "b"},
 		rows:   [][]string{{"x\ny", `p"q`}},
-		issues: []issue{{0, 1, validate.BadQuote, 7}},
+		issues: []wantIssue{{0, 1, issue.BadQuote, 7}},
 	}}
 	for _, tc := range tests {
 		for _, rd := range readers {

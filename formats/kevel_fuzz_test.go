@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
+	"ingot/issue"
 	"ingot/validate"
 )
 
@@ -63,7 +64,7 @@ func FuzzKevelRows(f *testing.F) {
 			errRows := map[int32]bool{}
 			for k := range o.Issues.Len() {
 				require.Less(t, int(o.Issues.Row[k]), n)
-				if validate.InfoOf(o.Issues.Code[k]).Severity == validate.Error {
+				if issue.InfoOf(o.Issues.Code[k]).Severity == issue.Error {
 					errRows[o.Issues.Row[k]] = true
 				}
 			}

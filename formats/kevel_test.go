@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/columnar"
+	"ingot/issue"
 	"ingot/validate"
 )
 
@@ -140,21 +141,21 @@ func TestKevelIssues(t *testing.T) {
 		item  string
 		want  []want
 	}{
-		{"empty currency", strings.Replace(order1, ",eur,", ",,", 1), item1a, []want{{0, "currency", validate.Missing, 0}}},
-		{"unknown currency", strings.Replace(order1, ",eur,", ",EURO,", 1), item1a, []want{{0, "currency", validate.BadCurrency, 0}}},
-		{"decimal comma", strings.Replace(order1, ",30.50,", ",\"30,50\",", 1), item1a, []want{{0, "total", validate.NotANumber, 0}}},
-		{"currency sign", order1, strings.Replace(item1a, ",20.00,", ",€20.00,", 1), []want{{0, "lineItem_total", validate.NotANumber, 0}}},
-		{"bad email", strings.Replace(order1, " Anna.Schmidt@Example.COM ", "john.doe@", 1), item1a, []want{{0, "userId", validate.InvalidUserID, int64(validate.UserIDEmail)}}},
-		{"placeholder id", strings.Replace(order1, " Anna.Schmidt@Example.COM ", "NULL", 1), item1a, []want{{0, "userId", validate.InvalidUserID, int64(validate.UserIDPlaceholder)}}},
-		{"short sha256", strings.Replace(order2, "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789", "abc", 1), item2, []want{{0, "userId", validate.InvalidUserID, int64(validate.UserIDHex64)}}},
-		{"missing type", strings.Replace(order1, ",email,", ",,", 1), item1a, []want{{0, "userIdType", validate.Missing, 0}}},
-		{"bad date", strings.Replace(order1, "2020-09-16T10:38:06+0100", "18/10/2020 02:58", 1), item1a, []want{{0, "createdAt", validate.BadTimestamp, 0}}},
-		{"bad status", order1, strings.Replace(item1a, ",paid", ",shipped", 1), []want{{0, "lineItem_status", validate.BadEnum, 0}}},
-		{"bad quantity", order1, strings.Replace(item1a, ",0,0,1,,", ",0,0,two,,", 1), []want{{0, "lineItem_quantity", validate.NotAnInteger, 0}}},
-		{"bad adult", order1, strings.Replace(item1a, ",false,", ",maybe,", 1), []want{{0, "lineItem_adult", validate.NotABoolean, 0}}},
-		{"empty product", order1, strings.Replace(item1a, "L1,P1,", "L1,,", 1), []want{{0, "lineItem_productId", validate.Missing, 0}}},
-		{"total mismatch", strings.Replace(order1, ",30.50,", ",31.50,", 1), item1a, []want{{0, "total", validate.TotalMismatch, 0}}},
-		{"orphan row", "", item1a, []want{{0, "orderId", validate.OrphanRow, 0}}},
+		{"empty currency", strings.Replace(order1, ",eur,", ",,", 1), item1a, []want{{0, "currency", issue.Missing, 0}}},
+		{"unknown currency", strings.Replace(order1, ",eur,", ",EURO,", 1), item1a, []want{{0, "currency", issue.BadCurrency, 0}}},
+		{"decimal comma", strings.Replace(order1, ",30.50,", ",\"30,50\",", 1), item1a, []want{{0, "total", issue.NotANumber, 0}}},
+		{"currency sign", order1, strings.Replace(item1a, ",20.00,", ",€20.00,", 1), []want{{0, "lineItem_total", issue.NotANumber, 0}}},
+		{"bad email", strings.Replace(order1, " Anna.Schmidt@Example.COM ", "john.doe@", 1), item1a, []want{{0, "userId", issue.InvalidUserID, int64(issue.UserIDEmail)}}},
+		{"placeholder id", strings.Replace(order1, " Anna.Schmidt@Example.COM ", "NULL", 1), item1a, []want{{0, "userId", issue.InvalidUserID, int64(issue.UserIDPlaceholder)}}},
+		{"short sha256", strings.Replace(order2, "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789", "abc", 1), item2, []want{{0, "userId", issue.InvalidUserID, int64(issue.UserIDHex64)}}},
+		{"missing type", strings.Replace(order1, ",email,", ",,", 1), item1a, []want{{0, "userIdType", issue.Missing, 0}}},
+		{"bad date", strings.Replace(order1, "2020-09-16T10:38:06+0100", "18/10/2020 02:58", 1), item1a, []want{{0, "createdAt", issue.BadTimestamp, 0}}},
+		{"bad status", order1, strings.Replace(item1a, ",paid", ",shipped", 1), []want{{0, "lineItem_status", issue.BadEnum, 0}}},
+		{"bad quantity", order1, strings.Replace(item1a, ",0,0,1,,", ",0,0,two,,", 1), []want{{0, "lineItem_quantity", issue.NotAnInteger, 0}}},
+		{"bad adult", order1, strings.Replace(item1a, ",false,", ",maybe,", 1), []want{{0, "lineItem_adult", issue.NotABoolean, 0}}},
+		{"empty product", order1, strings.Replace(item1a, "L1,P1,", "L1,,", 1), []want{{0, "lineItem_productId", issue.Missing, 0}}},
+		{"total mismatch", strings.Replace(order1, ",30.50,", ",31.50,", 1), item1a, []want{{0, "total", issue.TotalMismatch, 0}}},
+		{"orphan row", "", item1a, []want{{0, "orderId", issue.OrphanRow, 0}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -166,7 +167,7 @@ func TestKevelIssues(t *testing.T) {
 				got = append(got, want{int(o.Issues.Row[k]), names[o.Issues.Col[k]], o.Issues.Code[k], o.Issues.Arg[k]})
 			}
 			require.Equal(t, tc.want, got)
-			isErr := validate.InfoOf(tc.want[0].code).Severity == validate.Error
+			isErr := issue.InfoOf(tc.want[0].code).Severity == issue.Error
 			require.Equal(t, isErr, o.RowError[0])
 		})
 	}

@@ -3,8 +3,8 @@
 //
 // Rules run vectorised over whole columns and produce issues as columns
 // (row, column, code): an issue of severity Error rejects its record, a
-// Warning is only counted. This package defines the issue codes (their
-// names are part of the report contract), renders issue messages, writes
+// Warning is only counted. The codes themselves live in package issue.
+// This package writes
 // rejects.csv and rejects.json, and summarises an import with DuckDB over
 // the Arrow batches (column statistics, the issue table, samples) into
 // report.json.

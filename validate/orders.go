@@ -15,7 +15,8 @@ import (
 	"github.com/zeebo/xxh3"
 
 	"ingot/columnar"
-	"ingot/commit"
+	"ingot/issue"
+	"ingot/schema"
 )
 
 // Level says where an order format keeps a field.
@@ -49,7 +50,7 @@ const (
 // committed orders or line_items table.
 type OrderField struct {
 	Name     string   // header name in the input (case-sensitive)
-	Column   string   // column of commit.OrdersSchema or commit.LineItemsSchema
+	Column   string   // column of schema.OrdersSchema or schema.LineItemsSchema
 	Level    Level    //
 	Kind     Kind     //
 	Required bool     // an empty value is an error (order fields: on the first row)
@@ -63,14 +64,14 @@ type OrderFormat struct {
 	Fields []OrderField
 }
 
-// OrderColumns is the part of commit.OrdersSchema that comes from the
+// OrderColumns is the part of schema.OrdersSchema that comes from the
 // input: order_id … last_updated. The job adds fingerprint and provenance.
-var OrderColumns = arrow.NewSchema(commit.OrdersSchema.Fields()[:17], nil)
+var OrderColumns = arrow.NewSchema(schema.OrdersSchema.Fields()[:17], nil)
 
-// ItemColumns is the part of commit.LineItemsSchema that comes from the
+// ItemColumns is the part of schema.LineItemsSchema that comes from the
 // input: line_item_id … status. The job adds order_id, line_no and
 // provenance.
-var ItemColumns = arrow.NewSchema(commit.LineItemsSchema.Fields()[2:24], nil)
+var ItemColumns = arrow.NewSchema(schema.LineItemsSchema.Fields()[2:24], nil)
 
 // ErrMissingColumns is the cause of a MissingColumnsError.
 var ErrMissingColumns = errors.New("missing required columns")
@@ -315,7 +316,7 @@ func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
 	o.Starts, orphans = columnar.FillDown(columnar.StringsOf(b.Field(keyCol)), []byte(b.PrevKey), ids, make([]int32, 0, 64), nil)
 	o.OrderID = ids.NewStringArray()
 	for _, r := range orphans {
-		o.Issues.Add(int(r), keyCol, OrphanRow, 0)
+		o.Issues.Add(int(r), keyCol, issue.OrphanRow, 0)
 	}
 
 	if o.Orders, err = v.build(b, OrderColumns, v.order, o.Starts, &o.Issues); err != nil {
@@ -330,7 +331,7 @@ func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
 	SortIssues(&o.Issues)
 	o.RowError = make([]bool, n)
 	for k, c := range o.Issues.Code {
-		if InfoOf(c).Severity == Error {
+		if issue.InfoOf(c).Severity == issue.Error {
 			row := int(o.Issues.Row[k])
 			o.RowError[row] = true
 			o.Rejects = append(o.Rejects, v.reject(b, o, k))
@@ -372,7 +373,7 @@ func hashFragments(f *Fragments) []uint64 {
 func (v *OrderValidator) reject(b *columnar.Batch, o *OrderRows, k int) Reject {
 	row, col, code := int(o.Issues.Row[k]), int(o.Issues.Col[k]), o.Issues.Code[k]
 	r := Reject{File: b.Source, Line: o.Lines[row], RecordID: o.OrderID.Value(row), Code: code}
-	mc := MessageContext{Fields: len(v.header), RecordID: r.RecordID, Line: r.Line}
+	mc := issue.MessageContext{Fields: len(v.header), RecordID: r.RecordID, Line: r.Line}
 	if col >= 0 && col < b.NumFields() {
 		r.Column = v.header[col]
 		r.Value = b.Field(col).Value(row)
@@ -383,10 +384,10 @@ func (v *OrderValidator) reject(b *columnar.Batch, o *OrderRows, k int) Reject {
 	} else {
 		r.Value = rowText(b, row)
 	}
-	if code == InvalidUserID && v.typeF >= 0 && v.fieldCol[v.typeF] >= 0 {
+	if code == issue.InvalidUserID && v.typeF >= 0 && v.fieldCol[v.typeF] >= 0 {
 		mc.UserIDType = strings.TrimSpace(b.Field(v.fieldCol[v.typeF]).Value(row))
 	}
-	r.Message = Message(code, o.Issues.Arg[k], r.Value, mc)
+	r.Message = issue.Message(code, o.Issues.Arg[k], r.Value, mc)
 	r.Value = strings.Clone(r.Value)
 	return r
 }
@@ -452,7 +453,7 @@ func (v *OrderValidator) build(b *columnar.Batch, schema *arrow.Schema, feed []i
 		f := &v.format.Fields[fi]
 		col := v.fieldCol[fi]
 		in := columnar.StringsOf(b.Field(col))
-		chk := columnar.Check{Issues: is, Col: col, Required: f.Required, Missing: Missing}
+		chk := columnar.Check{Issues: is, Col: col, Required: f.Required, Missing: issue.Missing}
 		switch f.Kind {
 		case Text, Key:
 			if sel == nil {
@@ -463,24 +464,24 @@ func (v *OrderValidator) build(b *columnar.Batch, schema *arrow.Schema, feed []i
 			}
 			columnar.Texts(in, sel, out.(*array.StringBuilder), chk)
 		case Decimal:
-			chk.Bad = NotANumber
+			chk.Bad = issue.NotANumber
 			columnar.Float64s(in, sel, out.(*array.Float64Builder), chk)
 		case Integer:
-			chk.Bad = NotAnInteger
+			chk.Bad = issue.NotAnInteger
 			columnar.Int64s(in, sel, out.(*array.Int64Builder), chk)
 		case Boolean:
-			chk.Bad = NotABoolean
+			chk.Bad = issue.NotABoolean
 			columnar.Bools(in, sel, out.(*array.BooleanBuilder), false, chk)
 		case Timestamp:
-			chk.Bad = BadTimestamp
+			chk.Bad = issue.BadTimestamp
 			columnar.Timestamps(in, sel, out.(*array.TimestampBuilder), chk)
 		case List:
 			columnar.Lists(in, sel, out.(*array.ListBuilder), ';', chk)
 		case Enum:
-			chk.Bad = BadEnum
+			chk.Bad = issue.BadEnum
 			columnar.Enum(in, sel, out.(*array.StringBuilder), f.Allowed, chk)
 		case CurrencyCode:
-			chk.Bad = BadCurrency
+			chk.Bad = issue.BadCurrency
 			currencies(in, sel, out.(*array.StringBuilder), chk)
 		case UserIDType:
 			// Written together with the value, below.
@@ -557,15 +558,15 @@ func userIDs(types, ids columnar.Strings, sel []int32, typeOut, idOut *array.Str
 		}
 		t := types.At(row)
 		if len(columnar.TrimSpace(t)) == 0 {
-			c.Issues.Add(row, typeCol, Missing, 0)
+			c.Issues.Add(row, typeCol, issue.Missing, 0)
 			typeOut.AppendNull()
 			idOut.AppendNull()
 			continue
 		}
-		var p UserIDProblem
+		var p issue.UserIDProblem
 		tb, ib, p = UserID(tb[:0], ib[:0], t, ids.At(row), hash)
 		if p != 0 {
-			c.Issues.Add(row, c.Col, InvalidUserID, int64(p))
+			c.Issues.Add(row, c.Col, issue.InvalidUserID, int64(p))
 			typeOut.AppendNull()
 			idOut.AppendNull()
 			continue
@@ -592,7 +593,7 @@ func sumCheck(rec arrow.RecordBatch, cols [4]int, sel []int32, col int, is *colu
 			if sel != nil {
 				row = int(sel[i])
 			}
-			is.Add(row, col, TotalMismatch, 0)
+			is.Add(row, col, issue.TotalMismatch, 0)
 		}
 	}
 }

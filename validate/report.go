@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"ingot/issue"
 )
 
 // ReportFile is the name of the report in its directory.
@@ -465,7 +467,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 		}
 		p(":\n")
 		for _, s := range r.Superseded[:min(len(r.Superseded), maxSummarySuperseded)] {
-			p("  order %s: %s, superseded by %s\n", recordID(s.OrderID, ""), lineRange(s.File, s.FirstLine, s.LastLine, ""), lineRange(s.ByFile, s.ByFirstLine, s.ByLastLine, s.File))
+			p("  order %s: %s, superseded by %s\n", issue.RecordID(s.OrderID, ""), lineRange(s.File, s.FirstLine, s.LastLine, ""), lineRange(s.ByFile, s.ByFirstLine, s.ByLastLine, s.File))
 		}
 	}
 

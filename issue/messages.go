@@ -1,4 +1,4 @@
-package validate
+package issue
 
 import (
 	"strconv"
@@ -144,7 +144,7 @@ func Message(code columnar.Code, arg int64, value string, mc MessageContext) str
 			first = arg
 		}
 		b.WriteString("order ")
-		b.WriteString(recordID(mc.RecordID, value))
+		b.WriteString(RecordID(mc.RecordID, value))
 		b.WriteString(" came back")
 		if mc.Line > 0 {
 			b.WriteString(" at line ")
@@ -164,7 +164,7 @@ func Message(code columnar.Code, arg int64, value string, mc MessageContext) str
 		b.WriteString(" superseded")
 	case DuplicateItem:
 		b.WriteString("expected line-item ids unique within order ")
-		b.WriteString(recordID(mc.RecordID, ""))
+		b.WriteString(RecordID(mc.RecordID, ""))
 		b.WriteString(", found ")
 		quote(&b, value)
 		b.WriteString(" again")
@@ -193,9 +193,9 @@ func found(b *strings.Builder, what, value string) {
 	quote(b, value)
 }
 
-// recordID returns the record id to print, falling back to the value:
+// RecordID returns the record id to print in a message, falling back to the value:
 // as it is when it is plain printable text, quoted otherwise.
-func recordID(id, value string) string {
+func RecordID(id, value string) string {
 	if id == "" {
 		id = value
 	}

@@ -1,4 +1,4 @@
-package validate
+package issue
 
 import (
 	"fmt"
@@ -90,11 +90,11 @@ var infos = [numCodes]Info{
 	BadTimestamp:      {"bad_timestamp", Error, "write ISO-8601 with a time zone, e.g. 2020-09-16T10:38:06+0100 or 2020-09-16T09:38:06Z"},
 	BadCurrency:       {"bad_currency", Error, "use an ISO 4217 code such as EUR, USD, GBP"},
 	BadEnum:           {"bad_value", Error, "use one of the allowed values listed in the message"},
-	InvalidUserID:     {"invalid_user_id", Error, "the user id must match its userIdType: an e-mail, 64 hex digits for *_sha256, 32 for email_md5, E.164 for phone; placeholders such as null are not ids"},
+	InvalidUserID:     {"invalid_user_id", Error, "the user id must match its user id type: an e-mail, 64 hex digits for *_sha256, 32 for email_md5, E.164 for phone; placeholders such as null are not ids"},
 	TotalMismatch:     {"total_mismatch", Warning, "total should equal subtotal + tax + shipping"},
-	OrphanRow:         {"orphan_row", Error, "a line-item row needs an order: the first row of the file must carry an orderId"},
+	OrphanRow:         {"orphan_row", Error, "a line-item row needs an order: the first row of the file must carry the order id"},
 	NotSequential:     {"order_not_sequential", Warning, "keep all rows of an order together; the last run of rows was imported and the earlier one superseded"},
-	DuplicateItem:     {"duplicate_line_item", Warning, "lineItem_id should be unique within its order"},
+	DuplicateItem:     {"duplicate_line_item", Warning, "line-item ids should be unique within their order"},
 }
 
 // InfoOf returns the description of c.
