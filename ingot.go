@@ -70,9 +70,19 @@ type ImportOptions struct {
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
 
+	// CommitRetryFor bounds how long an import that keeps losing commit
+	// races to other writers goes on retrying; default 10 minutes.
+	CommitRetryFor time.Duration
+
 	// beforeCommit, if set, runs just before an attempt commits: tests
 	// use it to make another writer win the race.
 	beforeCommit func(attempt int)
+	// beforeManifest, if set, runs after the event segment is published
+	// and before the manifest is written.
+	beforeManifest func(attempt int)
+	// afterManifest, if set, replaces the manifest write's error: tests
+	// use it to report a failure for a write that happened.
+	afterManifest func(error) error
 }
 
 func (o ImportOptions) withDefaults() ImportOptions {
@@ -80,6 +90,7 @@ func (o ImportOptions) withDefaults() ImportOptions {
 	o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
 	o.Workers = cmp.Or(o.Workers, runtime.GOMAXPROCS(0))
 	o.ProgressEvery = cmp.Or(o.ProgressEvery, 10*time.Second)
+	o.CommitRetryFor = cmp.Or(o.CommitRetryFor, 10*time.Minute)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

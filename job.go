@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -61,19 +62,28 @@ type job struct {
 	}
 	progress struct{ rows, bytes atomic.Int64 }
 	dropped  []droppedRun // superseded runs, once applySupersessions ran
+
+	// retryUntil is when a lost commit race stops being retried.
+	retryUntil time.Time
+	// stateUnknown is set when the manifest write failed in a way that
+	// leaves open whether it happened: nothing may be removed then.
+	stateUnknown bool
 }
 
 // ErrConflict means another writer committed the version this import was
 // about to take; Import retries on it.
 var ErrConflict = errors.New("another import committed first")
 
-// maxAttempts bounds the retries of an import that loses commit races.
-const maxAttempts = 3
-
 // Import runs one import and returns its report, which is also written to
 // the report directory. The error is non-nil when the import failed (the
 // report says why, with status failed) or could not start; a *UsageError
 // means the options are wrong.
+//
+// An attempt that loses the commit race to another writer (its manifest
+// version was taken) is repeated from the start on top of the newer
+// state, after a short randomised backoff, until it commits or
+// CommitRetryFor has passed; the report of the last attempt is written
+// either way.
 func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
@@ -83,17 +93,43 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	if err != nil {
 		return nil, &UsageError{err}
 	}
+	retryUntil := time.Now().Add(opt.CommitRetryFor)
 	for attempt := 1; ; attempt++ {
 		j := &job{opt: opt, attempt: attempt, format: orderFormats[opt.Format], started: opt.Now(),
-			pool:   &columnar.PoolAllocator{},
-			evFree: make(chan []byte, 4)}
+			pool:       &columnar.PoolAllocator{},
+			evFree:     make(chan []byte, 4),
+			retryUntil: retryUntil}
 		j.importID = newImportID(j.started)
 		rep, err := j.run(ctx, objs)
-		if errors.Is(err, ErrConflict) && attempt < maxAttempts {
+		if rep == nil && errors.Is(err, ErrConflict) {
 			opt.Logger.Warn("commit race lost, importing again on top of the newer state", "import_id", j.importID, "attempt", attempt)
+			if err := sleepCtx(ctx, backoff(attempt)); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		return rep, err
+	}
+}
+
+// backoff is the pause before attempt+1 after a lost commit race:
+// exponential from 50 ms up to 2 s, with full jitter so that writers that
+// collided once do not collide again in lockstep.
+func backoff(attempt int) time.Duration {
+	d := 50 * time.Millisecond << min(attempt-1, 6)
+	d = min(d, 2*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -211,9 +247,15 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 	if okFiles < len(j.files) {
 		status = validate.StatusCompletedWithFailures
 	}
-	if j.opt.DryRun {
+	switch {
+	case j.opt.DryRun:
 		status = validate.StatusDryRun
-	} else {
+	case total.Added+total.Updated == 0:
+		// Nothing changed: a version with no file and an empty segment
+		// would only clutter the log, so nothing is committed.
+		j.cleanup(ctx)
+		log.Info("nothing changed; no version committed")
+	default:
 		if j.opt.beforeCommit != nil {
 			j.opt.beforeCommit(j.attempt)
 		}
@@ -224,7 +266,10 @@ func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Rep
 		if err != nil {
 			j.cleanup(ctx)
 			if errors.Is(err, ErrConflict) {
-				return nil, err
+				if time.Now().Before(j.retryUntil) {
+					return nil, err
+				}
+				return fail(fmt.Errorf("%w; gave up after %d attempts", err, j.attempt))
 			}
 			return fail(err)
 		}
@@ -260,9 +305,9 @@ func (j *job) openWarehouse(ctx context.Context) error {
 	if j.log, err = commit.ReadLog(ctx, st); err != nil {
 		return err
 	}
-	if j.version, err = commit.NextVersion(ctx, st); err != nil {
-		return err
-	}
+	// The import diffs against exactly this log, so it may commit only
+	// the version right after it; PutManifest's put-if-absent decides.
+	j.version = commit.NextVersion(j.log)
 	if len(j.log) > 0 {
 		if j.state, err = commit.LoadState(ctx, st, j.log, schema.Orders, "order_id", "fingerprint"); err != nil {
 			return fmt.Errorf("loading the committed orders: %w", err)
@@ -288,7 +333,7 @@ func (j *job) checkMaxRejected(c validate.Counts) error {
 // cleanup removes what a failed attempt wrote to the warehouse; after the
 // manifest is in place it does nothing.
 func (j *job) cleanup(ctx context.Context) {
-	if j.store == nil || j.committed {
+	if j.store == nil || j.committed || j.stateUnknown {
 		return
 	}
 	for _, out := range j.out {

@@ -13,9 +13,13 @@ import (
 	"ingot/validate"
 )
 
-// commit publishes the import: the event segment (which claims the
-// version), then the manifest, the single point at which the data files
-// become visible. Losing either race is ErrConflict.
+// commit publishes the import: the event segment under a name of its
+// own, then the manifest, whose put-if-absent creation at version j.version
+// (the one right after the log the import diffed against) is the single
+// point at which the data files become visible. A manifest already there
+// means another writer committed first: ErrConflict, and the caller diffs
+// again on top of it. A failed manifest write may still have happened
+// (commit state unknown): the log is read back to find out.
 func (j *job) commit(ctx context.Context, total validate.Counts) error {
 	var files []commit.FileInfo
 	var sources []commit.SourceInfo
@@ -26,36 +30,56 @@ func (j *job) commit(ctx context.Context, total validate.Counts) error {
 		files = append(files, j.out[fi].files...)
 		sources = append(sources, commit.SourceInfo{URI: f.obj.URI, SHA256: f.report.SHA256, Bytes: f.report.Bytes})
 	}
-	seg := commit.EventsPath(j.version)
+	seg := commit.EventsPath(j.version, j.importID)
 	var spools []string
 	for fi, f := range j.files {
 		if !f.failed && j.out[fi].spool != "" {
 			spools = append(spools, j.out[fi].spool)
 		}
 	}
-	if len(spools) == 1 { // the usual case: claim the spool itself
+	if len(spools) == 1 { // the usual case: publish the spool itself
 		if err := j.store.Link(ctx, spools[0], seg); err != nil {
-			if errors.Is(err, commit.ErrExists) {
-				return fmt.Errorf("%w: version %d was claimed by another writer", ErrConflict, j.version)
-			}
 			return fmt.Errorf("event segment: %w", err)
 		}
 	} else if err := j.concatSpools(ctx, seg, spools); err != nil {
 		return err
+	}
+	if j.opt.beforeManifest != nil {
+		j.opt.beforeManifest(j.attempt)
 	}
 	m := &commit.Manifest{
 		Version: j.version, ImportID: j.importID, CommittedAt: j.opt.Now().UTC(),
 		Kind: j.opt.Kind, Format: j.opt.Format, Files: files, Events: seg, Sources: sources,
 		Counts: countsMap(total),
 	}
-	if err := commit.PutManifest(ctx, j.store, m); err != nil {
-		_ = j.store.Remove(ctx, seg)
-		if errors.Is(err, commit.ErrExists) {
-			return fmt.Errorf("%w: manifest %d exists", ErrConflict, j.version)
-		}
-		return err
+	err := commit.PutManifest(ctx, j.store, m)
+	if j.opt.afterManifest != nil {
+		err = j.opt.afterManifest(err)
 	}
-	return nil
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, commit.ErrExists):
+		_ = j.store.Remove(context.WithoutCancel(ctx), seg)
+		return fmt.Errorf("%w: version %d was committed by another import", ErrConflict, j.version)
+	}
+	// Commit state unknown: the manifest may be in place all the same.
+	log, rerr := commit.ReadLog(context.WithoutCancel(ctx), j.store)
+	if rerr != nil {
+		j.stateUnknown = true // keep every file: a manifest may name them
+		return fmt.Errorf("commit state unknown: writing manifest %d failed (%w) and the log could not be read back (%w); run `ingot log` to see whether import %s is committed",
+			j.version, err, rerr, j.importID)
+	}
+	if mine, ok := commit.FindImport(log, j.importID); ok {
+		j.opt.Logger.Warn("the manifest write reported an error, but the commit is in place", "version", mine.Version, "err", err)
+		j.version = mine.Version
+		return nil
+	}
+	_ = j.store.Remove(context.WithoutCancel(ctx), seg)
+	if _, taken := commit.FindVersion(log, j.version); taken {
+		return fmt.Errorf("%w: version %d was committed by another import", ErrConflict, j.version)
+	}
+	return err
 }
 
 // concatSpools writes the segment seg as the spools one after the other
@@ -82,9 +106,6 @@ func (j *job) concatSpools(ctx context.Context, seg string, spools []string) err
 		}
 	}
 	if err := w.Close(); err != nil {
-		if errors.Is(err, commit.ErrExists) {
-			return fmt.Errorf("%w: version %d was claimed by another writer", ErrConflict, j.version)
-		}
 		return fmt.Errorf("event segment: %w", err)
 	}
 	return nil

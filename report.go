@@ -35,7 +35,7 @@ func (j *job) report(status string, stats map[string][]validate.ColumnStats) *va
 		Superseded:    j.supersededReport(),
 		ReportDir:     j.reportDir,
 	}
-	if status == validate.StatusCompleted || status == validate.StatusCompletedWithFailures {
+	if j.committed {
 		r.Version = j.version
 	}
 	if j.rejectsDone {

@@ -385,6 +385,8 @@ func (r *Report) WriteSummary(w io.Writer) {
 		p(", nothing committed")
 	case r.Version > 0:
 		p(", version %d", r.Version)
+	case r.Status == StatusCompleted:
+		p(", nothing changed: no new version")
 	}
 	p("\n")
 	p("  import %s → %s", orDash(r.ImportID), orDash(r.Dest))
