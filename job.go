@@ -16,6 +16,7 @@ import (
 	"ingot/columnar"
 	"ingot/commit"
 	"ingot/formats"
+	"ingot/formats/source"
 	"ingot/schema"
 	"ingot/validate"
 )
@@ -24,7 +25,7 @@ import (
 type job struct {
 	opt       ImportOptions
 	attempt   int
-	format    *validate.OrderFormat
+	format    *formats.Format
 	importID  string
 	started   time.Time
 	reportDir string
@@ -89,7 +90,7 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		return nil, err
 	}
 	opt = opt.withDefaults()
-	objs, err := formats.Resolve(ctx, opt.Sources)
+	objs, err := source.Resolve(ctx, opt.Sources)
 	if err != nil {
 		return nil, &UsageError{err}
 	}
@@ -134,7 +135,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // run performs one attempt.
-func (j *job) run(ctx context.Context, objs []formats.Object) (rep *validate.Report, err error) {
+func (j *job) run(ctx context.Context, objs []source.Object) (rep *validate.Report, err error) {
 	log := j.opt.Logger.With("import_id", j.importID)
 	j.reportDir = j.opt.ReportDir
 	if j.reportDir == "" {

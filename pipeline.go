@@ -15,10 +15,16 @@ import (
 
 	"ingot/columnar"
 	"ingot/formats"
+	"ingot/formats/charset"
+	"ingot/formats/compress"
+	"ingot/formats/csv"
+	"ingot/formats/parse"
+	"ingot/formats/source"
+	"ingot/kinds/orders"
 	"ingot/validate"
 )
 
-var orderFormats = map[string]*validate.OrderFormat{
+var orderFormats = map[string]*formats.Format{
 	formats.KevelCSV.Name: formats.KevelCSV,
 }
 
@@ -37,7 +43,7 @@ type rawItem struct {
 	seq   int
 	file  int
 	batch *columnar.Batch
-	v     *validate.OrderValidator
+	v     *orders.Validator
 	end   bool
 	err   error
 }
@@ -46,17 +52,17 @@ type rawItem struct {
 type valItem struct {
 	seq  int
 	file int
-	rows *validate.OrderRows
-	v    *validate.OrderValidator
+	rows *orders.Rows
+	v    *orders.Validator
 	end  bool
 	err  error
 }
 
 // fileState is what the job knows of one source file.
 type fileState struct {
-	obj         formats.Object
+	obj         source.Object
 	report      validate.FileReport
-	src         *formats.Reader
+	src         *source.Reader
 	failed      bool
 	header      []string
 	counts      validate.Counts
@@ -107,35 +113,35 @@ func (j *job) readFile(ctx context.Context, fi int, send func(rawItem) error) (e
 	f := j.files[fi]
 	start := time.Now()
 	defer func() { j.clock.read.since(start) }()
-	src, err := formats.Open(ctx, f.obj)
+	src, err := source.Open(ctx, f.obj)
 	if err != nil {
 		return err
 	}
 	f.src = src
 	defer src.Close()
-	dec, err := formats.Decompress(src, f.obj.Name)
+	dec, err := compress.Decompress(src, f.obj.Name)
 	if err != nil {
 		return err
 	}
 	defer dec.Close()
 	f.report.Compression = dec.Compression
-	txt, err := formats.Decode(dec, j.opt.Encoding)
+	txt, err := charset.Decode(dec, j.opt.Encoding)
 	if err != nil {
 		return err
 	}
 	f.report.Encoding, f.report.EncodingConfidence = txt.Encoding, txt.Confidence
 	name := f.obj.URI
-	r, err := formats.NewCSVReader(txt, name, formats.CSVOptions{
-		Delimiter: j.opt.Delimiter, BatchRows: j.opt.BatchRows, KeyColumn: j.format.Fields[0].Name,
+	r, err := csv.NewReader(txt, name, csv.Options{
+		Delimiter: j.opt.Delimiter, BatchRows: j.opt.BatchRows, KeyColumn: j.format.KeyField().Name,
 		Allocator: j.pool,
 	})
 	if err != nil {
 		return err
 	}
 	f.header = r.Header()
-	v, err := validate.NewOrderValidator(j.format, r.Header(), validate.OrderOptions{HashEmails: j.opt.HashEmails, Allocator: j.pool, Pool: j.pool})
+	v, err := orders.NewValidator(j.format, r.Header(), orders.Options{HashEmails: j.opt.HashEmails, Allocator: j.pool, Pool: j.pool})
 	if err != nil {
-		return &formats.ParseError{Source: name, Line: 1, Err: err}
+		return &parse.Error{Source: name, Line: 1, Err: err}
 	}
 	for {
 		t := time.Now()

@@ -7,6 +7,7 @@ import (
 
 	"ingot/columnar"
 	"ingot/issue"
+	"ingot/kinds/orders"
 	"ingot/validate"
 )
 
@@ -15,8 +16,8 @@ import (
 // the writer once no open order touches it.
 type pendingBatch struct {
 	file int
-	o    *validate.OrderRows
-	v    *validate.OrderValidator
+	o    *orders.Rows
+	v    *orders.Validator
 
 	ordIdx     []int32 // index into o.Starts of each kept order
 	ordFP      []uint64
@@ -136,7 +137,7 @@ func (j *job) sequence(ctx context.Context, in <-chan valItem, out chan<- writeI
 		return err
 	}
 	for _, s := range j.superseded {
-		j.files[s.by.file].issues[issueKey{j.format.Fields[0].Name, issue.NotSequential}]++
+		j.files[s.by.file].issues[issueKey{j.format.KeyField().Name, issue.NotSequential}]++
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package formats
+package csv
 
 import (
 	"bytes"
@@ -17,12 +17,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"ingot/columnar"
+	"ingot/formats/parse"
 	"ingot/issue"
 )
 
-// CSVOptions configures a CSVReader. The zero value reads comma-separated,
+// Options configures a Reader. The zero value reads comma-separated,
 // double-quoted CSV whose first record is the header.
-type CSVOptions struct {
+type Options struct {
 	// Delimiter separates fields; default ','.
 	Delimiter byte
 	// Quote encloses fields that hold delimiters, quotes or line breaks; a
@@ -42,14 +43,14 @@ type CSVOptions struct {
 	// 8 MiB. It bounds memory when rows are wide.
 	BatchBytes int
 	// MaxRecordBytes is the longest record accepted (a quoted field can span
-	// lines); a longer one is a fatal *ParseError, most likely an unbalanced
+	// lines); a longer one is a fatal *parse.Error, most likely an unbalanced
 	// quote. Default 64 MiB.
 	MaxRecordBytes int
 	// Allocator allocates the batches' buffers; default memory.DefaultAllocator.
 	Allocator memory.Allocator
 }
 
-func (o CSVOptions) withDefaults() CSVOptions {
+func (o Options) withDefaults() Options {
 	o.Delimiter = cmp.Or(o.Delimiter, ',')
 	o.Quote = cmp.Or(o.Quote, '"')
 	o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
@@ -62,21 +63,21 @@ func (o CSVOptions) withDefaults() CSVOptions {
 }
 
 // Validate reports options that cannot work, naming the field.
-func (o CSVOptions) Validate() error {
+func (o Options) Validate() error {
 	bad := func(b byte) bool { return b == '\n' || b == '\r' || b >= utf8.RuneSelf }
 	switch {
 	case o.Delimiter != 0 && bad(o.Delimiter):
-		return fmt.Errorf("formats.CSVOptions.Delimiter: %q cannot separate fields", o.Delimiter)
+		return fmt.Errorf("csv.Options.Delimiter: %q cannot separate fields", o.Delimiter)
 	case o.Quote != 0 && bad(o.Quote):
-		return fmt.Errorf("formats.CSVOptions.Quote: %q cannot quote fields", o.Quote)
+		return fmt.Errorf("csv.Options.Quote: %q cannot quote fields", o.Quote)
 	case o.Delimiter != 0 && o.Delimiter == o.Quote:
-		return fmt.Errorf("formats.CSVOptions.Quote: same as Delimiter (%q)", o.Quote)
+		return fmt.Errorf("csv.Options.Quote: same as Delimiter (%q)", o.Quote)
 	case o.BatchRows < 0:
-		return fmt.Errorf("formats.CSVOptions.BatchRows: must be > 0, got %d", o.BatchRows)
+		return fmt.Errorf("csv.Options.BatchRows: must be > 0, got %d", o.BatchRows)
 	case o.BatchBytes < 0:
-		return fmt.Errorf("formats.CSVOptions.BatchBytes: must be > 0, got %d", o.BatchBytes)
+		return fmt.Errorf("csv.Options.BatchBytes: must be > 0, got %d", o.BatchBytes)
 	case o.MaxRecordBytes < 0:
-		return fmt.Errorf("formats.CSVOptions.MaxRecordBytes: must be > 0, got %d", o.MaxRecordBytes)
+		return fmt.Errorf("csv.Options.MaxRecordBytes: must be > 0, got %d", o.MaxRecordBytes)
 	}
 	return nil
 }
@@ -97,7 +98,7 @@ type colBuf struct {
 	rawO []byte  // the allocation behind offs
 }
 
-// CSVReader reads CSV into columnar batches of string columns, one per
+// Reader reads CSV into columnar batches of string columns, one per
 // header field, each row carrying its line and byte offset. It implements
 // array.RecordReader; ReadBatch gives the batches with their issues.
 //
@@ -109,8 +110,8 @@ type colBuf struct {
 // InvalidUTF8; a quoted field left open at the end of the input gets
 // UnterminatedQuote. Blank lines are skipped. Line breaks are \n, \r\n or
 // a lone \r.
-type CSVReader struct {
-	opt    CSVOptions
+type Reader struct {
+	opt    Options
 	src    io.Reader
 	source string
 	mem    memory.Allocator
@@ -148,15 +149,15 @@ type CSVReader struct {
 	refs atomic.Int64
 }
 
-// NewCSVReader reads the header (unless opt.NoHeader) and returns a reader
+// NewReader reads the header (unless opt.NoHeader) and returns a reader
 // of the records that follow. source names the input in errors and
 // provenance.
-func NewCSVReader(r io.Reader, source string, opt CSVOptions) (*CSVReader, error) {
+func NewReader(r io.Reader, source string, opt Options) (*Reader, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
 	opt = opt.withDefaults()
-	cr := &CSVReader{
+	cr := &Reader{
 		opt: opt, src: r, source: source, mem: opt.Allocator,
 		buf: make([]byte, firstChunk), line: 1, keyCol: -1,
 	}
@@ -173,7 +174,7 @@ func NewCSVReader(r io.Reader, source string, opt CSVOptions) (*CSVReader, error
 
 // readHeader parses the first record as the column names, or, with
 // NoHeader, peeks at it for the field count and rewinds.
-func (r *CSVReader) readHeader() error {
+func (r *Reader) readHeader() error {
 	r.headerMode = true
 	r.nf = 1 << 30
 	r.startBatch()
@@ -185,7 +186,7 @@ func (r *CSVReader) readHeader() error {
 	}
 	if st == stEOF {
 		r.freeBatch()
-		return &ParseError{Source: r.source, Line: r.line, Err: ErrEmpty}
+		return &parse.Error{Source: r.source, Line: r.line, Err: parse.ErrEmpty}
 	}
 	names := make([]string, len(r.cols))
 	for i := range r.cols {
@@ -210,14 +211,14 @@ func (r *CSVReader) readHeader() error {
 	}
 	for i, n := range names {
 		if !utf8.ValidString(n) || strings.IndexByte(n, 0) >= 0 {
-			return &ParseError{Source: r.source, Line: hdrLine,
-				Err: fmt.Errorf("%w: header column %d holds binary data, not a name", ErrNotText, i+1)}
+			return &parse.Error{Source: r.source, Line: hdrLine,
+				Err: fmt.Errorf("%w: header column %d holds binary data, not a name", parse.ErrNotText, i+1)}
 		}
 	}
 	seen := make(map[string]int, len(names))
 	for i, n := range names {
 		if j, dup := seen[n]; dup {
-			return &ParseError{Source: r.source, Line: hdrLine, Field: n,
+			return &parse.Error{Source: r.source, Line: hdrLine, Field: n,
 				Err: fmt.Errorf("duplicate column name: columns %d and %d are both %q", j+1, i+1, n)}
 		}
 		seen[n] = i
@@ -228,8 +229,8 @@ func (r *CSVReader) readHeader() error {
 	if r.opt.KeyColumn != "" {
 		k, ok := seen[r.opt.KeyColumn]
 		if !ok {
-			return &ParseError{Source: r.source, Line: hdrLine,
-				Err: fmt.Errorf("%w: key column %q is not in the header", ErrMissingColumns, r.opt.KeyColumn)}
+			return &parse.Error{Source: r.source, Line: hdrLine,
+				Err: fmt.Errorf("%w: key column %q is not in the header", parse.ErrMissingColumns, r.opt.KeyColumn)}
 		}
 		r.keyCol = k
 	}
@@ -238,18 +239,18 @@ func (r *CSVReader) readHeader() error {
 }
 
 // Header returns the column names.
-func (r *CSVReader) Header() []string { return r.header }
+func (r *Reader) Header() []string { return r.header }
 
 // Source returns the name the reader was given for its input.
-func (r *CSVReader) Source() string { return r.source }
+func (r *Reader) Source() string { return r.source }
 
 // Line returns the line number the next record starts on (or the line the
 // reader stopped at).
-func (r *CSVReader) Line() int64 { return r.line }
+func (r *Reader) Line() int64 { return r.line }
 
 // InputOffset returns the byte offset, in the decoded stream, of the next
 // unread record.
-func (r *CSVReader) InputOffset() int64 { return r.base + int64(r.pos) }
+func (r *Reader) InputOffset() int64 { return r.base + int64(r.pos) }
 
 type recStatus uint8
 
@@ -264,7 +265,7 @@ const (
 // io.EOF after the last one. Another error means the rest of the input
 // cannot be read (I/O, decompression, a record past MaxRecordBytes); the
 // rows read before it come first as a batch of their own.
-func (r *CSVReader) ReadBatch() (*columnar.Batch, error) {
+func (r *Reader) ReadBatch() (*columnar.Batch, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -287,7 +288,7 @@ func (r *CSVReader) ReadBatch() (*columnar.Batch, error) {
 	return r.finishBatch(), nil
 }
 
-func (r *CSVReader) nextRecord() (recStatus, error) {
+func (r *Reader) nextRecord() (recStatus, error) {
 	for {
 		switch st := r.parseRecord(); st {
 		case stOK, stEOF:
@@ -302,7 +303,7 @@ func (r *CSVReader) nextRecord() (recStatus, error) {
 
 // refill moves the unparsed bytes to the front of the buffer, grows it if
 // one record fills it, and reads more.
-func (r *CSVReader) refill() error {
+func (r *Reader) refill() error {
 	if r.readErr != nil {
 		return r.readErr
 	}
@@ -313,8 +314,8 @@ func (r *CSVReader) refill() error {
 	}
 	full := r.end == len(r.buf) // one record fills the buffer
 	if full && r.end >= r.opt.MaxRecordBytes {
-		r.readErr = &ParseError{Source: r.source, Line: r.line, Column: 1, Offset: r.base,
-			Err: fmt.Errorf("%w: a record starting here is longer than %d bytes; is a quote left open?", ErrFieldTooLong, r.opt.MaxRecordBytes)}
+		r.readErr = &parse.Error{Source: r.source, Line: r.line, Column: 1, Offset: r.base,
+			Err: fmt.Errorf("%w: a record starting here is longer than %d bytes; is a quote left open?", parse.ErrFieldTooLong, r.opt.MaxRecordBytes)}
 		return r.readErr
 	}
 	if full || len(r.buf) < readChunk {
@@ -330,7 +331,7 @@ func (r *CSVReader) refill() error {
 			return nil
 		}
 		if err != nil {
-			r.readErr = &ParseError{Source: r.source, Line: r.line, Offset: r.base + int64(r.end),
+			r.readErr = &parse.Error{Source: r.source, Line: r.line, Offset: r.base + int64(r.end),
 				Err: fmt.Errorf("reading: %w", err)}
 			return r.readErr
 		}
@@ -343,7 +344,7 @@ func (r *CSVReader) refill() error {
 // parseRecord parses one record from buf[pos:end]. When the buffer ends
 // before the record does (and the input does not), it undoes what it wrote
 // and asks for more; the caller refills and calls again.
-func (r *CSVReader) parseRecord() recStatus {
+func (r *Reader) parseRecord() recStatus {
 	end := r.end
 	buf := r.buf[:end]
 	p := r.pos
@@ -517,7 +518,7 @@ func hasByte(w, mask uint64) uint64 {
 // column returns the buffer that field i goes to and its index: in header
 // mode a new column per field; otherwise the field's column, or the last
 // one for fields past the header's count.
-func (r *CSVReader) column(i int) (*colBuf, int) {
+func (r *Reader) column(i int) (*colBuf, int) {
 	if r.headerMode {
 		for len(r.cols) <= i {
 			r.cols = append(r.cols, colBuf{data: make([]byte, 0, 32), offs: make([]int32, 2)})
@@ -539,7 +540,7 @@ func countLines(seg []byte, line, lineStart, segOff int64) (int64, int64) {
 }
 
 // rewind undoes the partly parsed record row.
-func (r *CSVReader) rewind(row, mark int) {
+func (r *Reader) rewind(row, mark int) {
 	if r.headerMode {
 		r.cols = r.cols[:0]
 	} else {
@@ -552,14 +553,14 @@ func (r *CSVReader) rewind(row, mark int) {
 	r.issues.Code, r.issues.Arg = r.issues.Code[:mark], r.issues.Arg[:mark]
 }
 
-func (r *CSVReader) appendTo(c *colBuf, b []byte) {
+func (r *Reader) appendTo(c *colBuf, b []byte) {
 	if len(c.data)+len(b) > cap(c.data) {
 		r.grow(c, len(b))
 	}
 	c.data = append(c.data, b...)
 }
 
-func (r *CSVReader) grow(c *colBuf, need int) {
+func (r *Reader) grow(c *colBuf, need int) {
 	n := max(2*cap(c.data), len(c.data)+need+4096)
 	if c.raw == nil { // header mode: Go memory
 		nd := make([]byte, len(c.data), n)
@@ -572,7 +573,7 @@ func (r *CSVReader) grow(c *colBuf, need int) {
 }
 
 // startBatch allocates the buffers of a new batch.
-func (r *CSVReader) startBatch() {
+func (r *Reader) startBatch() {
 	r.rows, r.bytes = 0, 0
 	r.issues = columnar.Issues{}
 	n := r.opt.BatchRows
@@ -601,7 +602,7 @@ func (r *CSVReader) startBatch() {
 }
 
 // freeBatch returns the buffers of an unfinished batch.
-func (r *CSVReader) freeBatch() {
+func (r *Reader) freeBatch() {
 	r.mem.Free(r.rawL)
 	r.mem.Free(r.rawF)
 	r.rawL, r.rawF, r.lines, r.offs = nil, nil, nil, nil
@@ -617,7 +618,7 @@ func (r *CSVReader) freeBatch() {
 
 // finishBatch wraps the buffers of the batch under construction as Arrow
 // arrays, checks UTF-8, and hands the batch over.
-func (r *CSVReader) finishBatch() *columnar.Batch {
+func (r *Reader) finishBatch() *columnar.Batch {
 	n := r.rows
 	arrs := make([]arrow.Array, 0, r.nf+2)
 	for i := range r.cols {
@@ -657,7 +658,7 @@ func (r *CSVReader) finishBatch() *columnar.Batch {
 
 // wrap makes an array of n values over allocator-owned buffers (the last
 // one is the values; a string array gets offsets first).
-func (r *CSVReader) wrap(t arrow.DataType, n int, bufs ...[]byte) arrow.Array {
+func (r *Reader) wrap(t arrow.DataType, n int, bufs ...[]byte) arrow.Array {
 	mbufs := make([]*memory.Buffer, 1, 3)
 	for _, b := range bufs {
 		mbufs = append(mbufs, memory.NewBufferWithAllocator(b, r.mem))
@@ -673,7 +674,7 @@ func (r *CSVReader) wrap(t arrow.DataType, n int, bufs ...[]byte) arrow.Array {
 
 // flagInvalidUTF8 adds an InvalidUTF8 issue for every value of column i
 // that is not UTF-8, with the byte index of the first bad byte.
-func (r *CSVReader) flagInvalidUTF8(i int, c *colBuf, n int) {
+func (r *Reader) flagInvalidUTF8(i int, c *colBuf, n int) {
 	for row := range n {
 		v := c.data[c.offs[row]:c.offs[row+1]]
 		if utf8.Valid(v) {
@@ -693,11 +694,11 @@ func (r *CSVReader) flagInvalidUTF8(i int, c *colBuf, n int) {
 
 // Schema returns the schema of the batches: the header's string columns,
 // then the provenance columns.
-func (r *CSVReader) Schema() *arrow.Schema { return r.schema }
+func (r *Reader) Schema() *arrow.Schema { return r.schema }
 
 // Next reads the next batch for the RecordReader interface, releasing the
 // previous one. It returns false at the end or on an error (see Err).
-func (r *CSVReader) Next() bool {
+func (r *Reader) Next() bool {
 	if r.cur != nil {
 		r.cur.Release()
 		r.cur = nil
@@ -712,10 +713,10 @@ func (r *CSVReader) Next() bool {
 
 // Batch returns the current batch of Next, valid until the next call to
 // Next; Retain it to keep it.
-func (r *CSVReader) Batch() *columnar.Batch { return r.cur }
+func (r *Reader) Batch() *columnar.Batch { return r.cur }
 
 // RecordBatch returns the current record of Next, valid until the next call.
-func (r *CSVReader) RecordBatch() arrow.RecordBatch {
+func (r *Reader) RecordBatch() arrow.RecordBatch {
 	if r.cur == nil {
 		return nil
 	}
@@ -725,10 +726,10 @@ func (r *CSVReader) RecordBatch() arrow.RecordBatch {
 // Record is RecordBatch, for the deprecated part of the RecordReader interface.
 //
 // Deprecated: use RecordBatch.
-func (r *CSVReader) Record() arrow.RecordBatch { return r.RecordBatch() }
+func (r *Reader) Record() arrow.RecordBatch { return r.RecordBatch() }
 
 // Err returns the error that stopped Next, or nil at the normal end.
-func (r *CSVReader) Err() error {
+func (r *Reader) Err() error {
 	if errors.Is(r.err, io.EOF) {
 		return nil
 	}
@@ -736,14 +737,14 @@ func (r *CSVReader) Err() error {
 }
 
 // Retain adds a reference to the reader.
-func (r *CSVReader) Retain() { r.refs.Add(1) }
+func (r *Reader) Retain() { r.refs.Add(1) }
 
 // Release drops a reference; the last one frees the current batch.
-func (r *CSVReader) Release() {
+func (r *Reader) Release() {
 	if r.refs.Add(-1) == 0 && r.cur != nil {
 		r.cur.Release()
 		r.cur = nil
 	}
 }
 
-var _ array.RecordReader = (*CSVReader)(nil)
+var _ array.RecordReader = (*Reader)(nil)

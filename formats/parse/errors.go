@@ -1,13 +1,15 @@
-package formats
+// Package parse holds what every reader shape shares: Error, a problem in
+// the structure of an input at a known place (file, line, column, byte
+// offset), and the sentinel causes readers wrap in it, so that callers can
+// test with errors.Is whatever the format.
+package parse
 
 import (
 	"errors"
 	"fmt"
-
-	"ingot/validate"
 )
 
-// Sentinel causes of a ParseError.
+// Sentinel causes of an Error.
 var (
 	ErrFieldCount        = errors.New("wrong number of fields")
 	ErrBareQuote         = errors.New(`bare " in non-quoted field`)
@@ -16,15 +18,15 @@ var (
 	ErrFieldTooLong      = errors.New("field too long")
 	ErrInvalidUTF8       = errors.New("invalid UTF-8")
 	ErrEmpty             = errors.New("empty input: no header row")
-	ErrMissingColumns    = validate.ErrMissingColumns
+	ErrMissingColumns    = errors.New("missing required columns")
 	ErrNotText           = errors.New("input is not text")
 )
 
-// ParseError is a problem in the structure of an input at a known place.
+// Error is a problem in the structure of an input at a known place.
 // Line and Column are 1-based; Column counts bytes within the line, as
 // encoding/csv does. Offset is the 0-based byte offset in the decoded
 // stream. Zero means unknown.
-type ParseError struct {
+type Error struct {
 	Source string // file name or URI
 	Line   int64
 	Column int64
@@ -34,7 +36,7 @@ type ParseError struct {
 }
 
 // Error renders the error as "orders.csv: line 12, column 7 (byte 4711): cause".
-func (e *ParseError) Error() string {
+func (e *Error) Error() string {
 	s := e.Source
 	if s == "" {
 		s = "input"
@@ -55,4 +57,4 @@ func (e *ParseError) Error() string {
 }
 
 // Unwrap returns the cause.
-func (e *ParseError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }

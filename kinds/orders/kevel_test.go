@@ -1,4 +1,4 @@
-package formats
+package orders
 
 import (
 	"crypto/sha256"
@@ -16,8 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/columnar"
+	"ingot/formats"
+	"ingot/formats/csv"
+	"ingot/formats/parse"
 	"ingot/issue"
-	"ingot/validate"
 )
 
 const kevelHeader = "orderId,userIdType,userId,currency,total,subtotal,tax,shipping,discount,refund," +
@@ -46,13 +48,13 @@ const (
 
 // validateAll reads a Kevel CSV with the given batch size and validates
 // every batch.
-func validateAll(t *testing.T, in string, batch int, opt validate.OrderOptions) []*validate.OrderRows {
+func validateAll(t *testing.T, in string, batch int, opt Options) []*Rows {
 	t.Helper()
-	r, err := NewCSVReader(strings.NewReader(in), "orders.csv", CSVOptions{BatchRows: batch, KeyColumn: "orderId", Allocator: opt.Allocator})
+	r, err := csv.NewReader(strings.NewReader(in), "orders.csv", csv.Options{BatchRows: batch, KeyColumn: "orderId", Allocator: opt.Allocator})
 	require.NoError(t, err)
-	v, err := validate.NewOrderValidator(KevelCSV, r.Header(), opt)
+	v, err := NewValidator(formats.KevelCSV, r.Header(), opt)
 	require.NoError(t, err)
-	var out []*validate.OrderRows
+	var out []*Rows
 	for {
 		b, err := r.ReadBatch()
 		if errors.Is(err, io.EOF) {
@@ -69,7 +71,7 @@ func TestKevelValidate(t *testing.T) {
 	in := kevelHeader + kevelRow(order1, item1a) + kevelRow("", item1b) + kevelRow(order2, item2)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	rows := validateAll(t, in, 100, validate.OrderOptions{Allocator: mem})
+	rows := validateAll(t, in, 100, Options{Allocator: mem})
 	require.Len(t, rows, 1)
 	o := rows[0]
 	defer o.Release()
@@ -114,7 +116,7 @@ func TestKevelValidate(t *testing.T) {
 // are written (12.5 vs 12.50, e-mail case) but see real changes.
 func TestKevelHashesStable(t *testing.T) {
 	hashes := func(order, item string) (uint64, uint64) {
-		rows := validateAll(t, kevelHeader+kevelRow(order, item), 10, validate.OrderOptions{})
+		rows := validateAll(t, kevelHeader+kevelRow(order, item), 10, Options{})
 		defer rows[0].Release()
 		return rows[0].OrderHash[0], rows[0].ItemHash[0]
 	}
@@ -159,7 +161,7 @@ func TestKevelIssues(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rows := validateAll(t, kevelHeader+kevelRow(tc.order, tc.item), 10, validate.OrderOptions{})
+			rows := validateAll(t, kevelHeader+kevelRow(tc.order, tc.item), 10, Options{})
 			o := rows[0]
 			defer o.Release()
 			var got []want
@@ -174,7 +176,7 @@ func TestKevelIssues(t *testing.T) {
 }
 
 func TestKevelHashEmails(t *testing.T) {
-	rows := validateAll(t, kevelHeader+kevelRow(order1, item1a), 10, validate.OrderOptions{HashEmails: true})
+	rows := validateAll(t, kevelHeader+kevelRow(order1, item1a), 10, Options{HashEmails: true})
 	defer rows[0].Release()
 	got := recordJSON(t, rows[0].Orders)[0]
 	sum := sha256.Sum256([]byte("anna.schmidt@example.com"))
@@ -184,8 +186,8 @@ func TestKevelHashEmails(t *testing.T) {
 
 func TestKevelMissingColumns(t *testing.T) {
 	hdr := strings.Replace(strings.Replace(kevelHeader, "currency,", "Currency,", 1), ",lineItem_sku", "", 1)
-	_, err := validate.NewOrderValidator(KevelCSV, strings.Split(strings.TrimSpace(hdr), ","), validate.OrderOptions{})
-	require.ErrorIs(t, err, ErrMissingColumns)
+	_, err := NewValidator(formats.KevelCSV, strings.Split(strings.TrimSpace(hdr), ","), Options{})
+	require.ErrorIs(t, err, parse.ErrMissingColumns)
 	require.EqualError(t, err, `missing required columns: kevel-csv: currency, lineItem_sku; found "Currency", did you mean "currency"? (names are case-sensitive)`)
 }
 
@@ -205,7 +207,7 @@ func TestKevelBatchBoundaries(t *testing.T) {
 		t.Run(fmt.Sprint(batch), func(t *testing.T) {
 			f := &flat{}
 			base := 0
-			for _, o := range validateAll(t, in, batch, validate.OrderOptions{}) {
+			for _, o := range validateAll(t, in, batch, Options{}) {
 				f.ids = append(f.ids, stringValues(o.OrderID)...)
 				for _, s := range o.Starts {
 					f.starts = append(f.starts, base+int(s))

@@ -1,4 +1,4 @@
-package formats
+package orders
 
 import (
 	"bytes"
@@ -12,8 +12,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
+	"ingot/formats"
+	"ingot/formats/csv"
+	"ingot/formats/parse"
 	"ingot/issue"
-	"ingot/validate"
 )
 
 // FuzzKevelRows feeds arbitrary rows under a Kevel header through the
@@ -27,7 +29,7 @@ func FuzzKevelRows(f *testing.F) {
 	f.Add([]byte(kevelRow("", item1b) + "\"unterminated"))
 	f.Add([]byte("A,,,,\n\"x\"y,1\r\n,,\xff\n"))
 	for _, p := range []string{"rejects.csv", "nonseq.csv"} {
-		if b, err := os.ReadFile(filepath.Join("..", "testdata", "kevel", p)); err == nil {
+		if b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "kevel", p)); err == nil {
 			if i := bytes.IndexByte(b, '\n'); i >= 0 {
 				f.Add(b[i+1:])
 			}
@@ -37,9 +39,9 @@ func FuzzKevelRows(f *testing.F) {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		in := append([]byte(kevelHeader), rows...)
-		r, err := NewCSVReader(bytes.NewReader(in), "fuzz.csv", CSVOptions{BatchRows: 3, KeyColumn: "orderId", Allocator: mem})
+		r, err := csv.NewReader(bytes.NewReader(in), "fuzz.csv", csv.Options{BatchRows: 3, KeyColumn: "orderId", Allocator: mem})
 		require.NoError(t, err)
-		v, err := validate.NewOrderValidator(KevelCSV, r.Header(), validate.OrderOptions{Allocator: mem})
+		v, err := NewValidator(formats.KevelCSV, r.Header(), Options{Allocator: mem})
 		require.NoError(t, err)
 		for {
 			b, err := r.ReadBatch()
@@ -47,7 +49,7 @@ func FuzzKevelRows(f *testing.F) {
 				return
 			}
 			if err != nil {
-				var pe *ParseError
+				var pe *parse.Error
 				require.ErrorAs(t, err, &pe)
 				return
 			}
@@ -72,7 +74,7 @@ func FuzzKevelRows(f *testing.F) {
 			for row := range n {
 				require.Equal(t, errRows[int32(row)], o.RowError[row], "row %d", row)
 			}
-			for _, frags := range []validate.Fragments{o.OrderJSON, o.ItemJSON} {
+			for _, frags := range []Fragments{o.OrderJSON, o.ItemJSON} {
 				for i := 0; i+1 < len(frags.Offs); i++ {
 					if o.RowError[min(i, n-1)] {
 						continue // rejected rows may hold invalid UTF-8

@@ -1,8 +1,8 @@
-package formats
+package csv
 
 import (
 	"bytes"
-	"encoding/csv"
+	stdcsv "encoding/csv"
 	"errors"
 	"io"
 	"io/fs"
@@ -13,12 +13,14 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
+
+	"ingot/formats/parse"
 )
 
 // corpusFiles lists the CSV seeds kept in testdata.
 func corpusFiles(t testing.TB) []string {
 	var files []string
-	for _, dir := range []string{"testdata/csv-spectrum/csvs", "testdata/duckdb-csv"} {
+	for _, dir := range []string{"../testdata/csv-spectrum/csvs", "../testdata/duckdb-csv"} {
 		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".csv") || strings.HasSuffix(p, ".tsv")) {
 				files = append(files, p)
@@ -35,13 +37,13 @@ func corpusFiles(t testing.TB) []string {
 // any input: no panic, no leak, the rows come out in input order with
 // growing lines and offsets, every issue names a row of its batch, and the
 // error (if any) is positioned.
-func checkInvariants(t testing.TB, in []byte, opt CSVOptions) {
+func checkInvariants(t testing.TB, in []byte, opt Options) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	opt.Allocator = mem
-	r, err := NewCSVReader(bytes.NewReader(in), "fuzz.csv", opt)
+	r, err := NewReader(bytes.NewReader(in), "fuzz.csv", opt)
 	if err != nil {
-		var pe *ParseError
+		var pe *parse.Error
 		require.ErrorAs(t, err, &pe)
 		return
 	}
@@ -50,7 +52,7 @@ func checkInvariants(t testing.TB, in []byte, opt CSVOptions) {
 		b, err := r.ReadBatch()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				var pe *ParseError
+				var pe *parse.Error
 				require.ErrorAs(t, err, &pe)
 			}
 			return
@@ -77,7 +79,7 @@ func TestCSVCorpus(t *testing.T) {
 		require.NoError(t, err)
 		for _, d := range []byte{',', ';', '|', '\t'} {
 			t.Run(f+"/"+string(d), func(t *testing.T) {
-				checkInvariants(t, in, CSVOptions{Delimiter: d, BatchRows: 3})
+				checkInvariants(t, in, Options{Delimiter: d, BatchRows: 3})
 			})
 		}
 	}
@@ -93,8 +95,8 @@ func FuzzCSVReader(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		checkInvariants(t, in, CSVOptions{BatchRows: 2})
-		checkInvariants(t, in, CSVOptions{Delimiter: ';', NoHeader: true, BatchRows: 5})
+		checkInvariants(t, in, Options{BatchRows: 2})
+		checkInvariants(t, in, Options{Delimiter: ';', NoHeader: true, BatchRows: 5})
 		compareWithEncodingCSV(t, in)
 	})
 }
@@ -107,11 +109,11 @@ func compareWithEncodingCSV(t *testing.T, in []byte) {
 	if bytes.IndexByte(in, '\r') >= 0 || bytes.HasPrefix(in, []byte("\xef\xbb\xbf")) {
 		return
 	}
-	want, err := csv.NewReader(bytes.NewReader(in)).ReadAll()
+	want, err := stdcsv.NewReader(bytes.NewReader(in)).ReadAll()
 	if err != nil || len(want) == 0 {
 		return
 	}
-	r, err := NewCSVReader(bytes.NewReader(in), "fuzz.csv", CSVOptions{})
+	r, err := NewReader(bytes.NewReader(in), "fuzz.csv", Options{})
 	if err != nil {
 		return // duplicate or binary header names are refused by us only
 	}

@@ -1,7 +1,8 @@
-package formats
+package charset
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"testing/iotest"
 
 	"github.com/stretchr/testify/require"
+
+	"ingot/internal/testcsv"
 )
 
 // readerShapes deliver the same bytes in differently sized reads, so that
@@ -46,11 +49,11 @@ func TestDecodeFixtures(t *testing.T) {
 		{"latin1.csv.utf8", "", EncodingUTF8, 1, false, "latin1.csv.utf8"},
 	}
 	for _, tt := range tests {
-		raw, err := os.ReadFile(filepath.Join("testdata", "charset", tt.file))
+		raw, err := os.ReadFile(filepath.Join("..", "testdata", "charset", tt.file))
 		require.NoError(t, err)
 		var want []byte
 		if tt.golden != "" {
-			want, err = os.ReadFile(filepath.Join("testdata", "charset", tt.golden))
+			want, err = os.ReadFile(filepath.Join("..", "testdata", "charset", tt.golden))
 			require.NoError(t, err)
 		}
 		for shape, wrap := range readerShapes {
@@ -230,13 +233,13 @@ func TestDecodeUnknown(t *testing.T) {
 
 func TestDecodeReadError(t *testing.T) {
 	for _, name := range []string{"utf-8", "auto", "utf-16"} {
-		_, err := Decode(&errReader{err: errBoom}, name)
+		_, err := Decode(iotest.ErrReader(errBoom), name)
 		require.ErrorIs(t, err, errBoom, name)
 	}
 }
 
 func BenchmarkDecode(b *testing.B) {
-	plain := benchCSV(16 << 20)
+	plain := testcsv.Orders(16 << 20)
 	rows := bytes.Count(plain, []byte{'\n'})
 	buf := make([]byte, 256<<10)
 	latin := []byte(strings.NewReplacer("ä", "\xe4", "ß", "\xdf", "日本茶", "Tee").Replace(string(plain)))
@@ -276,3 +279,5 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+var errBoom = errors.New("boom")

@@ -1,4 +1,4 @@
-package formats
+package compress
 
 import (
 	"bufio"
@@ -158,7 +158,10 @@ func openZip(r io.Reader, pre *prefixReader, name string) (_ Decompressed, err e
 		ra   io.ReaderAt
 		size int64
 	)
-	if s, ok := r.(sizedReaderAt); ok && s.Size() >= 0 {
+	if s, ok := r.(interface {
+		io.ReaderAt
+		Size() int64
+	}); ok && s.Size() >= 0 {
 		ra, size = s, s.Size()
 		// Once the inner file is done, read the rest of r so that a
 		// hashing reader has seen the whole archive.

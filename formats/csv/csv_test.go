@@ -1,4 +1,4 @@
-package formats
+package csv
 
 import (
 	"encoding/json"
@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/columnar"
+	"ingot/formats/parse"
 	"ingot/issue"
 )
 
@@ -28,7 +29,7 @@ type wantIssue struct {
 // readAll reads every batch of a CSV input and returns the rows as
 // strings, their lines and offsets, and the issues with rows renumbered
 // across batches.
-func readAll(t testing.TB, r *CSVReader) (rows [][]string, lines, offs []int64, issues []wantIssue, err error) {
+func readAll(t testing.TB, r *Reader) (rows [][]string, lines, offs []int64, issues []wantIssue, err error) {
 	t.Helper()
 	base := 0
 	for {
@@ -72,7 +73,7 @@ var readers = []struct {
 func TestCSVReader(t *testing.T) {
 	tests := []struct {
 		name   string
-		opt    CSVOptions
+		opt    Options
 		in     string
 		header []string
 		rows   [][]string
@@ -123,7 +124,7 @@ func TestCSVReader(t *testing.T) {
 		lines:  []int64{3, 6},
 	}, {
 		name:   "semicolon and single quote",
-		opt:    CSVOptions{Delimiter: ';', Quote: '\''},
+		opt:    Options{Delimiter: ';', Quote: '\''},
 		in:     "a;b\n'x;1';\"y\"\n",
 		header: []string{"a", "b"},
 		rows:   [][]string{{"x;1", `"y"`}},
@@ -166,7 +167,7 @@ func TestCSVReader(t *testing.T) {
 		issues: []wantIssue{{0, 1, issue.InvalidUTF8, 3}},
 	}, {
 		name:   "no header",
-		opt:    CSVOptions{NoHeader: true},
+		opt:    Options{NoHeader: true},
 		in:     "1,2\n3,4\n",
 		header: []string{"column1", "column2"},
 		rows:   [][]string{{"1", "2"}, {"3", "4"}},
@@ -174,7 +175,7 @@ func TestCSVReader(t *testing.T) {
 		offs:   []int64{0, 4},
 	}, {
 		name:   "no header with names",
-		opt:    CSVOptions{NoHeader: true, Names: []string{"x", "y"}},
+		opt:    Options{NoHeader: true, Names: []string{"x", "y"}},
 		in:     "1,2\n",
 		header: []string{"x", "y"},
 		rows:   [][]string{{"1", "2"}},
@@ -197,7 +198,7 @@ func TestCSVReader(t *testing.T) {
 					defer mem.AssertSize(t, 0)
 					opt := tc.opt
 					opt.BatchRows, opt.Allocator = batch, mem
-					r, err := NewCSVReader(rd.wrap(strings.NewReader(tc.in)), "t.csv", opt)
+					r, err := NewReader(rd.wrap(strings.NewReader(tc.in)), "t.csv", opt)
 					require.NoError(t, err)
 					require.Equal(t, tc.header, r.Header())
 					rows, lines, offs, issues, err := readAll(t, r)
@@ -219,21 +220,21 @@ func TestCSVReader(t *testing.T) {
 func TestCSVReaderErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		opt  CSVOptions
+		opt  Options
 		in   string
 		want error
 		msg  string
 	}{
-		{"empty", CSVOptions{}, "", ErrEmpty, "t.csv: line 1: empty input: no header row"},
-		{"only blank lines", CSVOptions{}, "\n\n", ErrEmpty, "t.csv: line 3: empty input"},
-		{"binary header", CSVOptions{}, "PK\x03\x04\x00\x00,b\n", ErrNotText, "t.csv: line 1: input is not text: header column 1 holds binary data"},
-		{"duplicate names", CSVOptions{}, "a,b,a\n", nil, `t.csv: line 1, field "a": duplicate column name: columns 1 and 3 are both "a"`},
-		{"key column missing", CSVOptions{KeyColumn: "id"}, "a,b\n", ErrMissingColumns, `key column "id" is not in the header`},
-		{"bad delimiter", CSVOptions{Delimiter: '\n'}, "a\n", nil, "formats.CSVOptions.Delimiter"},
+		{"empty", Options{}, "", parse.ErrEmpty, "t.csv: line 1: empty input: no header row"},
+		{"only blank lines", Options{}, "\n\n", parse.ErrEmpty, "t.csv: line 3: empty input"},
+		{"binary header", Options{}, "PK\x03\x04\x00\x00,b\n", parse.ErrNotText, "t.csv: line 1: input is not text: header column 1 holds binary data"},
+		{"duplicate names", Options{}, "a,b,a\n", nil, `t.csv: line 1, field "a": duplicate column name: columns 1 and 3 are both "a"`},
+		{"key column missing", Options{KeyColumn: "id"}, "a,b\n", parse.ErrMissingColumns, `key column "id" is not in the header`},
+		{"bad delimiter", Options{Delimiter: '\n'}, "a\n", nil, "csv.Options.Delimiter"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := NewCSVReader(strings.NewReader(tc.in), "t.csv", tc.opt)
+			_, err := NewReader(strings.NewReader(tc.in), "t.csv", tc.opt)
 			require.Error(t, err)
 			if tc.want != nil {
 				require.ErrorIs(t, err, tc.want)
@@ -245,13 +246,13 @@ func TestCSVReaderErrors(t *testing.T) {
 
 func TestCSVReaderRecordTooLong(t *testing.T) {
 	in := "a,b\n1,2\n3,\"" + strings.Repeat("x", 3<<20) + "\n"
-	r, err := NewCSVReader(strings.NewReader(in), "t.csv", CSVOptions{MaxRecordBytes: 1 << 20})
+	r, err := NewReader(strings.NewReader(in), "t.csv", Options{MaxRecordBytes: 1 << 20})
 	require.NoError(t, err)
 	rows, _, _, _, err := readAll(t, r)
 	require.Len(t, rows, 1, "the rows before the long record still come out")
-	var pe *ParseError
+	var pe *parse.Error
 	require.ErrorAs(t, err, &pe)
-	require.ErrorIs(t, err, ErrFieldTooLong)
+	require.ErrorIs(t, err, parse.ErrFieldTooLong)
 	require.Equal(t, int64(3), pe.Line)
 	require.Equal(t, int64(8), pe.Offset)
 }
@@ -268,7 +269,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 }
 
 func TestCSVReaderIOError(t *testing.T) {
-	r, err := NewCSVReader(io.MultiReader(strings.NewReader("a,b\n"), &failingReader{n: 4000}), "t.csv", CSVOptions{})
+	r, err := NewReader(io.MultiReader(strings.NewReader("a,b\n"), &failingReader{n: 4000}), "t.csv", Options{})
 	require.NoError(t, err)
 	rows, _, _, _, err := readAll(t, r)
 	require.Len(t, rows, 1000)
@@ -278,7 +279,7 @@ func TestCSVReaderIOError(t *testing.T) {
 
 func TestCSVReaderPrevKey(t *testing.T) {
 	in := "id,x\nA,1\n,2\n,3\nB,4\n,5\nC,6\n"
-	r, err := NewCSVReader(strings.NewReader(in), "t.csv", CSVOptions{KeyColumn: "id", BatchRows: 2})
+	r, err := NewReader(strings.NewReader(in), "t.csv", Options{KeyColumn: "id", BatchRows: 2})
 	require.NoError(t, err)
 	var prev []string
 	for {
@@ -297,7 +298,7 @@ func TestCSVReaderPrevKey(t *testing.T) {
 func TestCSVReaderRecordReader(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	r, err := NewCSVReader(strings.NewReader("a\n1\n2\n3\n"), "t.csv", CSVOptions{BatchRows: 2, Allocator: mem})
+	r, err := NewReader(strings.NewReader("a\n1\n2\n3\n"), "t.csv", Options{BatchRows: 2, Allocator: mem})
 	require.NoError(t, err)
 	defer r.Release()
 	var n int64
@@ -312,7 +313,7 @@ func TestCSVReaderRecordReader(t *testing.T) {
 // TestCSVSpectrum parses every csv-spectrum file and compares with its
 // expected JSON (every value a string).
 func TestCSVSpectrum(t *testing.T) {
-	files, err := filepath.Glob("testdata/csv-spectrum/csvs/*.csv")
+	files, err := filepath.Glob("../testdata/csv-spectrum/csvs/*.csv")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, f := range files {
@@ -320,11 +321,11 @@ func TestCSVSpectrum(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in, err := os.ReadFile(f)
 			require.NoError(t, err)
-			raw, err := os.ReadFile(filepath.Join("testdata/csv-spectrum/json", name+".json"))
+			raw, err := os.ReadFile(filepath.Join("../testdata/csv-spectrum/json", name+".json"))
 			require.NoError(t, err)
 			var want []map[string]string
 			require.NoError(t, json.Unmarshal(raw, &want))
-			r, err := NewCSVReader(strings.NewReader(string(in)), f, CSVOptions{})
+			r, err := NewReader(strings.NewReader(string(in)), f, Options{})
 			require.NoError(t, err)
 			rows, _, _, issues, err := readAll(t, r)
 			require.NoError(t, err)

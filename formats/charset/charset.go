@@ -1,4 +1,4 @@
-package formats
+package charset
 
 import (
 	"bytes"
@@ -160,7 +160,7 @@ func passThrough(pre []byte, r io.Reader) io.Reader {
 	if len(pre) == 0 {
 		return r
 	}
-	return &prefixReader{pre: pre, r: r}
+	return io.MultiReader(bytes.NewReader(pre), r)
 }
 
 // decodeUTF16 decodes UTF-16 in the given byte order. A BOM of that order

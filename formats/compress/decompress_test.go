@@ -1,4 +1,4 @@
-package formats
+package compress
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,12 +18,15 @@ import (
 	"github.com/klauspost/compress/zip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
+
+	"ingot/formats/source"
+	"ingot/internal/testcsv"
 )
 
 // plainVariants derives the plain, BOM and CRLF inputs from one fixture.
 func plainVariants(t testing.TB) map[string][]byte {
 	t.Helper()
-	plain, err := os.ReadFile("testdata/sources/orders.csv")
+	plain, err := os.ReadFile("../testdata/sources/orders.csv")
 	require.NoError(t, err)
 	return map[string][]byte{
 		"plain": plain,
@@ -160,12 +162,12 @@ var realCompressed = []struct {
 func TestDecompressRealFiles(t *testing.T) {
 	for _, tt := range realCompressed {
 		t.Run(tt.file, func(t *testing.T) {
-			path := filepath.Join("testdata", "compressed", tt.file)
+			path := filepath.Join("..", "testdata", "compressed", tt.file)
 			raw, err := os.ReadFile(path)
 			require.NoError(t, err)
 			rawSum := sha256.Sum256(raw)
 
-			r, err := Open(context.Background(), Object{URI: path, Name: tt.file, Size: -1})
+			r, err := source.Open(context.Background(), source.Object{URI: path, Name: tt.file, Size: -1})
 			require.NoError(t, err)
 			defer r.Close()
 			d, err := Decompress(r, tt.file)
@@ -193,7 +195,7 @@ func TestDecompressZipHashesWholeArchive(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, archive, 0o644))
 	sum := sha256.Sum256(archive)
 
-	r, err := Open(context.Background(), Object{URI: path, Size: -1})
+	r, err := source.Open(context.Background(), source.Object{URI: path, Size: -1})
 	require.NoError(t, err)
 	defer r.Close()
 	d, err := Decompress(r, "orders.csv.zip")
@@ -252,7 +254,7 @@ func readAllDecompressed(in io.Reader, name string) ([]byte, error) {
 }
 
 func TestDecompressTruncated(t *testing.T) {
-	plain := benchCSV(256 << 10) // long enough to span several blocks
+	plain := testcsv.Orders(256 << 10) // long enough to span several blocks
 	for _, c := range compressors {
 		if c.compression == CompressionNone {
 			continue
@@ -295,7 +297,7 @@ func TestDecompressCorrupt(t *testing.T) {
 		b[at(len(b))] ^= 0x55
 		return b
 	}
-	broken := "testdata/compressed/broken_test.csv.zst"
+	broken := "../testdata/compressed/broken_test.csv.zst"
 	tests := []struct {
 		name, compression string
 		in                []byte
@@ -303,8 +305,8 @@ func TestDecompressCorrupt(t *testing.T) {
 		{"zstd flipped byte mid-frame", CompressionZstd, flip(broken, func(n int) int { return n / 2 })},
 		{"zstd flipped checksum", CompressionZstd, flip(broken, func(n int) int { return n - 2 })},
 		{"zstd bad frame header", CompressionZstd, flip(broken, func(int) int { return 4 })},
-		{"gzip flipped byte in a member", CompressionGzip, flip("testdata/compressed/concat.gz", func(n int) int { return n / 2 })},
-		{"gzip flipped CRC", CompressionGzip, flip("testdata/compressed/bgzf.gz", func(n int) int { return n - 30 })},
+		{"gzip flipped byte in a member", CompressionGzip, flip("../testdata/compressed/concat.gz", func(n int) int { return n / 2 })},
+		{"gzip flipped CRC", CompressionGzip, flip("../testdata/compressed/bgzf.gz", func(n int) int { return n - 30 })},
 		{"gzip header only", CompressionGzip, []byte{0x1f, 0x8b, 8, 0}},
 		{"zstd magic only", CompressionZstd, []byte{0x28, 0xb5, 0x2f, 0xfd}},
 		{"zip local header only", CompressionZip, []byte("PK\x03\x04 and then nothing useful")},
@@ -321,12 +323,12 @@ func TestDecompressCorrupt(t *testing.T) {
 }
 
 func TestDecompressInputError(t *testing.T) {
-	plain := benchCSV(64 << 10)
+	plain := testcsv.Orders(64 << 10)
 	for _, c := range compressors {
 		full := c.compress(t, plain)
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv("TMPDIR", t.TempDir())
-			_, err := readAllDecompressed(&errReader{b: full[:len(full)/2], err: errBoom}, "orders")
+			_, err := readAllDecompressed(io.MultiReader(bytes.NewReader(full[:len(full)/2]), iotest.ErrReader(errBoom)), "orders")
 			require.ErrorIs(t, err, errBoom)
 			var ce *CompressionError
 			require.False(t, errors.As(err, &ce), "an input error is not corruption: %v", err)
@@ -375,7 +377,7 @@ func TestDecompressCloseLeavesInputOpen(t *testing.T) {
 const maxExpansion = 128 << 10 / 4
 
 func FuzzDecompress(f *testing.F) {
-	files, err := filepath.Glob("testdata/compressed/*.*")
+	files, err := filepath.Glob("../testdata/compressed/*.*")
 	require.NoError(f, err)
 	for _, p := range files {
 		if strings.HasSuffix(p, ".md") {
@@ -413,36 +415,8 @@ func FuzzDecompress(f *testing.F) {
 	})
 }
 
-// benchCSV generates about size bytes of Kevel-like order rows, as
-// compressible as real exports (about 4:1 with gzip).
-func benchCSV(size int) []byte {
-	rng := rand.New(rand.NewPCG(1, 2))
-	statuses := []string{"placed", "paid", "fulfilled", "refunded", "cancelled"}
-	names := []string{"Hemd, kurzärmelig", "Straße Socken", "日本茶", `Der ""beste"" Becher`, "Blue Jeans", "Sneaker"}
-	var b bytes.Buffer
-	b.Grow(size + 512)
-	b.WriteString("orderId,userIdType,userId,currency,total,subtotal,tax,shipping,discount,refund,createdAt,lineItem_productId,lineItem_sku,lineItem_name,lineItem_quantity,lineItem_status\n")
-	for order := 0; b.Len() < size; order++ {
-		user := rng.IntN(200000)
-		items := 1 + rng.IntN(4)
-		for i := 0; i < items; i++ {
-			total := rng.IntN(50000)
-			if i == 0 {
-				fmt.Fprintf(&b, "o-%d,email,user%d@example.com,EUR,%d.%02d,%d.%02d,%d.%02d,4.90,0,0,2021-%02d-%02dT%02d:%02d:%02d+0100,",
-					order, user, total/100, total%100, total*84/10000, total*84/100%100, total*16/10000, total*16/100%100,
-					1+rng.IntN(12), 1+rng.IntN(28), rng.IntN(24), rng.IntN(60), rng.IntN(60))
-			} else {
-				fmt.Fprintf(&b, "o-%d,,,,,,,,,,,", order)
-			}
-			p := rng.IntN(5000)
-			fmt.Fprintf(&b, "p-%d,SKU-%05d,\"%s\",%d,%s\n", p, p, names[rng.IntN(len(names))], 1+rng.IntN(3), statuses[rng.IntN(len(statuses))])
-		}
-	}
-	return b.Bytes()
-}
-
 func BenchmarkDecompress(b *testing.B) {
-	plain := benchCSV(16 << 20)
+	plain := testcsv.Orders(16 << 20)
 	rows := bytes.Count(plain, []byte{'\n'})
 	buf := make([]byte, 256<<10)
 	for _, c := range compressors {
@@ -479,7 +453,7 @@ func TestDecompressCanceled(t *testing.T) {
 	for _, file := range []string{"lineitem1k.tbl.zst", "concat.gz"} {
 		t.Run(file, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
-			r, err := Open(ctx, Object{URI: filepath.Join("testdata", "compressed", file)})
+			r, err := source.Open(ctx, source.Object{URI: filepath.Join("..", "testdata", "compressed", file)})
 			require.NoError(t, err)
 			defer r.Close()
 			d, err := Decompress(r, file)
@@ -495,3 +469,5 @@ func TestDecompressCanceled(t *testing.T) {
 		})
 	}
 }
+
+var errBoom = errors.New("boom")

@@ -1,10 +1,8 @@
-package validate
+package orders
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -15,54 +13,12 @@ import (
 	"github.com/zeebo/xxh3"
 
 	"ingot/columnar"
+	"ingot/formats"
+	"ingot/formats/parse"
 	"ingot/issue"
 	"ingot/schema"
+	"ingot/validate"
 )
-
-// Level says where an order format keeps a field.
-type Level uint8
-
-const (
-	// OrderLevel fields are read from an order's first row only.
-	OrderLevel Level = iota + 1
-	// ItemLevel fields are read from every row: one line item each.
-	ItemLevel
-)
-
-// Kind says how a field is typed and checked.
-type Kind uint8
-
-const (
-	Text         Kind = iota + 1 // a string; empty is null
-	Key                          // the order id: rows of one order carry it or leave it empty
-	Decimal                      // a float64
-	Integer                      // an int64
-	Boolean                      // true/false; empty is false
-	Timestamp                    // ISO-8601, stored as microseconds UTC
-	List                         // ;-separated strings
-	CurrencyCode                 // an ISO 4217 code, upper-cased
-	Enum                         // one of Allowed, lower-cased
-	UserIDType                   // the type that decides how UserIDValue is checked
-	UserIDValue                  // the user id, normalised by its type
-)
-
-// OrderField maps one column of an order input onto a column of the
-// committed orders or line_items table.
-type OrderField struct {
-	Name     string   // header name in the input (case-sensitive)
-	Column   string   // column of schema.OrdersSchema or schema.LineItemsSchema
-	Level    Level    //
-	Kind     Kind     //
-	Required bool     // an empty value is an error (order fields: on the first row)
-	Allowed  []string // Enum: the allowed values, lower case
-}
-
-// OrderFormat is an input format of orders, such as Kevel CSV: the fields
-// it has and how each is checked. It is plain data; formats define them.
-type OrderFormat struct {
-	Name   string
-	Fields []OrderField
-}
 
 // OrderColumns is the part of schema.OrdersSchema that comes from the
 // input: order_id … last_updated. The job adds fingerprint and provenance.
@@ -72,9 +28,6 @@ var OrderColumns = arrow.NewSchema(schema.OrdersSchema.Fields()[:17], nil)
 // input: line_item_id … status. The job adds order_id, line_no and
 // provenance.
 var ItemColumns = arrow.NewSchema(schema.LineItemsSchema.Fields()[2:24], nil)
-
-// ErrMissingColumns is the cause of a MissingColumnsError.
-var ErrMissingColumns = errors.New("missing required columns")
 
 // MissingColumnsError says which required columns a header lacks.
 type MissingColumnsError struct {
@@ -86,7 +39,7 @@ type MissingColumnsError struct {
 // Error lists the missing columns and likely misspellings.
 func (e *MissingColumnsError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s: %s", ErrMissingColumns, e.Format, strings.Join(e.Missing, ", "))
+	fmt.Fprintf(&b, "%s: %s: %s", parse.ErrMissingColumns, e.Format, strings.Join(e.Missing, ", "))
 	for _, m := range e.Missing {
 		if n, ok := e.Near[m]; ok {
 			fmt.Fprintf(&b, "; found %q, did you mean %q? (names are case-sensitive)", n, m)
@@ -95,26 +48,26 @@ func (e *MissingColumnsError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrMissingColumns.
-func (e *MissingColumnsError) Unwrap() error { return ErrMissingColumns }
+// Unwrap returns parse.ErrMissingColumns.
+func (e *MissingColumnsError) Unwrap() error { return parse.ErrMissingColumns }
 
-// OrderOptions configures an OrderValidator.
-type OrderOptions struct {
+// Options configures an Validator.
+type Options struct {
 	// HashEmails replaces e-mail user ids by their SHA-256 (type email_sha256).
 	HashEmails bool
 	// Allocator for the typed columns; default memory.DefaultAllocator.
 	Allocator memory.Allocator
 	// Pool, if set, provides recycled memory for buffers written whole
-	// (the JSON fragments), returned by OrderRows.Release.
+	// (the JSON fragments), returned by Rows.Release.
 	Pool *columnar.PoolAllocator
 }
 
-// OrderValidator turns raw batches of an order format into typed order
+// Validator turns raw batches of an order format into typed order
 // rows. It is safe for concurrent use: Validate keeps no state between
 // calls.
-type OrderValidator struct {
-	format   *OrderFormat
-	opt      OrderOptions
+type Validator struct {
+	format   *formats.Format
+	opt      Options
 	header   []string
 	fieldCol []int // raw column of each field, -1 if absent
 	keyField int
@@ -129,13 +82,13 @@ type OrderValidator struct {
 	orderJSONHint, itemJSONHint atomic.Int64
 }
 
-// NewOrderValidator binds format to a header. A missing required column is
+// NewValidator binds format to a header. A missing required column is
 // a *MissingColumnsError; columns the format does not know are ignored.
-func NewOrderValidator(format *OrderFormat, header []string, opt OrderOptions) (*OrderValidator, error) {
+func NewValidator(format *formats.Format, header []string, opt Options) (*Validator, error) {
 	if opt.Allocator == nil {
 		opt.Allocator = memory.DefaultAllocator
 	}
-	v := &OrderValidator{format: format, opt: opt, header: header, keyField: -1, typeF: -1}
+	v := &Validator{format: format, opt: opt, header: header, keyField: -1, typeF: -1}
 	pos := make(map[string]int, len(header))
 	for i, h := range header {
 		pos[h] = i
@@ -156,10 +109,10 @@ func NewOrderValidator(format *OrderFormat, header []string, opt OrderOptions) (
 			}
 		}
 		v.fieldCol = append(v.fieldCol, i)
-		switch f.Kind {
-		case Key:
+		switch f.Type {
+		case formats.Key:
 			v.keyField = fi
-		case UserIDType:
+		case formats.UserIDType:
 			v.typeF = fi
 		}
 	}
@@ -167,13 +120,13 @@ func NewOrderValidator(format *OrderFormat, header []string, opt OrderOptions) (
 		return nil, &MissingColumnsError{Format: format.Name, Missing: missing, Near: near}
 	}
 	if v.keyField < 0 {
-		return nil, fmt.Errorf("validate: order format %s has no Key field", format.Name)
+		return nil, fmt.Errorf("orders: order format %s has no Key field", format.Name)
 	}
 	var err error
-	if v.order, err = v.feeds(OrderColumns, OrderLevel); err != nil {
+	if v.order, err = v.feeds(OrderColumns, schema.Orders); err != nil {
 		return nil, err
 	}
-	if v.item, err = v.feeds(ItemColumns, ItemLevel); err != nil {
+	if v.item, err = v.feeds(ItemColumns, schema.LineItems); err != nil {
 		return nil, err
 	}
 	for k, name := range []string{"total", "subtotal", "tax", "shipping"} {
@@ -192,31 +145,31 @@ func normName(s string) string {
 	}, strings.ToLower(s))
 }
 
-// feeds maps every column of schema to the field of level that fills it.
-func (v *OrderValidator) feeds(schema *arrow.Schema, level Level) ([]int, error) {
-	out := make([]int, schema.NumFields())
-	for c, col := range schema.Fields() {
+// feeds maps every column of sch to the field of table that fills it.
+func (v *Validator) feeds(sch *arrow.Schema, table string) ([]int, error) {
+	out := make([]int, sch.NumFields())
+	for c, col := range sch.Fields() {
 		out[c] = -1
 		for fi, f := range v.format.Fields {
-			if f.Level == level && f.Column == col.Name {
+			if f.Table == table && f.Column == col.Name {
 				out[c] = fi
 			}
 		}
 		if out[c] < 0 && !col.Nullable && col.Type.ID() != arrow.BOOL {
-			return nil, fmt.Errorf("validate: order format %s: nothing fills non-nullable column %s", v.format.Name, col.Name)
+			return nil, fmt.Errorf("orders: order format %s: nothing fills non-nullable column %s", v.format.Name, col.Name)
 		}
 	}
 	return out, nil
 }
 
 // Header returns the header the validator was bound to.
-func (v *OrderValidator) Header() []string { return v.header }
+func (v *Validator) Header() []string { return v.header }
 
 // KeyColumn returns the name of the input column holding the order id.
-func (v *OrderValidator) KeyColumn() string { return v.format.Fields[v.keyField].Name }
+func (v *Validator) KeyColumn() string { return v.format.Fields[v.keyField].Name }
 
 // FieldOf returns the field read from raw column col, or nil.
-func (v *OrderValidator) FieldOf(col int) *OrderField {
+func (v *Validator) FieldOf(col int) *formats.Field {
 	for fi, c := range v.fieldCol {
 		if c == col && col >= 0 {
 			return &v.format.Fields[fi]
@@ -235,8 +188,8 @@ type Fragments struct {
 // At returns fragment i.
 func (f *Fragments) At(i int) []byte { return f.Data[f.Offs[i]:f.Offs[i+1]] }
 
-// OrderRows is a raw batch of an order format, typed and checked.
-type OrderRows struct {
+// Rows is a raw batch of an order format, typed and checked.
+type Rows struct {
 	// Source names the input the rows came from.
 	Source string
 	// Lines holds the line each row starts on.
@@ -267,7 +220,7 @@ type OrderRows struct {
 	// order, and RejectRow the row of each: the sequencer keeps those of the
 	// records it rejects. They are made here, in parallel, so that the raw
 	// columns can be dropped right after validation.
-	Rejects   []Reject
+	Rejects   []validate.Reject
 	RejectRow []int32
 
 	rows int
@@ -275,10 +228,10 @@ type OrderRows struct {
 }
 
 // Rows returns the number of input rows.
-func (o *OrderRows) Rows() int { return o.rows }
+func (o *Rows) Rows() int { return o.rows }
 
 // Release frees the arrays.
-func (o *OrderRows) Release() {
+func (o *Rows) Release() {
 	if o.pool != nil {
 		for _, f := range []*Fragments{&o.OrderJSON, &o.ItemJSON} {
 			if f.Data != nil {
@@ -296,10 +249,10 @@ func (o *OrderRows) Release() {
 
 // Validate types and checks one raw batch. It takes over the caller's
 // reference to b and releases it: the result keeps what later stages need.
-func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
+func (v *Validator) Validate(b *columnar.Batch) (_ *Rows, err error) {
 	mem := v.opt.Allocator
 	n := b.Rows()
-	o := &OrderRows{Source: b.Source, Lines: slices.Clone(b.Lines()), rows: n, pool: v.opt.Pool}
+	o := &Rows{Source: b.Source, Lines: slices.Clone(b.Lines()), rows: n, pool: v.opt.Pool}
 	defer b.Release()
 	defer func() {
 		if err != nil {
@@ -325,10 +278,10 @@ func (v *OrderValidator) Validate(b *columnar.Batch) (_ *OrderRows, err error) {
 	if o.Items, err = v.build(b, ItemColumns, v.item, nil, &o.Issues); err != nil {
 		return nil, err
 	}
-	sumCheck(o.Orders, v.orderSum, o.Starts, v.fieldCol[v.order[v.orderSum[0]]], &o.Issues)
-	sumCheck(o.Items, v.itemSum, nil, v.fieldCol[v.item[v.itemSum[0]]], &o.Issues)
+	validate.SumCheck(o.Orders, v.orderSum, o.Starts, v.fieldCol[v.order[v.orderSum[0]]], &o.Issues)
+	validate.SumCheck(o.Items, v.itemSum, nil, v.fieldCol[v.item[v.itemSum[0]]], &o.Issues)
 
-	SortIssues(&o.Issues)
+	validate.SortIssues(&o.Issues)
 	o.RowError = make([]bool, n)
 	for k, c := range o.Issues.Code {
 		if issue.InfoOf(c).Severity == issue.Error {
@@ -370,9 +323,9 @@ func hashFragments(f *Fragments) []uint64 {
 }
 
 // reject renders issue k of o as a reject.
-func (v *OrderValidator) reject(b *columnar.Batch, o *OrderRows, k int) Reject {
+func (v *Validator) reject(b *columnar.Batch, o *Rows, k int) validate.Reject {
 	row, col, code := int(o.Issues.Row[k]), int(o.Issues.Col[k]), o.Issues.Code[k]
-	r := Reject{File: b.Source, Line: o.Lines[row], RecordID: o.OrderID.Value(row), Code: code}
+	r := validate.Reject{File: b.Source, Line: o.Lines[row], RecordID: o.OrderID.Value(row), Code: code}
 	mc := issue.MessageContext{Fields: len(v.header), RecordID: r.RecordID, Line: r.Line}
 	if col >= 0 && col < b.NumFields() {
 		r.Column = v.header[col]
@@ -429,7 +382,7 @@ func fragments(rec arrow.RecordBatch, hint *atomic.Int64, pool *columnar.PoolAll
 }
 
 // build makes the columns of schema for the rows sel (all when nil) of b.
-func (v *OrderValidator) build(b *columnar.Batch, schema *arrow.Schema, feed []int, sel []int32, is *columnar.Issues) (arrow.RecordBatch, error) {
+func (v *Validator) build(b *columnar.Batch, schema *arrow.Schema, feed []int, sel []int32, is *columnar.Issues) (arrow.RecordBatch, error) {
 	mem := v.opt.Allocator
 	rows := b.Rows()
 	if sel != nil {
@@ -454,8 +407,8 @@ func (v *OrderValidator) build(b *columnar.Batch, schema *arrow.Schema, feed []i
 		col := v.fieldCol[fi]
 		in := columnar.StringsOf(b.Field(col))
 		chk := columnar.Check{Issues: is, Col: col, Required: f.Required, Missing: issue.Missing}
-		switch f.Kind {
-		case Text, Key:
+		switch f.Type {
+		case formats.Text, formats.Key:
 			if sel == nil {
 				if a, ok := columnar.TextsView(mem, b.Field(col), chk); ok {
 					views[c] = a
@@ -463,37 +416,37 @@ func (v *OrderValidator) build(b *columnar.Batch, schema *arrow.Schema, feed []i
 				}
 			}
 			columnar.Texts(in, sel, out.(*array.StringBuilder), chk)
-		case Decimal:
+		case formats.Decimal:
 			chk.Bad = issue.NotANumber
 			columnar.Float64s(in, sel, out.(*array.Float64Builder), chk)
-		case Integer:
+		case formats.Integer:
 			chk.Bad = issue.NotAnInteger
 			columnar.Int64s(in, sel, out.(*array.Int64Builder), chk)
-		case Boolean:
+		case formats.Boolean:
 			chk.Bad = issue.NotABoolean
 			columnar.Bools(in, sel, out.(*array.BooleanBuilder), false, chk)
-		case Timestamp:
+		case formats.Timestamp:
 			chk.Bad = issue.BadTimestamp
 			columnar.Timestamps(in, sel, out.(*array.TimestampBuilder), chk)
-		case List:
+		case formats.List:
 			columnar.Lists(in, sel, out.(*array.ListBuilder), ';', chk)
-		case Enum:
+		case formats.Enum:
 			chk.Bad = issue.BadEnum
 			columnar.Enum(in, sel, out.(*array.StringBuilder), f.Allowed, chk)
-		case CurrencyCode:
+		case formats.CurrencyCode:
 			chk.Bad = issue.BadCurrency
-			currencies(in, sel, out.(*array.StringBuilder), chk)
-		case UserIDType:
+			validate.Currencies(in, sel, out.(*array.StringBuilder), chk)
+		case formats.UserIDType:
 			// Written together with the value, below.
-		case UserIDValue:
+		case formats.UserIDValue:
 			if v.typeF < 0 || v.fieldCol[v.typeF] < 0 {
-				return nil, fmt.Errorf("validate: order format %s: a user id needs a user id type", v.format.Name)
+				return nil, fmt.Errorf("orders: order format %s: a user id needs a user id type", v.format.Name)
 			}
 			types := columnar.StringsOf(b.Field(v.fieldCol[v.typeF]))
 			typeOut := rb.Field(slices.Index(feed, v.typeF)).(*array.StringBuilder)
-			userIDs(types, in, sel, typeOut, out.(*array.StringBuilder), v.opt.HashEmails, v.fieldCol[v.typeF], chk)
+			validate.UserIDs(types, in, sel, typeOut, out.(*array.StringBuilder), v.opt.HashEmails, v.fieldCol[v.typeF], chk)
 		default:
-			return nil, fmt.Errorf("validate: field %s: unknown kind %d", f.Name, f.Kind)
+			return nil, fmt.Errorf("orders: field %s: unknown type %d", f.Name, f.Type)
 		}
 	}
 	cols := make([]arrow.Array, len(feed))
@@ -510,106 +463,4 @@ func (v *OrderValidator) build(b *columnar.Batch, schema *arrow.Schema, feed []i
 		}
 	}()
 	return array.NewRecordBatch(schema, cols, int64(rows)), nil
-}
-
-// currencies checks ISO 4217 codes and writes them upper-cased.
-func currencies(in columnar.Strings, sel []int32, out *array.StringBuilder, c columnar.Check) {
-	n := in.Len()
-	if sel != nil {
-		n = len(sel)
-	}
-	out.Reserve(n)
-	for i := range n {
-		row := i
-		if sel != nil {
-			row = int(sel[i])
-		}
-		v := columnar.TrimSpace(in.At(row))
-		if len(v) == 0 {
-			if c.Required {
-				c.Issues.Add(row, c.Col, c.Missing, 0)
-			}
-			out.AppendNull()
-			continue
-		}
-		code, ok := Currency(v)
-		if !ok {
-			c.Issues.Add(row, c.Col, c.Bad, 0)
-			out.AppendNull()
-			continue
-		}
-		out.Append(string(code[:]))
-	}
-}
-
-// userIDs checks and normalises user ids by their types, writing both.
-func userIDs(types, ids columnar.Strings, sel []int32, typeOut, idOut *array.StringBuilder, hash bool, typeCol int, c columnar.Check) {
-	n := ids.Len()
-	if sel != nil {
-		n = len(sel)
-	}
-	typeOut.Reserve(n)
-	idOut.Reserve(n)
-	var tb, ib []byte
-	for i := range n {
-		row := i
-		if sel != nil {
-			row = int(sel[i])
-		}
-		t := types.At(row)
-		if len(columnar.TrimSpace(t)) == 0 {
-			c.Issues.Add(row, typeCol, issue.Missing, 0)
-			typeOut.AppendNull()
-			idOut.AppendNull()
-			continue
-		}
-		var p issue.UserIDProblem
-		tb, ib, p = UserID(tb[:0], ib[:0], t, ids.At(row), hash)
-		if p != 0 {
-			c.Issues.Add(row, c.Col, issue.InvalidUserID, int64(p))
-			typeOut.AppendNull()
-			idOut.AppendNull()
-			continue
-		}
-		typeOut.BinaryBuilder.Append(tb)
-		idOut.BinaryBuilder.Append(ib)
-	}
-}
-
-// sumCheck warns where total differs from subtotal + tax + shipping by
-// more than half a cent (and a relative 1e-9 for big amounts).
-func sumCheck(rec arrow.RecordBatch, cols [4]int, sel []int32, col int, is *columnar.Issues) {
-	var a [4]*array.Float64
-	for k, c := range cols {
-		a[k] = rec.Column(c).(*array.Float64)
-	}
-	for i := range int(rec.NumRows()) {
-		if a[0].IsNull(i) || a[1].IsNull(i) || a[2].IsNull(i) || a[3].IsNull(i) {
-			continue
-		}
-		total, sum := a[0].Value(i), a[1].Value(i)+a[2].Value(i)+a[3].Value(i)
-		if math.Abs(total-sum) > 0.005+1e-9*math.Abs(total) {
-			row := i
-			if sel != nil {
-				row = int(sel[i])
-			}
-			is.Add(row, col, issue.TotalMismatch, 0)
-		}
-	}
-}
-
-// SortIssues orders issues by row, then column, for stable reports.
-func SortIssues(is *columnar.Issues) {
-	idx := make([]int, is.Len())
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		return cmp.Or(cmp.Compare(is.Row[a], is.Row[b]), cmp.Compare(is.Col[a], is.Col[b]))
-	})
-	var out columnar.Issues
-	for _, i := range idx {
-		out.Add(int(is.Row[i]), int(is.Col[i]), is.Code[i], is.Arg[i])
-	}
-	*is = out
 }
