@@ -54,7 +54,7 @@ type ImportOptions struct {
 	HashEmails bool
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
-	// ("2.5%"). Empty means no limit.
+	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
 	MaxRejected string
 
 	// BatchRows is the rows per batch; default columnar.DefaultBatchRows.
@@ -135,10 +135,19 @@ func (o ImportOptions) Validate() error {
 	return nil
 }
 
-// parseMaxRejected reads "N" or "P%".
+// DefaultMaxRejected is the --max-rejected of an import that does not
+// set one: an import that rejects more than half of its records almost
+// always has the wrong file, format, delimiter or encoding.
+const DefaultMaxRejected = "50%"
+
+// parseMaxRejected reads "N", "P%" or "none" (no limit); empty means
+// DefaultMaxRejected. A negative result means "no limit of this kind".
 func parseMaxRejected(s string) (count int64, percent float64, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
+		s = DefaultMaxRejected
+	}
+	if strings.EqualFold(s, "none") {
 		return -1, -1, nil
 	}
 	if p, ok := strings.CutSuffix(s, "%"); ok {
@@ -150,7 +159,7 @@ func parseMaxRejected(s string) (count int64, percent float64, err error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return 0, 0, fmt.Errorf("--max-rejected: expected a count or a percentage such as 2.5%%, found %q", s)
+		return 0, 0, fmt.Errorf("--max-rejected: expected a count, a percentage such as 2.5%%, or none, found %q", s)
 	}
 	return n, -1, nil
 }

@@ -17,6 +17,7 @@ import (
 	"ingot/commit"
 	"ingot/formats"
 	"ingot/formats/source"
+	"ingot/issue"
 	"ingot/schema"
 	"ingot/validate"
 )
@@ -144,7 +145,7 @@ func (j *job) run(ctx context.Context, objs []source.Object) (rep *validate.Repo
 			j.reportDir = "."
 		}
 	}
-	if err := os.MkdirAll(j.reportDir, 0o755); err != nil {
+	if err := os.MkdirAll(j.reportDir, 0o777); err != nil {
 		return nil, fmt.Errorf("report directory: %w", err)
 	}
 	if j.tmp, err = tempDir(); err != nil {
@@ -321,14 +322,32 @@ func (j *job) openWarehouse(ctx context.Context) error {
 // the user allows.
 func (j *job) checkMaxRejected(c validate.Counts) error {
 	limit, pct, _ := parseMaxRejected(j.opt.MaxRejected)
+	var err error
 	switch {
 	case limit >= 0 && c.Rejected > limit:
-		return fmt.Errorf("%d records rejected, more than --max-rejected %d; nothing was committed", c.Rejected, limit)
+		err = fmt.Errorf("%d records rejected, more than --max-rejected %d; nothing was committed", c.Rejected, limit)
 	case pct >= 0 && c.Records > 0 && float64(c.Rejected)*100/float64(c.Records) > pct:
-		return fmt.Errorf("%.2f%% of records rejected (%d of %d), more than --max-rejected %g%%; nothing was committed",
+		err = fmt.Errorf("%.2f%% of records rejected (%d of %d), more than --max-rejected %g%%; nothing was committed",
 			float64(c.Rejected)*100/float64(c.Records), c.Rejected, c.Records, pct)
 	}
-	return nil
+	if err == nil {
+		return nil
+	}
+	// Say what is most likely wrong: the most frequent issue.
+	var top issueKey
+	var topN int64
+	for _, f := range j.files {
+		for k, n := range f.issues {
+			if n > topN || n == topN && (k.column < top.column || k.column == top.column && k.code < top.code) {
+				top, topN = k, n
+			}
+		}
+	}
+	hint := ""
+	if topN > 0 {
+		hint = fmt.Sprintf(" The most frequent issue is %s in column %q (%d times);", issue.InfoOf(top.code).Name, top.column, topN)
+	}
+	return fmt.Errorf("%w.%s so many rejects usually mean the wrong file, format, delimiter or encoding (see `ingot sniff`); --max-rejected none imports the valid records anyway", err, hint)
 }
 
 // cleanup removes what a failed attempt wrote to the warehouse; after the

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"ingot/columnar"
+	"ingot/internal/durable"
 	"ingot/issue"
 )
 
@@ -325,7 +326,7 @@ type atomicFile struct {
 }
 
 func newAtomicFile(path string) (*atomicFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := durable.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-", "")
 	if err != nil {
 		return nil, fmt.Errorf("validate: create %s: %w", path, err)
 	}
@@ -337,9 +338,6 @@ func newAtomicFile(path string) (*atomicFile, error) {
 func (a *atomicFile) commit() error {
 	if err := a.w.Flush(); err != nil {
 		return fmt.Errorf("validate: write %s: %w", a.path, err)
-	}
-	if err := a.f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
-		return fmt.Errorf("validate: chmod %s: %w", a.path, err)
 	}
 	if err := a.f.Sync(); err != nil {
 		return fmt.Errorf("validate: sync %s: %w", a.path, err)

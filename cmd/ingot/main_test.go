@@ -13,7 +13,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
@@ -206,7 +208,14 @@ func TestImportNonSequential(t *testing.T) {
 
 func TestImportRejects(t *testing.T) {
 	dest := t.TempDir()
-	r := importJSON(t, 0, fixture("rejects.csv"), "--dest", dest)
+	// By default an import that rejects more than half of its records
+	// fails with nothing committed and says what it suspects.
+	code, _, errs := cli(t, "import", "orders", fixture("rejects.csv"), "--format", "kevel-csv", "--dest", dest)
+	require.Equal(t, 1, code)
+	require.Contains(t, errs, "75.00% of records rejected (6 of 8), more than --max-rejected 50%; nothing was committed")
+	require.Contains(t, errs, "wrong file, format, delimiter or encoding")
+	require.Empty(t, manifests(t, dest))
+	r := importJSON(t, 0, fixture("rejects.csv"), "--dest", dest, "--max-rejected", "none")
 	require.Equal(t, validate.Counts{Rows: 10, Records: 8, Valid: 2, Rejected: 6, Added: 2,
 		RowsCommitted: 2, RowsRejected: 8}, r.Counts)
 
@@ -253,7 +262,7 @@ func TestImportRejects(t *testing.T) {
 
 	// --max-rejected turns the same import into a failure that commits nothing.
 	dest2, reports := t.TempDir(), t.TempDir()
-	code, _, errs := cli(t, "import", "orders", fixture("rejects.csv"), "--format", "kevel-csv", "--dest", dest2,
+	code, _, errs = cli(t, "import", "orders", fixture("rejects.csv"), "--format", "kevel-csv", "--dest", dest2,
 		"--max-rejected", "50%", "--quiet", "--report-dir", reports)
 	require.Equal(t, 1, code)
 	failed, err := validate.ReadReport(filepath.Join(reports, "report.json"))
@@ -559,4 +568,67 @@ func TestBatchSizes(t *testing.T) {
 			require.Equal(t, ref, run(batch))
 		})
 	}
+}
+
+// TestFilesFollowUmask: every file an import writes is created with the
+// process umask (0644 under umask 022), so that other users and engines
+// can read the warehouse and the reports.
+func TestFilesFollowUmask(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dest := t.TempDir()
+	importJSON(t, 0, fixture("rejects.csv"), "--dest", dest, "--max-rejected", "none")
+	n := 0
+	require.NoError(t, filepath.WalkDir(dest, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dest {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o644)
+		if d.IsDir() {
+			want = 0o755
+		}
+		require.Equal(t, want, fi.Mode().Perm(), p)
+		n++
+		return nil
+	}))
+	require.Greater(t, n, 10)
+}
+
+// TestReadingCommandsWriteNothing: ingot log and ingot sql change nothing
+// in a warehouse, not even a stale temporary file a crashed writer left.
+func TestReadingCommandsWriteNothing(t *testing.T) {
+	dest := t.TempDir()
+	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	stale := filepath.Join(dest, "orders", commit.TempPrefix+"crashed")
+	require.NoError(t, os.WriteFile(stale, []byte("x"), 0o644))
+	old := time.Now().Add(-2 * commit.StaleTempAge)
+	require.NoError(t, os.Chtimes(stale, old, old))
+	before := snapshot(t, dest)
+	code, _, errs := cli(t, "log", "--dest", dest)
+	require.Equal(t, 0, code, errs)
+	code, _, errs = cli(t, "sql", "--dest", dest, "-c", "SELECT count(*) FROM orders")
+	require.Equal(t, 0, code, errs)
+	require.Equal(t, before, snapshot(t, dest))
+}
+
+// snapshot lists every path under dir with its size and modification time.
+func snapshot(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		out = append(out, fmt.Sprintf("%s %d %d %s", p, fi.Size(), fi.ModTime().UnixNano(), fi.Mode()))
+		return nil
+	}))
+	return out
 }
