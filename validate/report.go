@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"ingot/internal/textfmt"
 	"ingot/issue"
 )
 
@@ -567,21 +568,4 @@ func seconds(s float64) string {
 }
 
 // group formats n with thousands separators: 2,514,993.
-func group(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func group(n int64) string { return textfmt.Thousands(n) }

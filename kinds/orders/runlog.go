@@ -1,4 +1,4 @@
-package ingot
+package orders
 
 import (
 	"bufio"
