@@ -14,6 +14,7 @@
 package ingot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"ingot/columnar"
 	"ingot/formats/source"
 	"ingot/pipeline"
 	"ingot/validate"
@@ -72,6 +74,10 @@ type ImportOptions struct {
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
 
+	// Command is the command line that started the import, recorded in
+	// report.json (as dbt's run_results.json records its args).
+	Command []string
+
 	// CommitRetryFor bounds how long an import that keeps losing commit
 	// races to other writers goes on retrying; default 10 minutes.
 	CommitRetryFor time.Duration
@@ -85,6 +91,18 @@ type ImportOptions struct {
 	// afterManifest, if set, replaces the manifest write's error: tests
 	// use it to report a failure for a write that happened.
 	afterManifest func(error) error
+}
+
+// recorded returns the options that shape what an import does, for
+// report.json: the fields a person re-running it needs, no clocks or
+// writers.
+func (o ImportOptions) recorded() map[string]any {
+	return map[string]any{
+		"kind": o.Kind, "format": o.Format, "sources": o.Sources, "dest": o.Dest,
+		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
+		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails,
+		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
+	}
 }
 
 // DefaultMaxRejected is the --max-rejected of an import that does not
@@ -145,6 +163,9 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
+	rec := opt // recorded with the defaults the pipeline applies
+	rec.Dest = cmp.Or(rec.Dest, "warehouse")
+	rec.BatchRows = cmp.Or(rec.BatchRows, columnar.DefaultBatchRows)
 	objs, err := source.Resolve(ctx, opt.Sources)
 	if err != nil {
 		return nil, &UsageError{err}
@@ -154,7 +175,7 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
 		HashEmails: opt.HashEmails, MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
 		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, Now: opt.Now,
-		CommitRetryFor: opt.CommitRetryFor,
-		BeforeCommit:   opt.beforeCommit, BeforeManifest: opt.beforeManifest, AfterManifest: opt.afterManifest,
+		CommitRetryFor: opt.CommitRetryFor, Command: opt.Command, Recorded: rec.recorded(),
+		BeforeCommit: opt.beforeCommit, BeforeManifest: opt.beforeManifest, AfterManifest: opt.afterManifest,
 	}, objs)
 }

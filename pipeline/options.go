@@ -53,6 +53,11 @@ type Options struct {
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
 
+	// Command is the command line that started the import, and Recorded
+	// the options that shape what it does, both recorded in report.json.
+	Command  []string
+	Recorded map[string]any
+
 	// CommitRetryFor bounds how long an import that keeps losing commit
 	// races to other writers goes on retrying; default 10 minutes.
 	CommitRetryFor time.Duration

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"ingot/validate"
+	"ingot/version"
 )
 
 // report assembles report.json from the job's state.
@@ -40,6 +41,9 @@ func (a *attempt) report(status string) *validate.Report {
 		Stats:         a.stats,
 		Superseded:    superseded,
 		ReportDir:     a.reportDir,
+		Ingot:         ptr(version.Get()),
+		Command:       a.opt.Command,
+		Options:       a.opt.Recorded,
 	}
 	if a.committed {
 		r.Version = a.version
@@ -75,3 +79,5 @@ func timing(stage string, secs float64, rows, bytes int64) validate.StageTiming 
 	}
 	return t
 }
+
+func ptr[T any](v T) *T { return &v }

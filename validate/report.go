@@ -17,6 +17,7 @@ import (
 
 	"ingot/internal/textfmt"
 	"ingot/issue"
+	"ingot/version"
 )
 
 // ReportFile is the name of the report in its directory.
@@ -60,6 +61,13 @@ type Report struct {
 	// Version is the committed version; absent on a dry run or when
 	// nothing was committed.
 	Version int64 `json:"version,omitempty"`
+	// Ingot is the build that ran the import (also in the Parquet files'
+	// created_by).
+	Ingot *version.Info `json:"ingot,omitempty"`
+	// Command is the command line, and Options the options the import
+	// ran with, so that a report says how to repeat it.
+	Command []string       `json:"command,omitempty"`
+	Options map[string]any `json:"options,omitempty"`
 	// Error is why the import failed, if it did.
 	Error   string                   `json:"error,omitempty"`
 	Files   []FileReport             `json:"files"`

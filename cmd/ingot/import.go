@@ -58,6 +58,7 @@ report, by default into the current directory.`,
 				return usage("%v", err)
 			}
 			opt.Logger = log
+			opt.Command = append([]string{"ingot"}, g.args...)
 			if !quiet {
 				opt.Progress = g.stderr
 			}

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 	"ingot/commit"
 	"ingot/issue"
 	"ingot/validate"
+	"ingot/version"
 )
 
 // cli runs the command line in-process and returns the exit code and the
@@ -511,14 +513,18 @@ func TestEncoding(t *testing.T) {
 func TestSQLCommand(t *testing.T) {
 	dest := t.TempDir()
 	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
-	code, out, errs := cli(t, "sql", "--dest", dest, "-c", "SELECT order_id, total FROM orders ORDER BY order_id LIMIT 2")
+	code, out, errs := cli(t, "sql", "--dest", dest, "--format", "table", "-c", "SELECT order_id, total FROM orders ORDER BY order_id LIMIT 2")
 	require.Equal(t, 0, code, errs)
 	require.Equal(t, "order_id  total\nA-1       30.5\nB-2       10\n", out)
 
+	// Not on a terminal, csv is the default; every statement is printed.
 	var o bytes.Buffer
 	code = run(context.Background(), []string{"sql", "--dest", dest}, strings.NewReader("SELECT count(*) AS n FROM line_items;\nSELECT 1 AS one;"), &o, &o)
 	require.Equal(t, 0, code, o.String())
 	require.Equal(t, "n\n7\none\n1\n", o.String())
+	code, out, errs = cli(t, "sql", "--dest", dest, "-c", "SELECT 1 AS a; -- a comment; with a semicolon\nSELECT 'x;y' AS \"b;c\"; /* ; */ SELECT 2 AS d")
+	require.Equal(t, 0, code, errs)
+	require.Equal(t, "a\n1\nb;c\nx;y\nd\n2\n", out)
 
 	code, _, errs = cli(t, "sql", "--dest", filepath.Join(dest, "nope"), "-c", "SELECT 1")
 	require.Equal(t, 2, code)
@@ -526,6 +532,67 @@ func TestSQLCommand(t *testing.T) {
 	code, _, errs = cli(t, "sql", "--dest", dest, "-c", "SELECT * FROM nosuchtable")
 	require.Equal(t, 1, code)
 	require.Contains(t, errs, "nosuchtable")
+	code, _, errs = cli(t, "sql", "--dest", dest, "--format", "xml", "-c", "SELECT 1")
+	require.Equal(t, 2, code)
+	require.Contains(t, errs, "--format")
+}
+
+// TestSQLFormats prints lists, timestamps, decimals and NULLs in every
+// output format, as DuckDB itself renders them.
+func TestSQLFormats(t *testing.T) {
+	dest := t.TempDir()
+	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	q := `SELECT order_id, promotions, created_at, CAST(total AS DECIMAL(18,4)) AS total, last_updated, CAST(2.5 AS DOUBLE) AS d
+		FROM orders WHERE order_id IN ('A-1', 'B-2') ORDER BY order_id`
+	// DuckDB's own text of the same values, to compare with.
+	want := sqlRows(t, dest, `SELECT order_id, CAST(promotions AS VARCHAR), CAST(created_at AS VARCHAR),
+		CAST(CAST(total AS DECIMAL(18,4)) AS VARCHAR), CAST(last_updated AS VARCHAR) FROM orders WHERE order_id IN ('A-1', 'B-2') ORDER BY order_id`)
+	for _, tc := range []struct {
+		format string
+		want   string
+	}{
+		{"csv", fmt.Sprintf("order_id,promotions,created_at,total,last_updated,d\nA-1,\"%s\",%s,%s,,2.5\nB-2,,%s,%s,%s,2.5\n",
+			want[0][1], want[0][2], want[0][3], want[1][2], want[1][3], want[1][4])},
+		{"jsonl", fmt.Sprintf(`{"order_id":"A-1","promotions":["SUMMER10","FREESHIP"],"created_at":"%s","total":%s,"last_updated":null,"d":2.5}`+"\n"+
+			`{"order_id":"B-2","promotions":null,"created_at":"%s","total":%s,"last_updated":"%s","d":2.5}`+"\n",
+			want[0][2], want[0][3], want[1][2], want[1][3], want[1][4])},
+		{"markdown", fmt.Sprintf("| order_id | promotions | created_at | total | last_updated | d |\n|---|---|---|---:|---|---:|\n"+
+			"| A-1 | %s | %s | %s | NULL | 2.5 |\n| B-2 | NULL | %s | %s | %s | 2.5 |\n",
+			want[0][1], want[0][2], want[0][3], want[1][2], want[1][3], want[1][4])},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			code, out, errs := cli(t, "sql", "--dest", dest, "--format", tc.format, "-c", q)
+			require.Equal(t, 0, code, errs)
+			require.Equal(t, tc.want, out)
+		})
+	}
+	code, out, errs := cli(t, "sql", "--dest", dest, "--format", "json", "-c", "SELECT 1 AS a; SELECT 'x' AS b WHERE false")
+	require.Equal(t, 0, code, errs)
+	require.Equal(t, "[\n  {\"a\":1}\n]\n[]\n", out)
+}
+
+// TestVersion: ingot version names every embedded engine; report.json
+// and the Parquet files carry the same ingot version.
+func TestVersion(t *testing.T) {
+	code, out, errs := cli(t, "version", "--json")
+	require.Equal(t, 0, code, errs)
+	var v version.Info
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	require.Equal(t, runtime.Version(), v.Go)
+	require.True(t, strings.HasPrefix(v.DuckDBEngine, "v1."), v.DuckDBEngine)
+	require.NotEmpty(t, v.Arrow)
+	require.NotEmpty(t, v.Parquet)
+	code, out, _ = cli(t, "--version")
+	require.Equal(t, 0, code)
+	require.Equal(t, "ingot "+version.Get().String()+"\n", out)
+
+	dest := t.TempDir()
+	r := importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	require.Equal(t, version.Get().Version, r.Ingot.Version)
+	require.Equal(t, []string{"ingot", "import", "orders", "--format", "kevel-csv", "--json", "--quiet", fixture("basic.csv"), "--dest", dest}, r.Command)
+	require.Equal(t, "kevel-csv", r.Options["format"])
+	require.Equal(t, [][]string{{version.CreatedBy()}}, sqlRows(t, dest,
+		`SELECT DISTINCT created_by FROM parquet_file_metadata('`+filepath.Join(dest, filepath.FromSlash(manifests(t, dest)[0].Files[0].Path))+`')`))
 }
 
 // TestBatchSizes imports the same files at batch sizes that cut orders at
