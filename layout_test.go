@@ -43,6 +43,11 @@ var layers = []struct {
 	// The generic stages know kinds only through their contract.
 	{"ingot/pipeline", []string{"ingot/columnar", "ingot/issue", "ingot/schema", "ingot/version", "ingot/formats",
 		"ingot/formats/", "ingot/validate", "ingot/commit", "ingot/kinds"}},
+	// Transforms (vectorised column steps) and job specs: the leaves and
+	// transform itself.
+	{"ingot/transform", []string{"ingot/columnar", "ingot/issue", "ingot/schema"}},
+	{"ingot/transform/", []string{"ingot/columnar", "ingot/issue", "ingot/schema", "ingot/transform"}},
+	{"ingot/spec", []string{"ingot/columnar", "ingot/issue", "ingot/schema", "ingot/transform", "ingot/transform/"}},
 	{"ingot/schedule", nil},
 	// The facade and registry, the benchmarks and the CLI: anything
 	// below them.
