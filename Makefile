@@ -52,7 +52,7 @@ fuzz:
 
 # Lists the bounds checks left in the hot kernels.
 bce:
-	$(GO) build $(TAGS) -gcflags='-d=ssa/check_bce/debug=1' ./columnar/ ./formats/ 2>&1 | grep -v '^#' || true
+	$(GO) build $(TAGS) -gcflags='-d=ssa/check_bce/debug=1' ./columnar/ ./formats/... 2>&1 | grep -v '^#' || true
 
 clean:
 	rm -rf bin

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -35,7 +36,7 @@ report, by default into the current directory.`,
 		Args: cobra.MinimumNArgs(2),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
-				return []string{ingot.KindOrders}, cobra.ShellCompDirectiveNoFileComp
+				return ingot.KindNames(), cobra.ShellCompDirectiveNoFileComp
 			}
 			return nil, cobra.ShellCompDirectiveDefault
 		},
@@ -93,7 +94,7 @@ report, by default into the current directory.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&opt.Format, "format", "kevel-csv", "input format: kevel-csv")
+	f.StringVar(&opt.Format, "format", "kevel-csv", "input format: "+strings.Join(ingot.FormatNames(""), ", "))
 	f.StringVar(&opt.Dest, "dest", "./warehouse", "warehouse directory")
 	f.BoolVar(&opt.DryRun, "dry-run", false, "run everything but the commit; write only the report")
 	f.StringVar(&opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or . on a dry run)")
@@ -105,7 +106,7 @@ report, by default into the current directory.`,
 	f.IntVar(&opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")
 	f.BoolVar(&asJSON, "json", false, "print report.json to stdout")
 	f.BoolVar(&quiet, "quiet", false, "no progress lines or summary on stderr (errors still)")
-	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"kevel-csv"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(ingot.FormatNames(""), cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 
