@@ -1,27 +1,31 @@
 // Package ingot imports offline e-commerce files into a warehouse of
 // partitioned Parquet tables and an event log. Import is the library entry
-// point: it wires the stages (formats → validate → group → diff → commit,
-// with the DuckDB summary on the side) for one job and returns its report.
+// point: it checks the options, looks the kind and the format up in the
+// registry (registry.go) and hands them to package pipeline, which runs the
+// stages (read → decode → validate → group → diff → write → publish, with
+// the DuckDB summary on the side) and returns the report.
 //
-// The stages themselves live in their packages: formats (sources,
-// decompression, charsets, readers, input schemas), columnar (batches and
-// kernels), validate (rules, issues, reports) and commit (Parquet,
-// manifests, the event log). This package only schedules them.
+// The work itself lives in the packages below: pipeline (the generic
+// stages and their scheduling), kinds/orders (what is particular to
+// orders), formats (sources, decompression, charsets, reader shapes, one
+// file per format), validate (shared rule kernels, rejects, the report),
+// commit (Parquet, manifests, the event log) and the leaves schema,
+// columnar and issue. This package only wires them.
 package ingot
 
 import (
 	"cmp"
-	"crypto/rand"
-	"encoding/hex"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"ingot/columnar"
+	"ingot/formats/source"
+	"ingot/pipeline"
+	"ingot/validate"
 )
 
 // Kinds of import.
@@ -35,8 +39,8 @@ const (
 // ImportOptions describe one import. The zero value plus Kind, Format and
 // Sources imports into ./warehouse.
 type ImportOptions struct {
-	Kind    string   // orders (customers, products and events come later)
-	Format  string   // kevel-csv
+	Kind    string   // a registered kind: orders (customers, products and events come later)
+	Format  string   // a registered format of that kind, e.g. kevel-csv (see Formats)
 	Sources []string // paths, globs, directories, file:// URIs
 	Dest    string   // warehouse directory; default ./warehouse
 
@@ -58,9 +62,9 @@ type ImportOptions struct {
 	MaxRejected string
 
 	// Limits against hostile or broken input; zero means the default of
-	// each (formats.DefaultMaxRecordBytes, DefaultMaxFieldBytes,
-	// DefaultMaxColumns, DefaultMaxRatio; no size limit on decompressed
-	// content). A negative MaxDecompressionRatio disables the ratio check.
+	// each (csv.DefaultMaxRecordBytes, DefaultMaxFieldBytes,
+	// DefaultMaxColumns, compress.DefaultMaxRatio; no size limit on
+	// decompressed content). A negative MaxDecompressionRatio disables the ratio check.
 	MaxRecordBytes        int
 	MaxFieldBytes         int
 	MaxColumns            int
@@ -99,21 +103,6 @@ type ImportOptions struct {
 	afterManifest func(error) error
 }
 
-func (o ImportOptions) withDefaults() ImportOptions {
-	o.Dest = cmp.Or(o.Dest, "warehouse")
-	o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
-	o.Workers = cmp.Or(o.Workers, runtime.GOMAXPROCS(0))
-	o.ProgressEvery = cmp.Or(o.ProgressEvery, 10*time.Second)
-	o.CommitRetryFor = cmp.Or(o.CommitRetryFor, 10*time.Minute)
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	return o
-}
-
 // recorded returns the options that shape what an import does, for
 // report.json: the fields a person re-running it needs, no clocks or
 // writers.
@@ -125,6 +114,15 @@ func (o ImportOptions) recorded() map[string]any {
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 	}
 }
+
+// DefaultMaxRejected is the --max-rejected of an import that does not
+// set one: an import that rejects more than half of its records almost
+// always has the wrong file, format, delimiter or encoding.
+const DefaultMaxRejected = pipeline.DefaultMaxRejected
+
+// ErrConflict means another writer committed the version this import was
+// about to take; Import retries on it.
+var ErrConflict = pipeline.ErrConflict
 
 // UsageError is a problem with the options rather than with the data: a
 // command line maps it to exit code 2.
@@ -139,15 +137,15 @@ func usagef(format string, args ...any) error {
 
 // Validate checks the options before any data moves.
 func (o ImportOptions) Validate() error {
-	switch o.Kind {
-	case KindOrders:
-	case KindCustomers, KindProducts, KindEvents:
-		return usagef("import kind %q is not supported yet (supported: orders)", o.Kind)
-	default:
+	if kindByName(o.Kind) == nil {
+		switch o.Kind {
+		case KindCustomers, KindProducts, KindEvents:
+			return usagef("import kind %q is not supported yet (supported: %s)", o.Kind, strings.Join(KindNames(), ", "))
+		}
 		return usagef("unknown import kind %q (want orders, customers, products or events)", o.Kind)
 	}
-	if _, ok := orderFormats[o.Format]; !ok {
-		return usagef("unknown %s format %q (supported: %s)", o.Kind, o.Format, strings.Join(formatNames(), ", "))
+	if f := formatByName(o.Format); f == nil || f.Kind != o.Kind {
+		return usagef("unknown %s format %q (supported: %s)", o.Kind, o.Format, strings.Join(FormatNames(o.Kind), ", "))
 	}
 	if len(o.Sources) == 0 {
 		return usagef("no source given")
@@ -158,45 +156,41 @@ func (o ImportOptions) Validate() error {
 	if o.MaxRecordBytes < 0 || o.MaxFieldBytes < 0 || o.MaxColumns < 0 || o.MaxDecompressedBytes < 0 {
 		return usagef("--max-record-bytes, --max-field-bytes, --max-columns and --max-decompressed-bytes must not be negative")
 	}
-	if _, _, err := parseMaxRejected(o.MaxRejected); err != nil {
+	if _, _, err := pipeline.ParseMaxRejected(o.MaxRejected); err != nil {
 		return &UsageError{err}
 	}
 	return nil
 }
 
-// DefaultMaxRejected is the --max-rejected of an import that does not
-// set one: an import that rejects more than half of its records almost
-// always has the wrong file, format, delimiter or encoding.
-const DefaultMaxRejected = "50%"
-
-// parseMaxRejected reads "N", "P%" or "none" (no limit); empty means
-// DefaultMaxRejected. A negative result means "no limit of this kind".
-func parseMaxRejected(s string) (count int64, percent float64, err error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		s = DefaultMaxRejected
+// Import runs one import and returns its report, which is also written to
+// the report directory. The error is non-nil when the import failed (the
+// report says why, with status failed) or could not start; a *UsageError
+// means the options are wrong.
+//
+// An attempt that loses the commit race to another writer (its manifest
+// version was taken) is repeated from the start on top of the newer
+// state, after a short randomised backoff, until it commits or
+// CommitRetryFor has passed; the report of the last attempt is written
+// either way.
+func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
 	}
-	if strings.EqualFold(s, "none") {
-		return -1, -1, nil
+	rec := opt // recorded with the defaults the pipeline applies
+	rec.Dest = cmp.Or(rec.Dest, "warehouse")
+	rec.BatchRows = cmp.Or(rec.BatchRows, columnar.DefaultBatchRows)
+	objs, err := source.Resolve(ctx, opt.Sources)
+	if err != nil {
+		return nil, &UsageError{err}
 	}
-	if p, ok := strings.CutSuffix(s, "%"); ok {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || f < 0 || f > 100 {
-			return 0, 0, fmt.Errorf("--max-rejected: expected a percentage between 0%% and 100%%, found %q", s)
-		}
-		return -1, f, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return 0, 0, fmt.Errorf("--max-rejected: expected a count, a percentage such as 2.5%%, or none, found %q", s)
-	}
-	return n, -1, nil
-}
-
-// newImportID returns a sortable unique id: UTC time and 6 random hex
-// digits, e.g. 20261123T014512Z-3f9a1c.
-func newImportID(now time.Time) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return pipeline.Run(ctx, pipeline.Options{
+		Kind: kindByName(opt.Kind), Format: formatByName(opt.Format), Dest: opt.Dest,
+		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
+		HashEmails: opt.HashEmails, MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
+		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
+		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio,
+		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, Now: opt.Now,
+		CommitRetryFor: opt.CommitRetryFor, Command: opt.Command, Recorded: rec.recorded(),
+		BeforeCommit: opt.beforeCommit, BeforeManifest: opt.beforeManifest, AfterManifest: opt.afterManifest,
+	}, objs)
 }

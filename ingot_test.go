@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/commit"
+	"ingot/schema"
 	"ingot/validate"
 )
 
@@ -58,7 +59,7 @@ func TestCommitRace(t *testing.T) {
 	}))
 	var named int
 	for _, f := range log[0].Files {
-		if f.Table == commit.Orders {
+		if f.Table == schema.Orders {
 			named++
 		}
 	}
@@ -114,7 +115,7 @@ func TestNoDoubleCommitWhileAnotherWriterIsBetweenSegmentAndManifest(t *testing.
 	require.Equal(t, int64(4), rep.Counts.Unchanged)
 	log := readLog(t, dest)
 	require.Len(t, log, 1)
-	require.Equal(t, int64(4), tableRows(log, commit.Orders))
+	require.Equal(t, int64(4), tableRows(log, schema.Orders))
 	require.Len(t, eventKeys(t, dest, log), 4)
 }
 
@@ -184,7 +185,7 @@ func TestConcurrentWriters(t *testing.T) {
 	for i, m := range log {
 		require.Equal(t, int64(i+1), m.Version, "versions are contiguous")
 	}
-	require.Equal(t, added, tableRows(log, commit.Orders))
+	require.Equal(t, added, tableRows(log, schema.Orders))
 	keys := eventKeys(t, dest, log)
 	require.Len(t, keys, int(added))
 	seen := map[string]bool{}

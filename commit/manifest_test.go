@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"ingot/schema"
 )
 
 func testManifest(v int64) *Manifest {
@@ -16,8 +18,8 @@ func testManifest(v int64) *Manifest {
 		Kind:        "orders",
 		Format:      "kevel-csv",
 		Files: []FileInfo{
-			{Table: Orders, Path: "orders/created_month=2020-09/part-imp-1-1.parquet", Partition: "2020-09", Rows: 10, Bytes: 1234},
-			{Table: LineItems, Path: "line_items/created_month=2020-09/part-imp-1-2.parquet", Partition: "2020-09", Rows: 25, Bytes: 2345},
+			{Table: schema.Orders, Path: "orders/created_month=2020-09/part-imp-1-1.parquet", Partition: "2020-09", Rows: 10, Bytes: 1234},
+			{Table: schema.LineItems, Path: "line_items/created_month=2020-09/part-imp-1-2.parquet", Partition: "2020-09", Rows: 25, Bytes: 2345},
 		},
 		Events:  EventsPath(v, "imp"),
 		Sources: []SourceInfo{{URI: "file:///in/orders.csv", SHA256: "ab12", Bytes: 999}},

@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"ingot/internal/durable"
 )
 
 // StaleTempAge is how old a temporary file must be before OpenLocal
@@ -153,19 +153,9 @@ func (s *LocalStore) Create(ctx context.Context, p string, exclusive bool) (File
 }
 
 // CreateTemp creates a new file in dir named prefix + random digits +
-// suffix, as os.CreateTemp does, but with mode 0666 before the process
-// umask (os.CreateTemp makes 0600): a file that is published by renaming
-// it keeps that mode, and the warehouse must be readable by the other
-// users and engines of the platform.
+// suffix with mode 0666 before the umask; see durable.CreateTemp.
 func CreateTemp(dir, prefix, suffix string) (*os.File, error) {
-	for try := 0; ; try++ {
-		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36)+suffix)
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if errors.Is(err, fs.ErrExist) && try < 100 {
-			continue
-		}
-		return f, err
-	}
+	return durable.CreateTemp(dir, prefix, suffix)
 }
 
 // mkdirAll creates dir and its missing parents and returns the ones it

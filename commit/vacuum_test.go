@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"ingot/schema"
 )
 
 func TestVacuum(t *testing.T) {
@@ -59,11 +61,11 @@ func TestVacuum(t *testing.T) {
 	s := openTestStore(t)
 	m := testManifest(1)
 	m.ImportID = a
-	m.Files = []FileInfo{{Table: Orders, Path: part(a, 1), Rows: 1, Bytes: 5}, {Table: Orders, Path: part(a, 2), Rows: 1, Bytes: 5}}
+	m.Files = []FileInfo{{Table: schema.Orders, Path: part(a, 1), Rows: 1, Bytes: 5}, {Table: schema.Orders, Path: part(a, 2), Rows: 1, Bytes: 5}}
 	m.Events = EventsPath(1, a)
 	require.NoError(t, PutManifest(ctx, s, m))
 	qm := testManifest(9)
-	qm.Files = []FileInfo{{Table: Orders, Path: part(q, 1), Rows: 1}}
+	qm.Files = []FileInfo{{Table: schema.Orders, Path: part(q, 1), Rows: 1}}
 	qb := manifestJSON(t, qm)
 	require.NoError(t, s.PutIfAbsent(ctx, QuarantineDir+"00000000000000000009.json.20261201T160000Z", qb[:len(qb)-20]))
 	want := map[string]string{}

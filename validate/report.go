@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"ingot/internal/textfmt"
+	"ingot/issue"
 	"ingot/version"
 )
 
@@ -477,7 +479,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 		}
 		p(":\n")
 		for _, s := range r.Superseded[:min(len(r.Superseded), maxSummarySuperseded)] {
-			p("  order %s: %s, superseded by %s\n", recordID(s.OrderID, ""), lineRange(s.File, s.FirstLine, s.LastLine, ""), lineRange(s.ByFile, s.ByFirstLine, s.ByLastLine, s.File))
+			p("  order %s: %s, superseded by %s\n", issue.RecordID(s.OrderID, ""), lineRange(s.File, s.FirstLine, s.LastLine, ""), lineRange(s.ByFile, s.ByFirstLine, s.ByLastLine, s.File))
 		}
 	}
 
@@ -575,21 +577,4 @@ func seconds(s float64) string {
 }
 
 // group formats n with thousands separators: 2,514,993.
-func group(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func group(n int64) string { return textfmt.Thousands(n) }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"ingot/issue"
 )
 
 func TestTruncateValue(t *testing.T) {
@@ -59,7 +61,7 @@ func TestRejectsAndSamplesTruncateValues(t *testing.T) {
 	w, err := NewRejectWriter(dir)
 	require.NoError(t, err)
 	huge := strings.Repeat("z", 2<<20)
-	require.NoError(t, w.Add(Reject{File: "o.csv", Line: 7, RecordID: "ORD-1", Column: "lineItem_name", Code: Missing, Value: huge}))
+	require.NoError(t, w.Add(Reject{File: "o.csv", Line: 7, RecordID: "ORD-1", Column: "lineItem_name", Code: issue.Missing, Value: huge}))
 	require.NoError(t, w.Finish(nil))
 	want := strings.Repeat("z", 256) + "…(2097152 bytes)"
 	rows := readRejectsCSV(t, filepath.Join(dir, RejectsCSV))

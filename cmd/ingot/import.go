@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"ingot"
-	"ingot/formats"
+	"ingot/formats/compress"
+	"ingot/formats/csv"
 	"ingot/validate"
 )
 
@@ -36,7 +38,7 @@ report, by default into the current directory.`,
 		Args: cobra.MinimumNArgs(2),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
-				return []string{ingot.KindOrders}, cobra.ShellCompDirectiveNoFileComp
+				return ingot.KindNames(), cobra.ShellCompDirectiveNoFileComp
 			}
 			return nil, cobra.ShellCompDirectiveDefault
 		},
@@ -94,7 +96,7 @@ report, by default into the current directory.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&opt.Format, "format", "kevel-csv", "input format: kevel-csv")
+	f.StringVar(&opt.Format, "format", "kevel-csv", "input format: "+strings.Join(ingot.FormatNames(""), ", "))
 	f.StringVar(&opt.Dest, "dest", "./warehouse", "warehouse directory")
 	f.BoolVar(&opt.DryRun, "dry-run", false, "run everything but the commit; write only the report")
 	f.StringVar(&opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or . on a dry run)")
@@ -102,17 +104,17 @@ report, by default into the current directory.`,
 	f.StringVar(&delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
 	f.BoolVar(&opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
 	f.StringVar(&opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
-	f.IntVar(&opt.MaxRecordBytes, "max-record-bytes", formats.DefaultMaxRecordBytes, "longest CSV record accepted, in bytes; a longer one fails the file")
-	f.IntVar(&opt.MaxFieldBytes, "max-field-bytes", formats.DefaultMaxFieldBytes, "longest CSV field accepted, in bytes; a longer one fails the file")
-	f.IntVar(&opt.MaxColumns, "max-columns", formats.DefaultMaxColumns, "most columns a header may have; more fails the file before reading it")
+	f.IntVar(&opt.MaxRecordBytes, "max-record-bytes", csv.DefaultMaxRecordBytes, "longest CSV record accepted, in bytes; a longer one fails the file")
+	f.IntVar(&opt.MaxFieldBytes, "max-field-bytes", csv.DefaultMaxFieldBytes, "longest CSV field accepted, in bytes; a longer one fails the file")
+	f.IntVar(&opt.MaxColumns, "max-columns", csv.DefaultMaxColumns, "most columns a header may have; more fails the file before reading it")
 	f.Int64Var(&opt.MaxDecompressedBytes, "max-decompressed-bytes", 0, "most bytes one compressed source may expand to (0: no limit)")
-	f.Int64Var(&opt.MaxDecompressionRatio, "max-decompression-ratio", formats.DefaultMaxRatio,
+	f.Int64Var(&opt.MaxDecompressionRatio, "max-decompression-ratio", compress.DefaultMaxRatio,
 		"most decompressed bytes per compressed byte, checked after the first 64 MiB; -1 disables (stops decompression bombs)")
 	f.IntVar(&opt.BatchRows, "batch-rows", 0, "rows per batch (default 16384)")
 	f.IntVar(&opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")
 	f.BoolVar(&asJSON, "json", false, "print report.json to stdout")
 	f.BoolVar(&quiet, "quiet", false, "no progress lines or summary on stderr (errors still)")
-	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"kevel-csv"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(ingot.FormatNames(""), cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 
