@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -23,6 +22,7 @@ import (
 	"github.com/zeebo/xxh3"
 
 	"ingot/columnar"
+	"ingot/internal/duck"
 )
 
 // SummaryOptions configures a Summariser. The zero value works.
@@ -244,11 +244,7 @@ func newSummariser(ctx context.Context, schemas map[string]*arrow.Schema, opt Su
 	}
 	sort.Strings(s.names)
 
-	dsn := "?" + url.Values{
-		"threads":      {strconv.Itoa(opt.Threads)},
-		"memory_limit": {opt.MemoryLimit},
-	}.Encode()
-	conn, err := duckdb.NewConnector(dsn, nil)
+	conn, err := duck.Connector(opt.Threads, opt.MemoryLimit)
 	if err != nil {
 		return nil, fmt.Errorf("validate: new summariser: open DuckDB (threads %d, memory limit %s): %w", opt.Threads, opt.MemoryLimit, err)
 	}
@@ -396,7 +392,7 @@ func kindOf(dt arrow.DataType) (kind colKind, typ string, elem colKind, err erro
 	return 0, "", 0, fmt.Errorf("expected a number, string, boolean, date, timestamp or list type, found %s", dt)
 }
 
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+func quoteIdent(s string) string { return duck.Ident(s) }
 
 // run registers the stream as a view and runs its query to the end.
 func (s *Summariser) run(t *tableSummary, st *summaryStream) {
