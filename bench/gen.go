@@ -59,6 +59,13 @@ var defectNames = [numDefects]string{
 	defFieldCount:     DefectFieldCount,
 }
 
+// Writers are the generators of synthetic orders, by format name: one
+// writer per format (gen_<format>.go). Every registered format needs one:
+// the batch-size harness and the benchmarks run for each.
+var Writers = map[string]func(w io.Writer, o GenOptions) (GenStats, error){
+	"kevel-csv": GenerateOrders,
+}
+
 // GenOptions configures GenerateOrders. The zero value (plus Orders) gives a
 // clean file.
 type GenOptions struct {
