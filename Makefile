@@ -38,7 +38,7 @@ bench: build bench-go
 	$(BIN) bench --orders 1000000
 
 bench-go:
-	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./formats/... ./columnar/ ./transform/... ./commit/ ./validate/ ./kinds/... ./pipeline/ ./bench/
+	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
 # Runs every fuzz target for $(FUZZTIME). New inputs are minimised for at
 # most $(FUZZMINTIME): the default minute stalls targets whose inputs run
