@@ -31,31 +31,38 @@ func Redact(uri string) string {
 		}
 		return s
 	}
+	changed := false
 	if u.User != nil {
 		switch scheme {
 		case "sftp", "ssh", "s3":
 			// A user name picks an account on a host; a password is a secret.
 			if _, has := u.User.Password(); has {
 				u.User = url.UserPassword(u.User.Username(), Redacted)
+				changed = true
 			}
 		default:
 			u.User = url.User(Redacted)
+			changed = true
 		}
 	}
 	if u.RawQuery != "" {
 		q := u.Query()
-		changed := false
+		secret := false
 		for k, vs := range q {
 			if secretParam(k) {
 				for i := range vs {
 					vs[i] = Redacted
 				}
-				changed = true
+				secret = true
 			}
 		}
-		if changed {
+		if secret {
 			u.RawQuery = q.Encode()
+			changed = true
 		}
+	}
+	if !changed {
+		return uri
 	}
 	return u.String()
 }
