@@ -16,6 +16,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -73,6 +75,7 @@ func Start(t testing.TB, buckets ...string) *Server {
 	ts := httptest.NewUnstartedServer(s)
 	ts.Listener.Close()
 	ts.Listener = l
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // cut responses are expected
 	ts.Start()
 	t.Cleanup(ts.Close)
 	s.URL = ts.URL
