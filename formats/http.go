@@ -16,6 +16,7 @@ import (
 type httpStore struct {
 	opt    StoreOptions
 	client *http.Client
+	vault  vault // URLs with credentials, by their redacted form
 }
 
 func newHTTPStore(opt StoreOptions) *httpStore {
@@ -28,7 +29,8 @@ func newHTTPStore(opt StoreOptions) *httpStore {
 
 // List returns the URL as one object of unknown size: no request is made
 // (a presigned URL may allow GET only), so a missing file is found when it
-// is opened. HTTP has no listing, so there are no globs.
+// is opened. HTTP has no listing, so there are no globs. The object's URI
+// is redacted (see Redact); Open finds the URL as given.
 func (s *httpStore) List(ctx context.Context, arg string) ([]Object, error) {
 	u, err := url.Parse(arg)
 	if err != nil {
@@ -41,7 +43,7 @@ func (s *httpStore) List(ctx context.Context, arg string) ([]Object, error) {
 	if name == "/" || name == "." {
 		name = u.Host
 	}
-	return []Object{{URI: arg, Name: name, Size: -1}}, nil
+	return []Object{{URI: s.vault.hide(arg), Name: name, Size: -1}}, nil
 }
 
 // Open GETs the URL, following redirects, and streams the body as it is
@@ -54,7 +56,7 @@ func (s *httpStore) List(ctx context.Context, arg string) ([]Object, error) {
 // request conditional on that validator (If-Range); otherwise, or if the
 // file changed meanwhile, the read fails with the cause.
 func (s *httpStore) Open(ctx context.Context, o Object) (io.ReadCloser, error) {
-	r := &httpReader{ctx: ctx, s: s, url: o.URI, uri: Redact(o.URI), size: -1}
+	r := &httpReader{ctx: ctx, s: s, url: s.vault.reveal(o.URI), uri: Redact(o.URI), size: -1}
 	if err := r.open(); err != nil {
 		return nil, err
 	}

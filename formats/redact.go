@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Redacted replaces a secret in what Redact returns.
@@ -92,4 +93,39 @@ func redactErr(err error) error {
 		ue.URL = Redact(ue.URL)
 	}
 	return err
+}
+
+// vault keeps the URIs whose secrets Redact hides, so that a store can
+// return objects with redacted URIs (safe to print, report and record in
+// a manifest) and still open them. One vault lives in one store, for one
+// import; two URIs that differ only in their secrets share one entry, the
+// last listed.
+type vault struct {
+	mu sync.Mutex
+	m  map[string]string // redacted -> as given
+}
+
+// hide returns Redact(uri), remembering uri if they differ.
+func (v *vault) hide(uri string) string {
+	r := Redact(uri)
+	if r != uri {
+		v.mu.Lock()
+		if v.m == nil {
+			v.m = make(map[string]string)
+		}
+		v.m[r] = uri
+		v.mu.Unlock()
+	}
+	return r
+}
+
+// reveal returns the URI that hide was given for a redacted one, or uri
+// itself.
+func (v *vault) reveal(uri string) string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if u, ok := v.m[uri]; ok {
+		return u
+	}
+	return uri
 }

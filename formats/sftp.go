@@ -48,6 +48,7 @@ type sftpStore struct {
 	opt   StoreOptions
 	mu    sync.Mutex
 	conns map[string]*sftpConn
+	vault vault // URIs holding a password, by their redacted form
 }
 
 // sftpConn is one pooled connection.
@@ -363,7 +364,7 @@ func (s *sftpStore) List(ctx context.Context, arg string) ([]Object, error) {
 		if !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("source %s: not a regular file (mode %s)", Redact(arg), fi.Mode())
 		}
-		return []Object{{URI: t.uri(p), Name: path.Base(p), Size: fi.Size(), ModTime: fi.ModTime()}}, nil
+		return []Object{{URI: s.vault.hide(t.uri(p)), Name: path.Base(p), Size: fi.Size(), ModTime: fi.ModTime()}}, nil
 	} else if !hasMeta(p) {
 		return nil, fmt.Errorf("source %s: %w", Redact(arg), err)
 	}
@@ -422,7 +423,7 @@ func (s *sftpStore) walk(ctx context.Context, c *sftpConn, t sftpTarget, arg, ro
 				}
 			}
 			if fi.Mode().IsRegular() {
-				out = append(out, Object{URI: t.uri(full), Name: e.Name(), Size: fi.Size(), ModTime: fi.ModTime()})
+				out = append(out, Object{URI: s.vault.hide(t.uri(full)), Name: e.Name(), Size: fi.Size(), ModTime: fi.ModTime()})
 			}
 		}
 		return nil
@@ -445,7 +446,7 @@ func (s *sftpStore) walk(ctx context.Context, c *sftpConn, t sftpTarget, arg, ro
 // still has the size and modification time it had, and continues from the
 // byte it reached.
 func (s *sftpStore) Open(ctx context.Context, o Object) (io.ReadCloser, error) {
-	t, err := parseSFTP(o.URI)
+	t, err := parseSFTP(s.vault.reveal(o.URI))
 	if err != nil {
 		return nil, err
 	}
@@ -600,7 +601,7 @@ func (r *sftpReader) Close() error {
 // move renames the file into processed/ beside it (SFTP's rename refuses
 // to replace an existing file).
 func (s *sftpStore) move(ctx context.Context, o Object) (Object, error) {
-	t, err := parseSFTP(o.URI)
+	t, err := parseSFTP(s.vault.reveal(o.URI))
 	if err != nil {
 		return Object{}, err
 	}
@@ -620,6 +621,6 @@ func (s *sftpStore) move(ctx context.Context, o Object) (Object, error) {
 	if err := c.sc.Rename(t.path, dst); err != nil {
 		return Object{}, fmt.Errorf("move %s to %s: %w", Redact(o.URI), dst, err)
 	}
-	o.URI = t.uri(dst)
+	o.URI = s.vault.hide(t.uri(dst))
 	return o, nil
 }
