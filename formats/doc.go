@@ -1,5 +1,6 @@
 // Package formats turns sources into raw Arrow batches: it opens URIs
-// (local paths and globs, file://), recognises compression by its magic
+// (local paths and globs, file://, and with NewStores http(s)://, s3://
+// and sftp://, streamed, retried and resumed; see StoreOptions), recognises compression by its magic
 // bytes (gzip, zstd, zip holding one file), converts text encodings to
 // UTF-8, and reads CSV into batches of string columns that carry every
 // row's provenance (source, line, byte offset). It also holds the input
