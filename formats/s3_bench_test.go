@@ -12,8 +12,10 @@ import (
 )
 
 // BenchmarkSourceRead reads the same generated 64 MiB object from a local
-// file and through the S3 store (the real SDK against gofakes3 on
-// loopback), through the Reader that counts and hashes, as an import does.
+// file, through the S3 store (the real SDK against gofakes3 on loopback)
+// and through the SFTP store (an in-process SSH server on loopback),
+// through the Reader that counts and hashes, as an import does, with
+// 256 KiB reads.
 func BenchmarkSourceRead(b *testing.B) {
 	const size = 64 << 20
 	data := randomBytes(size)
@@ -22,10 +24,16 @@ func BenchmarkSourceRead(b *testing.B) {
 	srv := startS3(b, nil)
 	_, err := srv.Backend.PutObject("in", "big.bin", nil, bytes.NewReader(data), size, nil)
 	require.NoError(b, err)
-	st, err := NewStores(context.Background(), StoreOptions{})
+	sftpEnv(b)
+	client, priv := newSigner(b)
+	ss := startSSH(b, client.PublicKey())
+	st, err := NewStores(context.Background(), StoreOptions{SFTP: SFTPOptions{
+		KeyFile: writeKey(b, priv, ""), KnownHosts: ss.knownHosts(b, ss.hostKey.PublicKey()),
+	}})
 	require.NoError(b, err)
+	defer CloseStores(st)
 	buf := make([]byte, 256<<10)
-	for _, c := range []struct{ name, uri string }{{"local", p}, {"s3", "s3://in/big.bin"}} {
+	for _, c := range []struct{ name, uri string }{{"local", p}, {"s3", "s3://in/big.bin"}, {"sftp", ss.uri(p)}} {
 		b.Run(c.name, func(b *testing.B) {
 			ctx := context.Background()
 			objs, err := st.Resolve(ctx, []string{c.uri})
