@@ -283,6 +283,37 @@ func TestS3StoreDestinationRoundTrip(t *testing.T) {
 	require.Equal(t, want, got)
 	require.Zero(t, srv.Uploads(t, s.c, "wh"))
 
+	// DuckDB reads the warehouse through a cache of the log's files.
+	_, err = OpenSQL(ctx, s)
+	require.ErrorContains(t, err, "not supported yet for this store")
+	cs, err := NewCachedStore(s, t.TempDir())
+	require.NoError(t, err)
+	require.Equal(t, "", cs.LocalPath(files[0].Path), "nothing is cached before Fetch")
+	require.NoError(t, cs.(*CachedStore).Fetch(ctx, log))
+	require.NotEqual(t, "", cs.LocalPath(files[0].Path))
+	gets := srv.Count("GET object")
+	require.NoError(t, cs.(*CachedStore).Fetch(ctx, log))
+	require.Equal(t, gets, srv.Count("GET object"), "a second Fetch downloads nothing")
+	var orderRows int64
+	for _, f := range files {
+		if f.Table == Orders {
+			orderRows += f.Rows
+		}
+	}
+	db := openSQL(t, cs)
+	var n int64
+	require.NoError(t, db.QueryRowContext(ctx, "SELECT count(*) FROM "+OrdersHistoryView).Scan(&n))
+	require.Equal(t, orderRows, n)
+	state, err := LoadState(ctx, cs, log, Orders, "order_id", "fingerprint")
+	require.NoError(t, err)
+	var keys int
+	require.NoError(t, db.QueryRowContext(ctx, "SELECT count(DISTINCT order_id) FROM "+OrdersHistoryView).Scan(&keys))
+	require.Positive(t, keys)
+	require.Equal(t, keys, state.Len())
+	ls, err := NewCachedStore(openTestStore(t), t.TempDir())
+	require.NoError(t, err)
+	require.IsType(t, &LocalStore{}, ls, "a local store needs no cache")
+
 	rc, err := s.Open(ctx, EventsPath(1))
 	require.NoError(t, err)
 	b, err := io.ReadAll(rc)
