@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // httpStore serves http:// and https:// sources.
@@ -22,7 +23,9 @@ type httpStore struct {
 func newHTTPStore(opt StoreOptions) *httpStore {
 	c := opt.HTTPClient
 	if c == nil {
-		c = &http.Client{}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.ResponseHeaderTimeout = time.Minute
+		c = &http.Client{Transport: tr}
 	}
 	return &httpStore{opt: opt, client: c}
 }

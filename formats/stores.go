@@ -20,9 +20,10 @@ type StoreOptions struct {
 	// Retry bounds the retries of transient failures in every store.
 	Retry RetryPolicy
 	// HTTPClient fetches http(s) sources; nil uses a client with the
-	// default transport, following up to 10 redirects, and no overall
-	// timeout (a large file may take long; a stalled one is cut by
-	// the transport's response-header timeout and the retries).
+	// default transport's settings (proxy from the environment), following
+	// up to 10 redirects, with no overall timeout (a large file may take
+	// long) but a one-minute wait for response headers. A body that
+	// stalls without the connection dropping is not cut: cancel ctx.
 	HTTPClient *http.Client
 	// S3 configures the S3 client: region, endpoint for S3-compatible
 	// stores, path-style addressing (the CLI's --s3-path-style).
