@@ -16,6 +16,7 @@ import (
 
 	"ingot/internal/s3conf"
 	"ingot/internal/s3test"
+	"ingot/schema"
 )
 
 // openS3TestStore starts a fake S3 on 127.0.0.1 and opens the store
@@ -200,12 +201,12 @@ func TestS3StoreManifestRace(t *testing.T) {
 	for i := range writers {
 		wg.Go(func() {
 			for {
-				v, err := NextVersion(ctx, s)
+				log, err := ReadLog(ctx, s)
 				if err != nil {
 					errs[i] = err
 					return
 				}
-				m := testManifest(v)
+				m := testManifest(NextVersion(log))
 				m.ImportID = string(rune('a' + i))
 				err = PutManifest(ctx, s, m)
 				if errors.Is(err, ErrExists) {
@@ -250,7 +251,7 @@ func TestS3StoreDestinationRoundTrip(t *testing.T) {
 
 	files := writeDataset(t, s, d, WriterOptions{Allocator: mem, RowGroupRows: 1000})
 	require.NotEmpty(t, files)
-	require.NoError(t, s.PutIfAbsent(ctx, EventsPath(1), []byte("segment")))
+	require.NoError(t, s.PutIfAbsent(ctx, EventsPath(1, "imp-1"), []byte("segment")))
 	m := testManifest(1)
 	m.Files = files
 	require.NoError(t, PutManifest(ctx, s, m))
@@ -260,9 +261,7 @@ func TestS3StoreDestinationRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, log, 1)
 	require.Equal(t, files, log[0].Files)
-	v, err := NextVersion(ctx, s)
-	require.NoError(t, err)
-	require.EqualValues(t, 2, v)
+	require.EqualValues(t, 2, NextVersion(log))
 
 	var want, got int64
 	for _, f := range files {
@@ -270,11 +269,11 @@ func TestS3StoreDestinationRoundTrip(t *testing.T) {
 		r, size, closeFn, err := openStoreFile(ctx, s, f.Path)
 		require.NoError(t, err)
 		require.Equal(t, f.Bytes, size, f.Path)
-		schema := OrdersSchema
-		if f.Table == LineItems {
-			schema = LineItemsSchema
+		sch := schema.OrdersSchema
+		if f.Table == schema.LineItems {
+			sch = schema.LineItemsSchema
 		}
-		require.NoError(t, readParquet(ctx, r, size, schema, mem, func(rec arrow.RecordBatch) error {
+		require.NoError(t, readParquet(ctx, r, size, sch, mem, func(rec arrow.RecordBatch) error {
 			got += rec.NumRows()
 			return nil
 		}))
@@ -296,7 +295,7 @@ func TestS3StoreDestinationRoundTrip(t *testing.T) {
 	require.Equal(t, gets, srv.Count("GET object"), "a second Fetch downloads nothing")
 	var orderRows int64
 	for _, f := range files {
-		if f.Table == Orders {
+		if f.Table == schema.Orders {
 			orderRows += f.Rows
 		}
 	}
@@ -304,7 +303,7 @@ func TestS3StoreDestinationRoundTrip(t *testing.T) {
 	var n int64
 	require.NoError(t, db.QueryRowContext(ctx, "SELECT count(*) FROM "+OrdersHistoryView).Scan(&n))
 	require.Equal(t, orderRows, n)
-	state, err := LoadState(ctx, cs, log, Orders, "order_id", "fingerprint")
+	state, err := LoadState(ctx, cs, log, schema.Orders, "order_id", "fingerprint")
 	require.NoError(t, err)
 	var keys int
 	require.NoError(t, db.QueryRowContext(ctx, "SELECT count(DISTINCT order_id) FROM "+OrdersHistoryView).Scan(&keys))
@@ -314,7 +313,7 @@ func TestS3StoreDestinationRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.IsType(t, &LocalStore{}, ls, "a local store needs no cache")
 
-	rc, err := s.Open(ctx, EventsPath(1))
+	rc, err := s.Open(ctx, EventsPath(1, "imp-1"))
 	require.NoError(t, err)
 	b, err := io.ReadAll(rc)
 	require.NoError(t, err)
