@@ -665,6 +665,13 @@ func (v *Validator) derive(sch *arrow.Schema, feed []int, cols []arrow.Array, se
 				return fmt.Errorf("orders: order format %s: field %s: Map needs a text column and a carried With field", v.format.Name, f.Name)
 			}
 			with := columnar.StringsOf(inh[k])
+			var allowed []string // the With field's values, to match without allocating
+			for _, wf := range v.format.Fields {
+				if wf.Name == f.With && len(wf.Allowed) > 0 {
+					allowed = wf.Allowed
+					break
+				}
+			}
 			sb := array.NewStringBuilder(v.opt.Allocator)
 			sb.Reserve(s.Len())
 			for i := range s.Len() {
@@ -672,7 +679,13 @@ func (v *Validator) derive(sch *arrow.Schema, feed []int, cols []arrow.Array, se
 					sb.AppendNull()
 					continue
 				}
-				w := strings.ToLower(string(columnar.TrimSpace(with.At(rowOf(sel, i)))))
+				raw := columnar.TrimSpace(with.At(rowOf(sel, i)))
+				var w string
+				if allowed == nil {
+					w = strings.ToLower(string(raw))
+				} else if a := columnar.MatchFold(raw, allowed); a >= 0 {
+					w = allowed[a]
+				}
 				sb.Append(f.Map(s.Value(i), w))
 			}
 			cols[c].Release()
