@@ -56,6 +56,10 @@ type ImportOptions struct {
 	Delimiter byte
 	// HashEmails stores e-mail user ids as their SHA-256 (email_sha256).
 	HashEmails bool
+	// OrderID chooses the input column that identifies a record, for
+	// formats that offer a choice (shopify-csv: Name, the default, or Id);
+	// "" keeps the format's default.
+	OrderID string
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
@@ -110,7 +114,7 @@ func (o ImportOptions) recorded() map[string]any {
 	return map[string]any{
 		"kind": o.Kind, "format": o.Format, "sources": o.Sources, "dest": o.Dest,
 		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
-		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails,
+		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails, "order_id": o.OrderID,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 	}
 }
@@ -146,6 +150,9 @@ func (o ImportOptions) Validate() error {
 	}
 	if f := formatByName(o.Format); f == nil || f.Kind != o.Kind {
 		return usagef("unknown %s format %q (supported: %s)", o.Kind, o.Format, strings.Join(FormatNames(o.Kind), ", "))
+	}
+	if _, err := formatByName(o.Format).WithKey(o.OrderID); err != nil {
+		return &UsageError{err}
 	}
 	if len(o.Sources) == 0 {
 		return usagef("no source given")
@@ -183,8 +190,9 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	if err != nil {
 		return nil, &UsageError{err}
 	}
+	format, _ := formatByName(opt.Format).WithKey(opt.OrderID) // checked by Validate
 	return pipeline.Run(ctx, pipeline.Options{
-		Kind: kindByName(opt.Kind), Format: formatByName(opt.Format), Dest: opt.Dest,
+		Kind: kindByName(opt.Kind), Format: format, Dest: opt.Dest,
 		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
 		HashEmails: opt.HashEmails, MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,

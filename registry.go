@@ -18,6 +18,7 @@ var (
 	}
 	registeredFormats = []*formats.Format{
 		formats.KevelCSV,
+		formats.ShopifyCSV,
 	}
 )
 

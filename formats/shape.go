@@ -32,6 +32,9 @@ type ReadOptions struct {
 	// passed on as Batch.PrevKey, so that records spanning batches can be
 	// grouped.
 	KeyColumn string
+	// Carry names the columns whose values on a record's first row are
+	// passed on as Batch.Carry (Format.Carry).
+	Carry []string
 	// Allocator allocates the batches' buffers.
 	Allocator memory.Allocator
 	// Limits against hostile input (csv.Options); zero means each default.
@@ -45,7 +48,7 @@ type Shape func(r io.Reader, source string, opt ReadOptions) (BatchReader, error
 // CSV is the shape of delimited text with a header row (package csv).
 func CSV(r io.Reader, source string, opt ReadOptions) (BatchReader, error) {
 	return csv.NewReader(r, source, csv.Options{
-		Delimiter: opt.Delimiter, BatchRows: opt.BatchRows, KeyColumn: opt.KeyColumn, Allocator: opt.Allocator,
+		Delimiter: opt.Delimiter, BatchRows: opt.BatchRows, KeyColumn: opt.KeyColumn, Carry: opt.Carry, Allocator: opt.Allocator,
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
 	})
 }

@@ -115,13 +115,14 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		key = k.Name
 	}
 	r, err := format.Shape(in.Text, name, formats.ReadOptions{
-		Delimiter: s.opt.Delimiter, BatchRows: s.opt.BatchRows, KeyColumn: key, Allocator: s.pool,
+		Delimiter: s.opt.Delimiter, BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: format.Carry(), Allocator: s.pool,
 		MaxRecordBytes: s.opt.MaxRecordBytes, MaxFieldBytes: s.opt.MaxFieldBytes, MaxColumns: s.opt.MaxColumns,
 	})
 	if err != nil {
 		return err
 	}
 	header := r.Header()
+	f.report.IgnoredColumns = format.Ignored(header)
 	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool})
 	if err != nil {
 		return &parse.Error{Source: name, Line: 1, Err: err}

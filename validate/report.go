@@ -117,6 +117,9 @@ type FileReport struct {
 	Compression string `json:"compression"`
 	// Rows is the number of data rows read from the file.
 	Rows int64 `json:"rows"`
+	// IgnoredColumns are the header's columns the format does not read:
+	// skipped, and listed here as a notice.
+	IgnoredColumns []string `json:"ignored_columns,omitempty"`
 	// Status is FileOK or FileFailed.
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`

@@ -608,7 +608,10 @@ func TestVersion(t *testing.T) {
 func TestBatchSizes(t *testing.T) {
 	// Hand-written fixtures of a format, imported along with its
 	// generated file.
-	fixtures := map[string][]string{"kevel-csv": {fixture("nonseq.csv"), fixture("rejects.csv")}}
+	fixtures := map[string][]string{
+		"kevel-csv":   {fixture("nonseq.csv"), fixture("rejects.csv")},
+		"shopify-csv": {filepath.Join("..", "..", "testdata", "shopify", "orders.csv")},
+	}
 	for _, format := range ingot.FormatNames("orders") {
 		t.Run(format, func(t *testing.T) { batchSizes(t, format, fixtures[format]) })
 	}

@@ -38,6 +38,11 @@ type Options struct {
 	// KeyColumn, if set, names the column whose last non-empty value before
 	// each batch is passed on as Batch.PrevKey.
 	KeyColumn string
+	// Carry, with KeyColumn, names columns whose values on the first row
+	// of the last record begun before each batch are passed on as
+	// Batch.Carry (in this order; "" for a column not in the header). A
+	// record begins where the key changes to a new non-empty value.
+	Carry []string
 	// BatchRows caps the rows of a batch; default columnar.DefaultBatchRows.
 	BatchRows int
 	// BatchBytes ends a batch early once its field bytes exceed it; default
@@ -159,6 +164,8 @@ type Reader struct {
 	headerMode bool
 	keyCol     int
 	prevKey    string
+	carryCol   []int
+	carry      []string
 
 	cols    []colBuf
 	lines   []int64
@@ -261,6 +268,16 @@ func (r *Reader) readHeader() error {
 				Err: fmt.Errorf("%w: key column %q is not in the header", parse.ErrMissingColumns, r.opt.KeyColumn)}
 		}
 		r.keyCol = k
+	}
+	if len(r.opt.Carry) > 0 && r.keyCol >= 0 {
+		r.carryCol = make([]int, len(r.opt.Carry))
+		r.carry = make([]string, len(r.opt.Carry))
+		for i, name := range r.opt.Carry {
+			r.carryCol[i] = -1
+			if k, ok := seen[name]; ok {
+				r.carryCol[i] = k
+			}
+		}
 	}
 	r.estSize = make([]int, r.nf)
 	return nil
@@ -693,6 +710,7 @@ func (r *Reader) finishBatch() *columnar.Batch {
 		Rec:     array.NewRecordBatch(r.schema, arrs, int64(n)),
 		Issues:  r.issues,
 		PrevKey: r.prevKey,
+		Carry:   r.carry,
 	}
 	for _, a := range arrs {
 		a.Release()
@@ -700,7 +718,9 @@ func (r *Reader) finishBatch() *columnar.Batch {
 	r.rawL, r.rawF, r.lines, r.offs = nil, nil, nil, nil
 	r.issues = columnar.Issues{}
 	r.seq++
-	if r.keyCol >= 0 {
+	if r.carryCol != nil {
+		r.carryForward(b)
+	} else if r.keyCol >= 0 {
 		k := b.Field(r.keyCol)
 		for i := n - 1; i >= 0; i-- {
 			if v := k.Value(i); v != "" {
@@ -710,6 +730,31 @@ func (r *Reader) finishBatch() *columnar.Batch {
 		}
 	}
 	return b
+}
+
+// carryForward finds the first row of the batch's last record begun in
+// it, if any, and keeps its carried values (and the key in force) for the
+// next batch. A new slice is made so that b keeps its own.
+func (r *Reader) carryForward(b *columnar.Batch) {
+	k := columnar.StringsOf(b.Field(r.keyCol))
+	cur := []byte(r.prevKey)
+	start := -1
+	for i := range k.Len() {
+		if v := k.At(i); len(v) > 0 && string(v) != string(cur) {
+			cur = v
+			start = i
+		}
+	}
+	if start < 0 {
+		return
+	}
+	r.prevKey = string(cur)
+	r.carry = make([]string, len(r.carryCol))
+	for i, c := range r.carryCol {
+		if c >= 0 {
+			r.carry[i] = strings.Clone(b.Field(c).Value(start))
+		}
+	}
 }
 
 // wrap makes an array of n values over allocator-owned buffers (the last
