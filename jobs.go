@@ -209,4 +209,3 @@ func hashSource(ctx context.Context, uri string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
-
