@@ -202,6 +202,14 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 	defer func() {
 		for range in {
 		}
+		if err != nil { // a cancelled or failed import: no spool half-written
+			for _, out := range s.out {
+				if out.w != nil {
+					_ = out.w.Abort()
+					out.events, out.w, out.spool = nil, nil, ""
+				}
+			}
+		}
 	}()
 	for c := range in {
 		t := time.Now()
@@ -234,7 +242,9 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 			if err := out.events.Close(); err != nil {
 				return err
 			}
-			if err := out.w.Close(); err != nil {
+			err := out.w.Close()
+			out.w = nil
+			if err != nil {
 				return fmt.Errorf("event spool: %w", err)
 			}
 		}

@@ -104,11 +104,11 @@ what it wrote is removed, the report says cancelled, and the exit code is 130.`,
 			if f.specFile != "" && f.fromReport != "" {
 				return usage("--spec and --from-report do not go together: a report already says what to import")
 			}
-			if f.specFile == "" && f.fromReport == "" && len(args) < 2 {
-				return usage("expected KIND SOURCE... (e.g. ingot import orders export.csv), or --spec FILE, or --from-report REPORT")
-			}
 			if len(args) == 1 {
 				return usage("expected KIND and at least one SOURCE, found only %q", args[0])
+			}
+			if f.specFile == "" && f.fromReport == "" && len(args) < 2 {
+				return usage("expected KIND SOURCE... (e.g. ingot import orders export.csv), or --spec FILE, or --from-report REPORT")
 			}
 			return nil
 		},
