@@ -239,7 +239,7 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	if a.result, err = a.grouper.Settle(); err != nil {
 		return fail(err)
 	}
-	if a.result.Removals != nil && !a.opt.DryRun {
+	if len(a.result.Removals) > 0 && !a.opt.DryRun {
 		a.phase(PhaseSupersession)
 	}
 	if err := a.removeSuperseded(ctx); err != nil {
