@@ -196,8 +196,17 @@ func TestScheduleCommand(t *testing.T) {
 	require.Contains(t, errs, "completed, 0 added, 0 updated, 4 unchanged")
 	require.Len(t, manifests(t, dest), 1, "the unchanged re-import commits nothing")
 
-	runs, errList := ingot.ReadScheduledRuns(dest)
+	all, errList := ingot.ReadScheduledRuns(dest)
 	require.Empty(t, errList)
+	var runs []ingot.ScheduledRun
+	for _, r := range all {
+		fi, err := os.Stat(filepath.Join(dest, "_ingot", "schedule", r.ID+".json"))
+		require.NoError(t, err)
+		require.Equal(t, os.FileMode(0o666)&^umask(), fi.Mode().Perm(), "created with the umask")
+		if r.Status != "skipped" { // on a busy machine a run may outlast 1 s
+			runs = append(runs, r)
+		}
+	}
 	require.Len(t, runs, 2)
 	for _, r := range runs {
 		require.Equal(t, "completed", r.Status)
@@ -205,20 +214,19 @@ func TestScheduleCommand(t *testing.T) {
 		require.Len(t, r.ImportIDs, 1)
 		require.False(t, r.StartedAt.Before(r.ScheduledAt))
 		require.False(t, r.FinishedAt.Before(r.StartedAt))
-		fi, err := os.Stat(filepath.Join(dest, "_ingot", "schedule", r.ID+".json"))
-		require.NoError(t, err)
-		require.Equal(t, os.FileMode(0o666)&^umask(), fi.Mode().Perm(), "created with the umask")
 	}
 
 	code, out, _ := cli(t, "log", "--dest", dest, "--json")
 	require.Equal(t, 0, code)
 	var entries []ingot.HistoryEntry
 	require.NoError(t, json.Unmarshal([]byte(out), &entries))
-	var types []string
+	types := map[string]int{}
 	for _, e := range entries {
-		types = append(types, e.Type)
+		if e.Status != "skipped" {
+			types[e.Type]++
+		}
 	}
-	require.ElementsMatch(t, []string{"scheduled_run", "scheduled_run", "import", "import"}, types)
+	require.Equal(t, map[string]int{"scheduled_run": 2, "import": 2}, types)
 
 	code, _, errs = cli(t, "schedule", "--spec", writeFile(t, dir, "nosched.yaml", "kind: orders\nsource: {uri: x.csv}\n"))
 	require.Equal(t, exitUsage, code)
