@@ -299,7 +299,7 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	}
 	a.phase(PhaseReport)
 	if err := a.rejects.Finish(a.dropReject); err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("writing rejects.csv and rejects.json into %s: %w", a.reportDir, rootCause(err)))
 	}
 	a.rejectsDone = true
 	rep = a.report(status)

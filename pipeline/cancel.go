@@ -52,3 +52,14 @@ type wrapped struct {
 
 func (w *wrapped) Error() string { return w.msg.Error() }
 func (w *wrapped) Unwrap() error { return w.err }
+
+// rootCause returns the system's reason behind err (no space left on
+// device, permission denied) when there is one, so that messages do not
+// show the names of ingot's own temporary files; otherwise err.
+func rootCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &wrapped{pe.Err, err}
+	}
+	return err
+}

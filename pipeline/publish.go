@@ -198,7 +198,7 @@ func (a *attempt) filterSpool(ctx context.Context, fi int, keep func(key string,
 	}
 	err = commit.ReadEvents(in, func(line []byte) error {
 		if err := json.Unmarshal(line, &head); err != nil {
-			return fmt.Errorf("event spool: %w", err)
+			return fmt.Errorf("writing the event log into the warehouse: %w", err)
 		}
 		if !keep(head.Key, head.Source.Line) {
 			return nil

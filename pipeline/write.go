@@ -217,7 +217,7 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 		if out.events == nil && c.err == nil {
 			out.spool = s.spoolPath(c.file, 0)
 			if out.w, err = s.store.Create(ctx, out.spool, false); err != nil {
-				return fmt.Errorf("event spool: %w", err)
+				return fmt.Errorf("writing the event log into the warehouse: %w", err)
 			}
 			if out.events, err = commit.NewEventWriter(out.w, commit.EventOptions{}); err != nil {
 				return err
@@ -245,7 +245,7 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 			err := out.w.Close()
 			out.w = nil
 			if err != nil {
-				return fmt.Errorf("event spool: %w", err)
+				return fmt.Errorf("writing the event log into the warehouse: %w", err)
 			}
 		}
 		s.clock.since(t)
