@@ -47,8 +47,8 @@ type ImportOptions struct {
 	// DryRun runs every stage but the commit and writes only the report.
 	DryRun bool
 	// ReportDir is where report.json and the rejects go; default
-	// <dest>/_ingot/reports/<import id>/, or the current directory on a
-	// dry run.
+	// <dest>/_ingot/reports/<import id>/, or a fresh
+	// ./ingot-dry-run-<import id>/ on a dry run.
 	ReportDir string
 	// Encoding of the sources: "" or utf-8, auto, or a charset name.
 	Encoding string
@@ -82,9 +82,15 @@ type ImportOptions struct {
 
 	// Logger receives progress and diagnostics; default discards.
 	Logger *slog.Logger
-	// Progress, if set, gets a line of progress every ProgressEvery.
+	// Progress, if set, gets a line of progress every ProgressEvery
+	// (default 10 s) while reading and one per phase, unless OnProgress
+	// is set.
 	Progress      io.Writer
 	ProgressEvery time.Duration
+	// OnProgress, if set, is told when each phase starts and, while
+	// reading, after every batch: what a progress bar needs. Its calls
+	// come one at a time from the import's goroutines and must be quick.
+	OnProgress func(Progress)
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
 
@@ -123,6 +129,29 @@ func (o ImportOptions) recorded() map[string]any {
 // set one: an import that rejects more than half of its records almost
 // always has the wrong file, format, delimiter or encoding.
 const DefaultMaxRejected = pipeline.DefaultMaxRejected
+
+// Progress is what an import tells ImportOptions.OnProgress; its Phase is
+// one of the Phase constants.
+type Progress = pipeline.Progress
+
+// Phases of an import, as Progress reports them.
+const (
+	PhaseRead         = pipeline.PhaseRead
+	PhaseSummary      = pipeline.PhaseSummary
+	PhaseSupersession = pipeline.PhaseSupersession
+	PhaseCommit       = pipeline.PhaseCommit
+	PhaseReport       = pipeline.PhaseReport
+	PhaseDone         = pipeline.PhaseDone
+)
+
+// StatusCancelled is the report status of an import cancelled before its
+// commit (nothing committed).
+const StatusCancelled = pipeline.StatusCancelled
+
+// CancelledError is Import's error when ctx was cancelled before the
+// commit: nothing was committed and the import's files were removed. It
+// unwraps to context.Canceled.
+type CancelledError = pipeline.CancelledError
 
 // ErrConflict means another writer committed the version this import was
 // about to take; Import retries on it.
@@ -197,7 +226,7 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		HashEmails: opt.HashEmails, MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
 		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio,
-		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, Now: opt.Now,
+		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, OnProgress: opt.OnProgress, Now: opt.Now,
 		CommitRetryFor: opt.CommitRetryFor, Command: opt.Command, Recorded: rec.recorded(),
 		BeforeCommit: opt.beforeCommit, BeforeManifest: opt.beforeManifest, AfterManifest: opt.afterManifest,
 	}, objs)

@@ -53,9 +53,14 @@ type Options struct {
 
 	// Logger receives progress and diagnostics; default discards.
 	Logger *slog.Logger
-	// Progress, if set, gets a line of progress every ProgressEvery.
+	// Progress, if set, gets a line of progress every ProgressEvery and
+	// one per phase (LineProgress), unless OnProgress is set.
 	Progress      io.Writer
 	ProgressEvery time.Duration
+	// OnProgress, if set, is told when each phase starts and, while
+	// reading, after every batch (see Progress). Its calls come one at a
+	// time and must be quick: it runs on the import's goroutines.
+	OnProgress func(Progress)
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
 
@@ -84,6 +89,9 @@ func (o Options) withDefaults() Options {
 	o.Workers = cmp.Or(o.Workers, runtime.GOMAXPROCS(0))
 	o.ProgressEvery = cmp.Or(o.ProgressEvery, 10*time.Second)
 	o.CommitRetryFor = cmp.Or(o.CommitRetryFor, 10*time.Minute)
+	if o.OnProgress == nil && o.Progress != nil {
+		o.OnProgress = LineProgress(o.Progress, o.ProgressEvery)
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

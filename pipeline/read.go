@@ -15,7 +15,6 @@ import (
 	"ingot/formats"
 	"ingot/formats/compress"
 	"ingot/formats/parse"
-	"ingot/internal/textfmt"
 	"ingot/kinds"
 	"ingot/validate"
 )
@@ -61,8 +60,10 @@ type readStage struct {
 	files []*fileIn
 	pool  *columnar.PoolAllocator
 	clock stageClock
-	// progress, read by the progress reporter.
+	// progress, read by the attempt.
 	rows, bytes atomic.Int64
+	// progress, if set, is called after every batch read.
+	progress func(rows, bytes int64)
 }
 
 func (s *readStage) run(ctx context.Context, out chan<- rawItem) error {
@@ -145,6 +146,9 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		f.report.Rows += int64(b.Rows())
 		s.rows.Add(int64(b.Rows()))
 		s.bytes.Store(s.bytesBefore(fi) + src.BytesRead())
+		if s.progress != nil {
+			s.progress(s.rows.Load(), s.bytes.Load())
+		}
 		if err := send(rawItem{file: fi, batch: b, v: v, header: header}); err != nil {
 			b.Release()
 			return err
@@ -213,10 +217,16 @@ func (a *attempt) runStages(ctx context.Context) error {
 	events := make(chan eventChunk, 8)
 
 	read := &readStage{opt: a.opt, files: a.files, pool: a.pool, clock: stageClock{name: "read"}}
+	if a.opt.OnProgress != nil {
+		read.progress = func(rows, bytes int64) {
+			a.opt.OnProgress(Progress{Phase: PhaseRead, Rows: rows, Bytes: bytes, TotalBytes: a.totalBytes, Elapsed: time.Since(a.t0)})
+		}
+		read.progress(0, 0)
+	}
 	vs := &validateStage{workers: workers, clock: stageClock{name: "validate"}}
 	group := &groupStage{grouper: a.grouper, out: toWrite, events: events, dryRun: a.opt.DryRun,
 		evFree: a.events.free, clock: stageClock{name: "group"}}
-	a.readRows = read.rows.Load
+	a.readRows, a.readBytes = read.rows.Load, read.bytes.Load
 	a.clocks = []*stageClock{&read.clock, &vs.clock, &group.clock, &a.write.clock, &a.events.clock}
 
 	g.Go(func() error {
@@ -243,11 +253,6 @@ func (a *attempt) runStages(ctx context.Context) error {
 	})
 	g.Go(func() error { return a.write.run(ctx, toWrite) })
 	g.Go(func() error { return a.events.run(ctx, events) })
-	if a.opt.Progress != nil {
-		done := make(chan struct{})
-		defer close(done)
-		go reportProgress(a.opt, read, done)
-	}
 	err := g.Wait()
 	// Drain what a failed pipeline left behind.
 	for it := range raw {
@@ -261,22 +266,4 @@ func (a *attempt) runStages(ctx context.Context) error {
 		}
 	}
 	return err
-}
-
-// reportProgress prints a line every ProgressEvery until done.
-func reportProgress(opt Options, read *readStage, done <-chan struct{}) {
-	t := time.NewTicker(opt.ProgressEvery)
-	defer t.Stop()
-	start := time.Now()
-	for {
-		select {
-		case <-done:
-			return
-		case <-t.C:
-			rows, bytes := read.rows.Load(), read.bytes.Load()
-			el := time.Since(start).Seconds()
-			fmt.Fprintf(opt.Progress, "ingot: %s rows, %.1f MB read, %.0f rows/s, %.1f MB/s\n",
-				textfmt.Thousands(rows), float64(bytes)/1e6, float64(rows)/el, float64(bytes)/1e6/el)
-		}
-	}
 }

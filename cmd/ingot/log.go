@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"ingot"
 	"ingot/commit"
 )
 
@@ -20,40 +20,94 @@ func logCmd(g *globals) *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "log",
-		Short: "List the commits of a warehouse, newest first",
+		Short: "List the imports and scheduled runs of a warehouse, newest first",
+		Long: `List what happened in a warehouse, newest first: every import — committed, and
+also failed, cancelled, dry runs and imports that changed nothing, as far as
+their report.json is under <dest>/_ingot/reports/ (a dry run with a
+--report-dir elsewhere is not listed) — and every run of ingot schedule.
+It only reads.
+
+--json prints an array of objects with these fields (new ones may be added):
+  type          "import" or "scheduled_run"
+  time          when it started (an import) or was due (a scheduled run), UTC
+  import_id     the import (for a scheduled run, the last import it made)
+  status        imports: completed, completed_with_failures, failed,
+                cancelled, dry_run; scheduled runs: queued, in_progress,
+                completed, failed, cancelled, skipped
+  dry_run       true for a dry run
+  committed     true when the import's manifest is in the log
+  kind, format  of the import
+  version       the committed version (absent when nothing was committed)
+  finished      when it ended
+  files         the number of source files
+  counts        rows, records, rejected, added, updated, unchanged, ...
+  error         why it failed, was cancelled or skipped
+  report        report.json, relative to the warehouse
+  manifest      the commit manifest of a committed import
+  run           a scheduled run's record (id, schedule, spec, scheduled_at,
+                started_at, finished_at, import_ids)`,
 		Example: `  ingot log --dest ./warehouse
-  ingot log --dest ./warehouse --json | jq '.[0].counts'`,
+  ingot log --dest ./warehouse --json | jq '.[] | select(.status == "failed")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := openExisting(dest)
+			if _, err := openExisting(dest); err != nil {
+				return err
+			}
+			entries, warnings, err := ingot.History(cmd.Context(), dest)
 			if err != nil {
 				return err
 			}
-			log, err := readLogWarn(cmd.Context(), st, g)
-			if err != nil {
-				return err
+			for _, w := range warnings {
+				fmt.Fprintln(g.stderr, "ingot: warning: skipped:", w)
 			}
-			slices.Reverse(log)
 			if asJSON {
-				if log == nil {
-					log = []commit.Manifest{}
+				if entries == nil {
+					entries = []ingot.HistoryEntry{}
 				}
 				enc := json.NewEncoder(g.stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(log)
+				return enc.Encode(entries)
 			}
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tCOMMITTED\tIMPORT\tKIND\tSOURCES\tROWS\tADDED\tUPDATED\tUNCHANGED\tREJECTED\tDATA FILES")
-			for _, m := range log {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s/%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", m.Version,
-					m.CommittedAt.UTC().Format(time.RFC3339), m.ImportID, m.Kind, m.Format, len(m.Sources), m.Counts["rows"],
-					m.Counts["added"], m.Counts["updated"], m.Counts["unchanged"], m.Counts["rejected"], len(m.Files))
+			fmt.Fprintln(tw, "TIME\tWHAT\tSTATUS\tVERSION\tIMPORT\tKIND\tFILES\tROWS\tADDED\tUPDATED\tUNCHANGED\tREJECTED\tDURATION")
+			for _, e := range entries {
+				what, kind := "import", e.Kind+"/"+e.Format
+				if e.DryRun {
+					what = "dry run"
+				}
+				if e.Type == ingot.HistoryScheduledRun {
+					what, kind = "scheduled", "-"
+				}
+				status := e.Status
+				if e.Committed && status == "completed" {
+					status = "committed"
+				}
+				version, dur := "-", "-"
+				if e.Version > 0 {
+					version = fmt.Sprint(e.Version)
+				}
+				if !e.Finished.IsZero() && !e.Time.IsZero() && e.Type == ingot.HistoryImport {
+					dur = e.Finished.Sub(e.Time).Round(time.Millisecond).String()
+				} else if e.Run != nil && !e.Run.FinishedAt.IsZero() {
+					dur = e.Run.FinishedAt.Sub(e.Run.StartedAt).Round(time.Millisecond).String()
+				}
+				id := e.ImportID
+				if id == "" {
+					id = "-"
+				}
+				files := fmt.Sprint(e.Files)
+				if e.Type == ingot.HistoryScheduledRun {
+					files = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", e.Time.UTC().Format(time.RFC3339), what, status,
+					version, id, kind, files, e.Counts["rows"], e.Counts["added"], e.Counts["updated"], e.Counts["unchanged"],
+					e.Counts["rejected"], dur)
 			}
 			return tw.Flush()
 		},
 	}
 	c.Flags().StringVar(&dest, "dest", "./warehouse", "warehouse directory")
-	c.Flags().BoolVar(&asJSON, "json", false, "print the manifests as a JSON array")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the entries as a JSON array (fields above)")
 	return c
 }
 
@@ -66,8 +120,8 @@ func openExisting(dest string) (commit.Store, error) {
 	return commit.OpenLocalReadOnly(dest)
 }
 
-// readLogWarn reads the manifests a reading command can trust and warns
-// on stderr about each one it skips, with the way out.
+// readLogWarn reads the log of st, skipping damaged manifests with a
+// warning on stderr that names them and the way out (ingot repair).
 func readLogWarn(ctx context.Context, st commit.Store, g *globals) ([]commit.Manifest, error) {
 	log, problems, err := commit.ReadLogTolerant(ctx, st)
 	if err != nil {
