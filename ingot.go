@@ -24,6 +24,7 @@ import (
 
 	"ingot/columnar"
 	"ingot/formats/source"
+	"ingot/kinds"
 	"ingot/pipeline"
 	"ingot/validate"
 )
@@ -56,6 +57,15 @@ type ImportOptions struct {
 	Delimiter byte
 	// HashEmails stores e-mail user ids as their SHA-256 (email_sha256).
 	HashEmails bool
+	// UserIDColumn and UserIDType name the user id column of customers
+	// and the type of its ids (default userId, email).
+	UserIDColumn, UserIDType string
+	// Merge is how customers and products meet their committed record:
+	// merge (default) or overwrite.
+	Merge string
+	// OnRagged is what happens to customer and product rows with too few
+	// or too many fields: reject (default), pad or truncate.
+	OnRagged string
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
@@ -101,6 +111,7 @@ func (o ImportOptions) recorded() map[string]any {
 		"kind": o.Kind, "format": o.Format, "sources": o.Sources, "dest": o.Dest,
 		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
 		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails,
+		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "merge": o.Merge, "on_ragged": o.OnRagged,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 	}
 }
@@ -129,12 +140,12 @@ func usagef(format string, args ...any) error {
 func (o ImportOptions) Validate() error {
 	if kindByName(o.Kind) == nil {
 		switch o.Kind {
-		case KindCustomers, KindProducts, KindEvents:
+		case KindEvents:
 			return usagef("import kind %q is not supported yet (supported: %s)", o.Kind, strings.Join(KindNames(), ", "))
 		}
 		return usagef("unknown import kind %q (want orders, customers, products or events)", o.Kind)
 	}
-	if f := formatByName(o.Format); f == nil || f.Kind != o.Kind {
+	if f := formatByName(o.Kind, o.Format); f == nil {
 		return usagef("unknown %s format %q (supported: %s)", o.Kind, o.Format, strings.Join(FormatNames(o.Kind), ", "))
 	}
 	if len(o.Sources) == 0 {
@@ -145,6 +156,16 @@ func (o ImportOptions) Validate() error {
 	}
 	if _, _, err := pipeline.ParseMaxRejected(o.MaxRejected); err != nil {
 		return &UsageError{err}
+	}
+	switch o.Merge {
+	case "", kinds.MergeMerge, kinds.MergeOverwrite:
+	default:
+		return usagef("--merge: expected merge or overwrite, found %q", o.Merge)
+	}
+	switch o.OnRagged {
+	case "", kinds.RaggedReject, kinds.RaggedPad, kinds.RaggedTruncate:
+	default:
+		return usagef("--on-ragged: expected reject, pad or truncate, found %q", o.OnRagged)
 	}
 	return nil
 }
@@ -171,9 +192,11 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		return nil, &UsageError{err}
 	}
 	return pipeline.Run(ctx, pipeline.Options{
-		Kind: kindByName(opt.Kind), Format: formatByName(opt.Format), Dest: opt.Dest,
+		Kind: kindByName(opt.Kind), Format: formatByName(opt.Kind, opt.Format), Dest: opt.Dest,
 		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
-		HashEmails: opt.HashEmails, MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
+		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType,
+			Merge: opt.Merge, OnRagged: opt.OnRagged},
+		MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
 		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, Now: opt.Now,
 		CommitRetryFor: opt.CommitRetryFor, Command: opt.Command, Recorded: rec.recorded(),
 		BeforeCommit: opt.beforeCommit, BeforeManifest: opt.beforeManifest, AfterManifest: opt.afterManifest,

@@ -94,13 +94,17 @@ report, by default into the current directory.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&opt.Format, "format", "kevel-csv", "input format: "+strings.Join(ingot.FormatNames(""), ", "))
+	f.StringVar(&opt.Format, "format", "", "input format: "+strings.Join(ingot.FormatNames(""), ", ")+" (default: kevel-csv for orders, csv for customers and products)")
 	f.StringVar(&opt.Dest, "dest", "./warehouse", "warehouse directory")
 	f.BoolVar(&opt.DryRun, "dry-run", false, "run everything but the commit; write only the report")
 	f.StringVar(&opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or . on a dry run)")
 	f.StringVar(&opt.Encoding, "encoding", "", "text encoding of the sources: utf-8 (default), auto, or a name such as windows-1252")
 	f.StringVar(&delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
 	f.BoolVar(&opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
+	f.StringVar(&opt.UserIDColumn, "user-id", "", "customers: the column holding the user id (default userId)")
+	f.StringVar(&opt.UserIDType, "user-id-type", "", "customers: the type of the user ids: email (default), email_sha256, email_md5, phone, phone_sha256 or a custom type")
+	f.StringVar(&opt.Merge, "merge", "", "customers, products: merge (default: given attributes added or replaced, others kept) or overwrite")
+	f.StringVar(&opt.OnRagged, "on-ragged", "", "customers, products: rows with too few or too many fields: reject (default), pad or truncate")
 	f.StringVar(&opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
 	f.IntVar(&opt.BatchRows, "batch-rows", 0, "rows per batch (default 16384)")
 	f.IntVar(&opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")

@@ -1,0 +1,356 @@
+package keyed
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/zeebo/xxh3"
+
+	"ingot/columnar"
+	"ingot/issue"
+	"ingot/kinds"
+	"ingot/schema"
+	"ingot/validate"
+)
+
+// Outcomes of a record.
+const (
+	outAdded uint8 = iota + 1
+	outUpdated
+	outUnchanged
+)
+
+// seenRec is where a key was last kept in the import.
+type seenRec struct {
+	file    int32
+	line    int64
+	outcome uint8
+}
+
+// maxSuperseded caps the superseded records listed in the report.
+const maxSuperseded = 1000
+
+// Grouper is the group and diff stage of a keyed kind. A record is one
+// row, so nothing waits: every batch goes to the writer as it comes. A
+// key that comes again later in the import supersedes its earlier record
+// (last wins, as for orders): the earlier row and event are taken out
+// before the commit (Result.Removals), both lines reported.
+type Grouper struct {
+	spec      *Spec
+	cfg       kinds.GroupConfig
+	table     *schema.Table
+	committed kinds.Lookup
+	overwrite bool
+
+	files      []fileGroup
+	seen       map[string]seenRec
+	dropped    []map[int64]bool // per file, lines of superseded records
+	superseded []validate.SupersededRun
+	samples    validate.SampleKeeper
+	rejectErr  error
+
+	key, payload []byte
+	fileKey      []byte
+	file         int
+}
+
+type fileGroup struct {
+	counts validate.Counts
+	issues map[kinds.IssueKey]int64
+}
+
+// NewGrouper starts the grouping of one attempt of spec's kind, whose
+// committed attributes are cfg.Lookups[table].
+func NewGrouper(spec *Spec, table *schema.Table, cfg kinds.GroupConfig) *Grouper {
+	g := &Grouper{spec: spec, cfg: cfg, table: table, committed: cfg.Lookups[table.Name],
+		overwrite: cfg.Records.Merge == kinds.MergeOverwrite,
+		files:     make([]fileGroup, len(cfg.Files)), dropped: make([]map[int64]bool, len(cfg.Files)),
+		seen: map[string]seenRec{}, file: -1}
+	for i := range g.files {
+		g.files[i].issues = map[kinds.IssueKey]int64{}
+	}
+	return g
+}
+
+// Lookups is what a keyed kind asks the pipeline for: the committed
+// attributes of its table by key.
+func Lookups(spec *Spec, table *schema.Table) []kinds.LookupSpec {
+	return []kinds.LookupSpec{{Table: table.Name, Key: table.Key, Value: "attributes"}}
+}
+
+// Add classifies the rows of one validated batch and hands it on.
+func (g *Grouper) Add(file int, v kinds.Validated, header []string, out kinds.Sink) error {
+	o := v.(*Rows)
+	if file != g.file {
+		g.file = file
+		g.fileKey = columnar.AppendJSONString(g.fileKey[:0], []byte(g.cfg.Files[file]))
+	}
+	f := &g.files[file]
+	for k, n := range o.Issues {
+		f.issues[k] += n
+	}
+	ob := &outBatch{g: g, file: file, o: o, sink: out}
+	for k := range o.RejectRow {
+		if err := g.cfg.Rejects.Add(o.Rejects[k]); err != nil && g.rejectErr == nil {
+			g.rejectErr = err
+		}
+	}
+	keyCol := o.keyColumn(g)
+	for row := range o.Rows() {
+		f.counts.Records++
+		if o.RowError[row] {
+			f.counts.Rejected++
+			f.counts.RowsRejected++
+			continue
+		}
+		if err := g.keep(ob, row, f, keyCol); err != nil {
+			return err
+		}
+	}
+	return out.Write(ob)
+}
+
+func (o *Rows) keyColumn(g *Grouper) string {
+	if g.spec.UserID {
+		c := g.cfg.Records.UserIDColumn
+		if c == "" {
+			c = DefaultUserIDColumn
+		}
+		return c
+	}
+	return g.spec.KeyColumn
+}
+
+// keep diffs one valid row against the committed state.
+func (g *Grouper) keep(ob *outBatch, row int, f *fileGroup, keyCol string) error {
+	o := ob.o
+	line := o.Lines[row]
+	g.key = g.key[:0]
+	if g.spec.UserID {
+		g.key = append(append(g.key, o.Type(row)...), kinds.KeySep...)
+	}
+	g.key = append(g.key, o.ID(row)...)
+	k := string(g.key)
+	if prev, ok := g.seen[k]; ok {
+		pf := &g.files[prev.file]
+		switch prev.outcome {
+		case outAdded:
+			pf.counts.Added--
+		case outUpdated:
+			pf.counts.Updated--
+		case outUnchanged:
+			pf.counts.Unchanged--
+		}
+		pf.counts.Valid--
+		pf.counts.RowsCommitted--
+		pf.counts.Superseded++
+		pf.counts.RowsSuperseded++
+		if g.dropped[prev.file] == nil {
+			g.dropped[prev.file] = map[int64]bool{}
+		}
+		g.dropped[prev.file][prev.line] = true
+		f.issues[kinds.IssueKey{Column: keyCol, Code: issue.DuplicateRecord}]++
+		if len(g.superseded) < maxSuperseded {
+			g.superseded = append(g.superseded, validate.SupersededRun{OrderID: string(o.ID(row)),
+				File: g.cfg.Files[prev.file], FirstLine: prev.line, LastLine: prev.line,
+				ByFile: g.cfg.Files[g.file], ByFirstLine: line, ByLastLine: line})
+		}
+	}
+	given := o.Attrs(row)
+	committed, known := g.committed[k]
+	merged := given
+	var removed []string
+	var changed map[string]json.RawMessage
+	outcome := outAdded
+	if known {
+		var err error
+		merged, changed, removed, err = diff([]byte(committed), given, g.overwrite)
+		if err != nil {
+			return err
+		}
+		outcome = outUpdated
+		if len(changed) == 0 && len(removed) == 0 {
+			outcome = outUnchanged
+		}
+	}
+	g.seen[k] = seenRec{file: int32(g.file), line: line, outcome: outcome}
+	f.counts.Valid++
+	f.counts.RowsCommitted++
+	typ := g.spec.Create
+	switch outcome {
+	case outAdded:
+		f.counts.Added++
+	case outUpdated:
+		f.counts.Updated++
+		typ = g.spec.Update
+	default:
+		f.counts.Unchanged++
+		typ = ""
+	}
+	fp := xxh3.Hash(merged)
+	ob.keep(row, merged, fp, typ != "")
+
+	// The event: the key, and every attribute of a new record or only
+	// what changed of an updated one.
+	var evbuf *[]byte
+	if typ != "" && g.cfg.EventHead != nil {
+		evbuf = ob.sink.Events()
+	}
+	dst := g.payload[:0]
+	if evbuf != nil {
+		dst = appendEventHead(*evbuf, typ, o.ID(row), g.cfg.EventHead, g.fileKey, line)
+	}
+	p0 := len(dst)
+	dst = append(dst, '{')
+	if g.spec.UserID {
+		dst = append(dst, `"user_id_type":`...)
+		dst = columnar.AppendJSONString(dst, o.Type(row))
+		dst = append(dst, `,"user_id":`...)
+	} else {
+		dst = append(dst, '"')
+		dst = append(dst, g.spec.KeyName...)
+		dst = append(dst, `":`...)
+	}
+	dst = columnar.AppendJSONString(dst, o.ID(row))
+	dst = append(dst, `,"attributes":`...)
+	if outcome == outUpdated {
+		dst = appendObject(dst, changed)
+		if len(removed) > 0 {
+			dst = append(dst, `,"removed":[`...)
+			for i, r := range removed {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = columnar.AppendJSONString(dst, []byte(r))
+			}
+			dst = append(dst, ']')
+		}
+	} else {
+		dst = append(dst, merged...)
+	}
+	dst = append(dst, '}')
+	g.samples.Add(slices.Clone(dst[p0:]))
+	if evbuf != nil {
+		*evbuf = append(dst, "}\n"...)
+		return ob.sink.EventsAdded()
+	}
+	g.payload = dst
+	return nil
+}
+
+// diff merges given into committed (both JSON objects with sorted keys)
+// or, with overwrite, takes given as it is; it returns the new attributes
+// (sorted), the attributes added or changed, and those removed.
+func diff(committed, given []byte, overwrite bool) (merged []byte, changed map[string]json.RawMessage, removed []string, err error) {
+	var old, cur map[string]json.RawMessage
+	if err := json.Unmarshal(committed, &old); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := json.Unmarshal(given, &cur); err != nil {
+		return nil, nil, nil, err
+	}
+	changed = map[string]json.RawMessage{}
+	for k, v := range cur {
+		if ov, ok := old[k]; !ok || string(ov) != string(v) {
+			changed[k] = v
+		}
+	}
+	if overwrite {
+		for k := range old {
+			if _, ok := cur[k]; !ok {
+				removed = append(removed, k)
+			}
+		}
+		slices.Sort(removed)
+		return given, changed, removed, nil
+	}
+	if len(changed) == 0 {
+		return committed, changed, nil, nil
+	}
+	for k, v := range changed {
+		old[k] = v
+	}
+	return appendObject(nil, old), changed, nil, nil
+}
+
+// appendObject appends m as a JSON object with sorted keys.
+func appendObject(dst []byte, m map[string]json.RawMessage) []byte {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	dst = append(dst, '{')
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = columnar.AppendJSONString(dst, []byte(k))
+		dst = append(dst, ':')
+		dst = append(dst, m[k]...)
+	}
+	return append(dst, '}')
+}
+
+// appendEventHead appends the start of an event line, up to its payload.
+func appendEventHead(dst []byte, typ string, key, head, fileKey []byte, line int64) []byte {
+	dst = append(dst, `{"type":"`...)
+	dst = append(dst, typ...)
+	dst = append(dst, `","key":`...)
+	dst = columnar.AppendJSONString(dst, key)
+	dst = append(dst, head...)
+	dst = append(dst, `,"source":{"file":`...)
+	dst = append(dst, fileKey...)
+	dst = append(dst, `,"line":`...)
+	dst = strconv.AppendInt(dst, line, 10)
+	return append(dst, `},"payload":`...)
+}
+
+// EndFile has nothing pending: every batch went out in Add.
+func (g *Grouper) EndFile(file int, out kinds.Sink) error { return nil }
+
+// FailFile forgets the records of a failed file: a key it had does not
+// supersede anything any more.
+func (g *Grouper) FailFile(file int) {
+	for k, s := range g.seen {
+		if int(s.file) == file {
+			delete(g.seen, k)
+		}
+	}
+}
+
+// Finish reports the first reject that could not be written.
+func (g *Grouper) Finish() error { return g.rejectErr }
+
+// Settle returns the counts and the superseded records to take out.
+func (g *Grouper) Settle() (*kinds.Result, error) {
+	r := &kinds.Result{Samples: g.samples.Samples(), Superseded: g.superseded, Removals: map[int]*kinds.Removal{}}
+	for fi := range g.files {
+		r.Counts = append(r.Counts, g.files[fi].counts)
+		r.Issues = append(r.Issues, g.files[fi].issues)
+		drop := g.dropped[fi]
+		if len(drop) == 0 {
+			continue
+		}
+		lineCol := g.table.Schema.NumFields() - 1
+		r.Removals[fi] = &kinds.Removal{
+			Partitions: map[string]bool{"": true},
+			KeepRow: func(rec arrow.RecordBatch) []bool {
+				lines := rec.Column(lineCol).(*array.Int64).Int64Values()
+				keep := make([]bool, len(lines))
+				for i, l := range lines {
+					keep[i] = !drop[l]
+				}
+				return keep
+			},
+			KeepEvent: func(_ string, line int64) bool { return !drop[line] },
+		}
+	}
+	return r, nil
+}
+
+// Close has nothing to remove.
+func (g *Grouper) Close() {}
