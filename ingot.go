@@ -60,6 +60,8 @@ type ImportOptions struct {
 	// UserIDColumn and UserIDType name the user id column of customers
 	// and the type of its ids (default userId, email).
 	UserIDColumn, UserIDType string
+	// KeyColumn names the key column of products (default productId).
+	KeyColumn string
 	// Merge is how customers and products meet their committed record:
 	// merge (default) or overwrite.
 	Merge string
@@ -111,7 +113,7 @@ func (o ImportOptions) recorded() map[string]any {
 		"kind": o.Kind, "format": o.Format, "sources": o.Sources, "dest": o.Dest,
 		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
 		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails,
-		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "merge": o.Merge, "on_ragged": o.OnRagged,
+		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 	}
 }
@@ -194,7 +196,7 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	return pipeline.Run(ctx, pipeline.Options{
 		Kind: kindByName(opt.Kind), Format: formatByName(opt.Kind, opt.Format), Dest: opt.Dest,
 		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
-		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType,
+		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType, KeyColumn: opt.KeyColumn,
 			Merge: opt.Merge, OnRagged: opt.OnRagged},
 		MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
 		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, Now: opt.Now,

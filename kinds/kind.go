@@ -64,6 +64,8 @@ type RecordOptions struct {
 	// email_sha256, email_md5, phone, phone_sha256 or a custom type;
 	// default email.
 	UserIDType string
+	// KeyColumn names the key column of products; default productId.
+	KeyColumn string
 	// Merge is the merge strategy against the committed record: MergeMerge
 	// (default: attributes given are added or replaced, others kept) or
 	// MergeOverwrite (the record becomes exactly what was given).

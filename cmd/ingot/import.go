@@ -103,6 +103,7 @@ report, by default into the current directory.`,
 	f.BoolVar(&opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
 	f.StringVar(&opt.UserIDColumn, "user-id", "", "customers: the column holding the user id (default userId)")
 	f.StringVar(&opt.UserIDType, "user-id-type", "", "customers: the type of the user ids: email (default), email_sha256, email_md5, phone, phone_sha256 or a custom type")
+	f.StringVar(&opt.KeyColumn, "key", "", "products: the column holding the product id (default productId)")
 	f.StringVar(&opt.Merge, "merge", "", "customers, products: merge (default: given attributes added or replaced, others kept) or overwrite")
 	f.StringVar(&opt.OnRagged, "on-ragged", "", "customers, products: rows with too few or too many fields: reject (default), pad or truncate")
 	f.StringVar(&opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")

@@ -1,6 +1,7 @@
 package keyed
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -121,7 +122,7 @@ func (o *Rows) keyColumn(g *Grouper) string {
 		}
 		return c
 	}
-	return g.spec.KeyColumn
+	return cmp.Or(g.cfg.Records.KeyColumn, g.spec.KeyColumn)
 }
 
 // keep diffs one valid row against the committed state.

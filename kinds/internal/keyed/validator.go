@@ -2,6 +2,7 @@ package keyed
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -56,7 +57,7 @@ type Validator struct {
 // NewValidator binds spec to an input's header. The key column must be in
 // it (for JSON, whose columns are discovered, in its first batch).
 func NewValidator(spec *Spec, header []string, opt kinds.BindOptions) (*Validator, error) {
-	v := &Validator{spec: spec, opt: opt.Records, hash: opt.HashEmails, keyName: spec.KeyColumn}
+	v := &Validator{spec: spec, opt: opt.Records, hash: opt.HashEmails, keyName: cmp.Or(opt.Records.KeyColumn, spec.KeyColumn)}
 	switch v.opt.Merge {
 	case "", kinds.MergeMerge, kinds.MergeOverwrite:
 	default:
