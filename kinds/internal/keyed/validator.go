@@ -163,9 +163,20 @@ func (v *Validator) Validate(b *columnar.Batch) (kinds.Validated, error) {
 		names[i] = columnar.AppendJSONString(nil, []byte(o.Header[i]))
 	}
 	cols := make([]columnar.Strings, nf)
+	data := 0 // the batch's value bytes: the attributes' first guess
 	for i := range nf {
 		cols[i] = columnar.StringsOf(b.Field(i))
+		data += len(b.Field(i).ValueBytes())
 	}
+	if keyCol >= 0 {
+		o.idBuf = make([]byte, 0, len(b.Field(keyCol).ValueBytes())+n)
+	}
+	o.typeBuf = make([]byte, 0, n*len(v.idType)+n)
+	names0 := 0
+	for _, i := range attrs {
+		names0 += len(o.Header[i]) + 4
+	}
+	o.attrBuf = make([]byte, 0, data+n*(names0+2))
 	types := func(col, row int) columnar.ValueType {
 		if b.Types == nil {
 			return columnar.TypeString
