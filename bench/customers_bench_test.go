@@ -22,9 +22,9 @@ import (
 const customerRows = 200_000
 
 var (
-	custOnce              sync.Once
-	custCSV, custJSONL    []byte
-	custCommitted         kinds.Lookup // every customer known, one attribute different
+	custOnce            sync.Once
+	custCSV, custJSONL  []byte
+	custCommitted       kinds.Lookup // every customer known, one attribute different
 	custFirst, custCity = []string{"Anna", "Ben", "Chloé", "Dmitri", "Eva", "Farid", "Greta", "Hugo"},
 		[]string{"Berlin", "Paris", "Lyon", "São Paulo", "Oslo", "Madrid", "Rome", "Kraków"}
 )
