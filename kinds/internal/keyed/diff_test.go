@@ -20,17 +20,34 @@ func TestDiff(t *testing.T) {
 		{"types differ: the number 1 is not the string 1", `{"a":1}`, `{"a":"1"}`, false, `{"a":"1"}`, `{"a":"1"}`, nil},
 		{"overwrite removes what is not given", `{"a":1,"b":"x"}`, `{"b":"x"}`, true, `{"b":"x"}`, `{}`, []string{"a"}},
 		{"overwrite of the same", `{"a":{"x":[1]}}`, `{"a":{"x":[1]}}`, true, `{"a":{"x":[1]}}`, `{}`, nil},
+		{"string values holding separators", `{"a":"x,y","b":"}"}`, `{"a":"x,y","c":"{\"q\":1}"}`, false,
+			`{"a":"x,y","b":"}","c":"{\"q\":1}"}`, `{"c":"{\"q\":1}"}`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			merged, changed, removed, err := diff([]byte(tc.committed), []byte(tc.given), tc.overwrite)
+			var d differ
+			merged, changed, removed, err := d.diff([]byte(tc.committed), []byte(tc.given), tc.overwrite)
 			require.NoError(t, err)
 			require.Equal(t, tc.merged, string(merged))
-			want := map[string]json.RawMessage{}
-			require.NoError(t, json.Unmarshal([]byte(tc.changed), &want))
-			require.Equal(t, want, changed)
-			require.Equal(t, tc.removed, removed)
+			require.JSONEq(t, tc.changed, string(appendMembers(nil, changed)))
+			var rm []string
+			for _, r := range removed {
+				var k string
+				require.NoError(t, json.Unmarshal(r.key, &k))
+				rm = append(rm, k)
+			}
+			require.Equal(t, tc.removed, rm)
 		})
 	}
-	_, _, _, err := diff([]byte(`{`), []byte(`{}`), false)
-	require.Error(t, err)
+	var d differ
+	for _, bad := range []string{`{`, `{"a"}`, `{"a":1,}`, `{"a":"x}`, `{"a":[1}`, `[]`} {
+		_, _, _, err := d.diff([]byte(bad), []byte(`{}`), false)
+		require.Error(t, err, bad)
+	}
+	// Values with separators and escapes inside strings and nesting.
+	obj := `{"a":"x,\"}:","b":{"c":[1,{"d":"]"}]},"e\"f":true}`
+	ms, err := splitObject(nil, []byte(obj))
+	require.NoError(t, err)
+	require.Len(t, ms, 3)
+	require.Equal(t, `{"c":[1,{"d":"]"}]}`, string(ms[1].value))
+	require.Equal(t, obj, string(appendMembers(nil, ms)))
 }

@@ -37,6 +37,7 @@ func FuzzCustomersBinding(f *testing.F) {
 			if err != nil {
 				continue
 			}
+			var d differ
 			for {
 				b, err := r.ReadBatch()
 				if errors.Is(err, io.EOF) || err != nil && b == nil {
@@ -59,11 +60,15 @@ func FuzzCustomersBinding(f *testing.F) {
 					require.NotEmpty(t, o.ID(row))
 					var m map[string]json.RawMessage
 					require.NoError(t, json.Unmarshal(o.Attrs(row), &m), "%s", o.Attrs(row))
-					merged, changed, removed, err := diff(o.Attrs(row), o.Attrs(row), false)
+					merged, changed, removed, err := d.diff(o.Attrs(row), o.Attrs(row), false)
 					require.NoError(t, err)
 					require.Empty(t, changed)
 					require.Empty(t, removed)
 					require.Equal(t, string(o.Attrs(row)), string(merged))
+					// Overwriting with nothing removes every attribute.
+					_, _, removed, err = d.diff(o.Attrs(row), []byte("{}"), true)
+					require.NoError(t, err)
+					require.Len(t, removed, len(m))
 				}
 			}
 		}

@@ -2,7 +2,7 @@ package keyed
 
 import (
 	"cmp"
-	"encoding/json"
+	"bytes"
 	"slices"
 	"strconv"
 
@@ -53,6 +53,7 @@ type Grouper struct {
 	samples    validate.SampleKeeper
 	rejectErr  error
 
+	differ       differ
 	key, payload []byte
 	fileKey      []byte
 	file         int
@@ -163,12 +164,11 @@ func (g *Grouper) keep(ob *outBatch, row int, f *fileGroup, keyCol string) error
 	given := o.Attrs(row)
 	committed, known := g.committed[k]
 	merged := given
-	var removed []string
-	var changed map[string]json.RawMessage
+	var changed, removed []member
 	outcome := outAdded
 	if known {
 		var err error
-		merged, changed, removed, err = diff([]byte(committed), given, g.overwrite)
+		merged, changed, removed, err = g.differ.diff([]byte(committed), given, g.overwrite)
 		if err != nil {
 			return err
 		}
@@ -218,14 +218,14 @@ func (g *Grouper) keep(ob *outBatch, row int, f *fileGroup, keyCol string) error
 	dst = columnar.AppendJSONString(dst, o.ID(row))
 	dst = append(dst, `,"attributes":`...)
 	if outcome == outUpdated {
-		dst = appendObject(dst, changed)
+		dst = appendMembers(dst, changed)
 		if len(removed) > 0 {
 			dst = append(dst, `,"removed":[`...)
 			for i, r := range removed {
 				if i > 0 {
 					dst = append(dst, ',')
 				}
-				dst = columnar.AppendJSONString(dst, []byte(r))
+				dst = append(dst, r.key...)
 			}
 			dst = append(dst, ']')
 		}
@@ -242,58 +242,64 @@ func (g *Grouper) keep(ob *outBatch, row int, f *fileGroup, keyCol string) error
 	return nil
 }
 
-// diff merges given into committed (both JSON objects with sorted keys)
-// or, with overwrite, takes given as it is; it returns the new attributes
-// (sorted), the attributes added or changed, and those removed.
-func diff(committed, given []byte, overwrite bool) (merged []byte, changed map[string]json.RawMessage, removed []string, err error) {
-	var old, cur map[string]json.RawMessage
-	if err := json.Unmarshal(committed, &old); err != nil {
-		return nil, nil, nil, err
-	}
-	if err := json.Unmarshal(given, &cur); err != nil {
-		return nil, nil, nil, err
-	}
-	changed = map[string]json.RawMessage{}
-	for k, v := range cur {
-		if ov, ok := old[k]; !ok || string(ov) != string(v) {
-			changed[k] = v
-		}
-	}
-	if overwrite {
-		for k := range old {
-			if _, ok := cur[k]; !ok {
-				removed = append(removed, k)
-			}
-		}
-		slices.Sort(removed)
-		return given, changed, removed, nil
-	}
-	if len(changed) == 0 {
-		return committed, changed, nil, nil
-	}
-	for k, v := range changed {
-		old[k] = v
-	}
-	return appendObject(nil, old), changed, nil, nil
+// differ merges or overwrites attribute objects, reusing its buffers:
+// one per grouper.
+type differ struct {
+	old, cur, changed, merged, removed []member
+	buf                                []byte
 }
 
-// appendObject appends m as a JSON object with sorted keys.
-func appendObject(dst []byte, m map[string]json.RawMessage) []byte {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// diff merges given into committed (both JSON objects with keys sorted
+// by their bytes) or, with overwrite, takes given as it is; it returns
+// the new attributes (sorted), the attributes added or changed and those
+// removed. The results alias the arguments and d's buffers, valid until
+// the next call.
+func (d *differ) diff(committed, given []byte, overwrite bool) (merged []byte, changed, removed []member, err error) {
+	if d.old, err = splitObject(d.old[:0], committed); err != nil {
+		return nil, nil, nil, err
 	}
-	slices.Sort(keys)
-	dst = append(dst, '{')
-	for i, k := range keys {
-		if i > 0 {
-			dst = append(dst, ',')
+	if d.cur, err = splitObject(d.cur[:0], given); err != nil {
+		return nil, nil, nil, err
+	}
+	sortMembers(d.old)
+	sortMembers(d.cur)
+	d.changed, d.merged, d.removed = d.changed[:0], d.merged[:0], d.removed[:0]
+	old, cur := d.old, d.cur
+	for len(old) > 0 || len(cur) > 0 {
+		c := 0
+		switch {
+		case len(old) == 0:
+			c = 1
+		case len(cur) == 0:
+			c = -1
+		default:
+			c = bytes.Compare(old[0].key, cur[0].key)
 		}
-		dst = columnar.AppendJSONString(dst, []byte(k))
-		dst = append(dst, ':')
-		dst = append(dst, m[k]...)
+		switch {
+		case c < 0: // only committed
+			if overwrite {
+				d.removed = append(d.removed, old[0])
+			} else {
+				d.merged = append(d.merged, old[0])
+			}
+			old = old[1:]
+		case c > 0: // only given
+			d.changed = append(d.changed, cur[0])
+			d.merged = append(d.merged, cur[0])
+			cur = cur[1:]
+		default:
+			if !bytes.Equal(old[0].value, cur[0].value) {
+				d.changed = append(d.changed, cur[0])
+			}
+			d.merged = append(d.merged, cur[0])
+			old, cur = old[1:], cur[1:]
+		}
 	}
-	return append(dst, '}')
+	if len(d.changed) == 0 && len(d.removed) == 0 {
+		return committed, nil, nil, nil
+	}
+	d.buf = appendMembers(d.buf[:0], d.merged)
+	return d.buf, d.changed, d.removed, nil
 }
 
 // appendEventHead appends the start of an event line, up to its payload.

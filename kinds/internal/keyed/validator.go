@@ -150,18 +150,27 @@ func (v *Validator) Validate(b *columnar.Batch) (kinds.Validated, error) {
 			keyCol = i
 		}
 	}
-	// Attribute columns in name order: the object comes out sorted.
+	// Attribute columns in the order of their JSON keys' bytes: the
+	// object comes out sorted as every stored object is (sortMembers).
 	attrs := make([]int, 0, nf)
+	names := make([][]byte, nf)
 	for i := range nf {
 		if i != keyCol && (b.Types == nil || o.Header[i] != jsonRest) {
 			attrs = append(attrs, i)
+			names[i] = columnar.AppendJSONString(nil, []byte(o.Header[i]))
 		}
 	}
-	slices.SortFunc(attrs, func(a, c int) int { return strings.Compare(o.Header[a], o.Header[c]) })
-	names := make([][]byte, nf)
-	for _, i := range attrs {
-		names[i] = columnar.AppendJSONString(nil, []byte(o.Header[i]))
+	slices.SortStableFunc(attrs, func(a, c int) int { return bytes.Compare(names[a], names[c]) })
+	// A name given twice (a CSV header may) is one attribute: the last
+	// column's, as a JSON object's last duplicate key wins.
+	uniq := attrs[:0]
+	for k, i := range attrs {
+		if k+1 < len(attrs) && bytes.Equal(names[attrs[k+1]], names[i]) {
+			continue
+		}
+		uniq = append(uniq, i)
 	}
+	attrs = uniq
 	cols := make([]columnar.Strings, nf)
 	data := 0 // the batch's value bytes: the attributes' first guess
 	for i := range nf {
