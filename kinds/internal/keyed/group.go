@@ -1,9 +1,8 @@
 package keyed
 
 import (
-	"cmp"
 	"bytes"
-	"slices"
+	"cmp"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -47,7 +46,7 @@ type Grouper struct {
 	overwrite bool
 
 	files      []fileGroup
-	seen       map[string]seenRec
+	seen       columnar.KeyMap[seenRec] // by the hash of the key; file -1: forgotten
 	dropped    []map[int64]bool // per file, lines of superseded records
 	superseded []validate.SupersededRun
 	samples    validate.SampleKeeper
@@ -70,7 +69,7 @@ func NewGrouper(spec *Spec, table *schema.Table, cfg kinds.GroupConfig) *Grouper
 	g := &Grouper{spec: spec, cfg: cfg, table: table, committed: cfg.Lookups[table.Name],
 		overwrite: cfg.Records.Merge == kinds.MergeOverwrite,
 		files:     make([]fileGroup, len(cfg.Files)), dropped: make([]map[int64]bool, len(cfg.Files)),
-		seen: map[string]seenRec{}, file: -1}
+		file: -1}
 	for i := range g.files {
 		g.files[i].issues = map[kinds.IssueKey]int64{}
 	}
@@ -135,8 +134,8 @@ func (g *Grouper) keep(ob *outBatch, row int, f *fileGroup, keyCol string) error
 		g.key = append(append(g.key, o.Type(row)...), kinds.KeySep...)
 	}
 	g.key = append(g.key, o.ID(row)...)
-	k := string(g.key)
-	if prev, ok := g.seen[k]; ok {
+	hk := columnar.KeyOf(g.key)
+	if prev, ok := g.seen.Get(hk); ok && prev.file >= 0 {
 		pf := &g.files[prev.file]
 		switch prev.outcome {
 		case outAdded:
@@ -162,7 +161,7 @@ func (g *Grouper) keep(ob *outBatch, row int, f *fileGroup, keyCol string) error
 		}
 	}
 	given := o.Attrs(row)
-	committed, known := g.committed[k]
+	committed, known := g.committed[string(g.key)]
 	merged := given
 	var changed, removed []member
 	outcome := outAdded
@@ -177,7 +176,7 @@ func (g *Grouper) keep(ob *outBatch, row int, f *fileGroup, keyCol string) error
 			outcome = outUnchanged
 		}
 	}
-	g.seen[k] = seenRec{file: int32(g.file), line: line, outcome: outcome}
+	g.seen.Put(hk, seenRec{file: int32(g.file), line: line, outcome: outcome})
 	f.counts.Valid++
 	f.counts.RowsCommitted++
 	typ := g.spec.Create
@@ -233,7 +232,7 @@ func (g *Grouper) keep(ob *outBatch, row int, f *fileGroup, keyCol string) error
 		dst = append(dst, merged...)
 	}
 	dst = append(dst, '}')
-	g.samples.Add(slices.Clone(dst[p0:]))
+	g.samples.Add(dst[p0:])
 	if evbuf != nil {
 		*evbuf = append(dst, "}\n"...)
 		return ob.sink.EventsAdded()
@@ -322,10 +321,15 @@ func (g *Grouper) EndFile(file int, out kinds.Sink) error { return nil }
 // FailFile forgets the records of a failed file: a key it had does not
 // supersede anything any more.
 func (g *Grouper) FailFile(file int) {
-	for k, s := range g.seen {
+	var gone []columnar.Key
+	g.seen.Range(func(k columnar.Key, s seenRec) bool {
 		if int(s.file) == file {
-			delete(g.seen, k)
+			gone = append(gone, k)
 		}
+		return true
+	})
+	for _, k := range gone {
+		g.seen.Put(k, seenRec{file: -1})
 	}
 }
 
