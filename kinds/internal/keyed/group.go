@@ -93,7 +93,9 @@ func (g *Grouper) Add(file int, v kinds.Validated, header []string, out kinds.Si
 	for k, n := range o.Issues {
 		f.issues[k] += n
 	}
-	ob := &outBatch{g: g, file: file, o: o, sink: out}
+	n := o.Rows()
+	ob := &outBatch{g: g, file: file, o: o, sink: out, rows: make([]int32, 0, n), changed: make([]bool, 0, n),
+		fps: make([]uint64, 0, n), attrBuf: make([]byte, 0, len(o.attrBuf)+len(o.attrBuf)/4), attrOff: make([]int32, 1, n+1)}
 	for k := range o.RejectRow {
 		if err := g.cfg.Rejects.Add(o.Rejects[k]); err != nil && g.rejectErr == nil {
 			g.rejectErr = err
