@@ -47,7 +47,7 @@ type Grouper struct {
 
 	files      []fileGroup
 	seen       columnar.KeyMap[seenRec] // by the hash of the key; file -1: forgotten
-	dropped    []map[int64]bool // per file, lines of superseded records
+	dropped    []map[int64]bool         // per file, lines of superseded records
 	superseded []validate.SupersededRun
 	samples    validate.SampleKeeper
 	rejectErr  error
