@@ -50,6 +50,7 @@ type job struct {
 	exact       map[string]*validate.TableTotals // per table, over every row
 	batches     int                              // batches written, for sampling
 	sampled     map[string]int64                 // rows given to the summary
+	charts      validate.ChartCollector          // records per month, totals (charts.go)
 	parts       commit.Parts
 	writerOpt   commit.WriterOptions
 	eventHead   []byte

@@ -33,6 +33,7 @@ func (j *job) report(status string, stats map[string][]validate.ColumnStats) *va
 		Samples:       j.samples.Samples(),
 		Stats:         stats,
 		Superseded:    j.supersededReport(),
+		Charts:        j.chartsReport(),
 		ReportDir:     j.reportDir,
 	}
 	if status == validate.StatusCompleted || status == validate.StatusCompletedWithFailures {

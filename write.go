@@ -96,6 +96,9 @@ func (j *job) writeBatch(ctx context.Context, out *fileOutput, pb *pendingBatch)
 	emit := func(table string, w *commit.TableWriter, month int32, changed bool, rec arrow.RecordBatch) error {
 		defer rec.Release()
 		j.exact[table].Add(rec)
+		if table == commit.Orders {
+			j.charts.AddOrders(pb.file, month, changed, rec)
+		}
 		if sample {
 			j.sampled[table] += rec.NumRows()
 			if err := j.summary.Add(ctx, table, rec); err != nil {

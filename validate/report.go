@@ -73,6 +73,8 @@ type Report struct {
 	// the last run wins). The importer may cap the list; Counts has the
 	// totals.
 	Superseded []SupersededRun `json:"superseded"`
+	// Charts holds what the charts of report.html are drawn from.
+	Charts *Charts `json:"charts,omitempty"`
 
 	// ReportDir is the directory of report.json and the rejects files:
 	// set by WriteFile and ReadReport, or by the importer before
