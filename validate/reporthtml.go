@@ -263,7 +263,7 @@ func reportCharts(r *Report) (charts []*barChart, notes []string) {
 			legendChanged = "to add or update"
 		}
 		charts = append(charts, columnChart("chart-months", "Records per month",
-			fmt.Sprintf("%s valid %s by the month they were created (UTC), %s to %s.", group(total), r.Kind, cats[0], cats[len(cats)-1]),
+			fmt.Sprintf("%s by the month they were created (UTC), %s to %s.", plural(total, "valid record", "valid records"), cats[0], cats[len(cats)-1]),
 			"month created (UTC)", r.Kind, cats, vals, []string{"s-ok", "s-unch"}, []string{legendChanged, "unchanged"}, every, len(cats) > 12))
 	} else {
 		notes = append(notes, "Records per month: no valid records, or a report written before ingot counted them.")
@@ -276,12 +276,12 @@ func reportCharts(r *Report) (charts []*barChart, notes []string) {
 			cats[i] = binLabel(b)
 			vals[i] = []int64{b.Count}
 		}
-		desc := fmt.Sprintf("%s values of %s.%s in bins of a 1-2-5 logarithmic scale, amounts in each order's own currency.", group(h.Count), h.Table, h.Column)
+		desc := fmt.Sprintf("%s of %s.%s in bins of a 1-2-5 logarithmic scale, amounts in each order's own currency.", plural(h.Count, "value", "values"), h.Table, h.Column)
 		if h.Superseded > 0 {
-			desc += fmt.Sprintf(" Includes %s superseded runs.", group(h.Superseded))
+			desc += fmt.Sprintf(" Includes %s.", plural(h.Superseded, "superseded run", "superseded runs"))
 		}
 		if h.Negative > 0 {
-			desc += fmt.Sprintf(" %s negative values are in the first bin.", group(h.Negative))
+			desc += fmt.Sprintf(" The first bin holds %s.", plural(h.Negative, "negative value", "negative values"))
 		}
 		charts = append(charts, columnChart("chart-totals", "Distribution of order totals", desc,
 			h.Column+" (1-2-5 log bins, lower bound included)", "orders", cats, vals, []string{"s-ok"}, nil, 1, len(cats) > 12))
@@ -307,7 +307,10 @@ func reportCharts(r *Report) (charts []*barChart, notes []string) {
 			}
 			hints[i] = fmt.Sprintf("%s, %.2f%% of records", is.Severity, is.Percent)
 		}
-		desc := fmt.Sprintf("The %d most frequent issues of %d kinds, by count.", n, len(r.Issues))
+		desc := fmt.Sprintf("The %d most frequent of %d kinds of issue, by count.", n, len(r.Issues))
+		if n == len(r.Issues) {
+			desc = fmt.Sprintf("%s, by count.", plural(int64(n), "The one kind of issue", "All "+strconv.Itoa(n)+" kinds of issue"))
+		}
 		charts = append(charts, rowChart("chart-issues", "Top issues by count", desc, "issues", cats, vals, classes, hints))
 	}
 	return charts, notes
@@ -487,4 +490,20 @@ func sampleSummary(raw json.RawMessage) string {
 		}
 	}
 	return strings.Join(parts, " · ")
+}
+
+// plural writes n with the singular or the plural noun: "1 value",
+// "2,048 values". A singular that does not start with a digit is used
+// as is ("The one kind").
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		if strings.HasPrefix(one, "The ") {
+			return one
+		}
+		return "1 " + one
+	}
+	if strings.HasPrefix(many, "All ") {
+		return many
+	}
+	return group(n) + " " + many
 }

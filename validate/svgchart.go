@@ -110,11 +110,14 @@ func columnChart(id, title, desc, xLabel, yLabel string, cats []string, values [
 	if n == 0 {
 		return c
 	}
-	slot := (c.Right - c.Left) / float64(n)
+	// Slots of at most 80 units, centred: a chart of a few bars keeps
+	// them narrow.
+	slot := math.Min((c.Right-c.Left)/float64(n), 80)
+	off := c.Left + ((c.Right-c.Left)-slot*float64(n))/2
 	w := math.Max(slot*0.8, 1)
 	labelEvery = max1(labelEvery)
 	for i, cat := range cats {
-		x := c.Left + float64(i)*slot + (slot-w)/2
+		x := off + float64(i)*slot + (slot-w)/2
 		y := c.Bottom
 		var total int64
 		for k, v := range values[i] {

@@ -111,7 +111,7 @@ Exit codes: 0 completed, 3 completed but some files failed,
 	for _, f := range []string{"cpuprofile", "memprofile", "memprofile-after"} {
 		_ = root.PersistentFlags().MarkHidden(f)
 	}
-	root.AddCommand(importCmd(g), logCmd(g), sqlCmd(g), genCmd(g), benchCmd(g))
+	root.AddCommand(importCmd(g), logCmd(g), sqlCmd(g), genCmd(g), benchCmd(g), serveCmd(g))
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if g.memProfile != "" {
 			time.AfterFunc(g.memAfter, func() {
