@@ -328,3 +328,31 @@ func TestNiceTicks(t *testing.T) {
 	require.Equal(t, []float64{0, 1, 2, 3}, niceTicks(3, 5), "counts: no fractional ticks")
 	require.Equal(t, []float64{0, 1}, niceTicks(1, 5))
 }
+
+// BenchmarkWriteHTML renders the report of an import with 100,000 rejects
+// in two files: the cost is reading rejects.csv for the first rejects of
+// each file and the per-file counts.
+func BenchmarkWriteHTML(b *testing.B) {
+	dir := b.TempDir()
+	w, err := NewRejectWriter(dir)
+	require.NoError(b, err)
+	const n = 100_000
+	for i := range n {
+		require.NoError(b, w.Add(Reject{File: []string{"a.csv", "b.csv"}[i%2], Line: int64(i + 2), RecordID: "ORD-1", Column: "total",
+			Code: NotANumber, Message: "expected a decimal number, found \"12,50\"", Value: "12,50"}))
+	}
+	require.NoError(b, w.Finish(nil))
+	r := sampleReport()
+	r.ReportDir = dir
+	r.Rejects.Count = n
+	fi, err := os.Stat(filepath.Join(dir, RejectsCSV))
+	require.NoError(b, err)
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	var out bytes.Buffer
+	for b.Loop() {
+		out.Reset()
+		require.NoError(b, r.WriteHTML(&out))
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rejects/s")
+}
