@@ -102,23 +102,12 @@ func (s *Server) importRows(r *http.Request) ([]importRow, []string) {
 			continue
 		}
 		p := path.Join(ReportsDir, e.Name(), validate.ReportFile)
-		b, err := s.root.ReadFile(p)
+		row, err := s.reportListRow(e.Name(), p)
 		if err != nil {
 			if !isNotExist(err) {
 				problems = append(problems, fmt.Sprintf("%s: %v", p, err))
 			}
 			continue
-		}
-		row := importRow{ID: e.Name(), Report: true}
-		rep, err := validate.ParseReport(b, p)
-		if err != nil {
-			row.Status, row.StatusClass, row.Error = "unreadable", "bad", err.Error()
-			if info, ierr := e.Info(); ierr == nil {
-				row.at = info.ModTime()
-				row.Time = row.at.UTC().Format(timeLayout)
-			}
-		} else {
-			row = reportRow(e.Name(), rep)
 		}
 		index[row.ID] = len(rows)
 		rows = append(rows, row)
@@ -147,6 +136,51 @@ func (s *Server) importRows(r *http.Request) ([]importRow, []string) {
 	}
 	sortImports(rows)
 	return rows, problems
+}
+
+// reportListRow returns the list row of the report at p, from the cache
+// while the file keeps its size and modification time (WriteFile
+// replaces a report whole, so either changes when it is rewritten).
+func (s *Server) reportListRow(id, p string) (importRow, error) {
+	fi, err := s.root.Stat(p)
+	if err != nil {
+		return importRow{}, err
+	}
+	key := reportKey{size: fi.Size(), mtime: fi.ModTime()}
+	s.mu.Lock()
+	c, ok := s.reports[p]
+	s.mu.Unlock()
+	if ok && c.key == key {
+		return c.row, nil
+	}
+	var row importRow
+	b, err := s.root.ReadFile(p)
+	if err != nil {
+		return importRow{}, err
+	}
+	rep, err := validate.ParseReport(b, p)
+	if err != nil {
+		row = importRow{ID: id, Report: true, Status: "unreadable", StatusClass: "bad", Error: err.Error(), at: fi.ModTime(),
+			Time: fi.ModTime().UTC().Format(timeLayout), Duration: "–"}
+	} else {
+		row = reportRow(id, rep)
+	}
+	s.mu.Lock()
+	s.reports[p] = cachedRow{key, row}
+	s.mu.Unlock()
+	return row, nil
+}
+
+// reportKey identifies one version of a report file.
+type reportKey struct {
+	size  int64
+	mtime time.Time
+}
+
+// cachedRow is the list row of one version of a report.
+type cachedRow struct {
+	key reportKey
+	row importRow
 }
 
 func reportRow(id string, rep *validate.Report) importRow {

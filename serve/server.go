@@ -48,8 +48,9 @@ type Server struct {
 	mux   *http.ServeMux
 	log   *slog.Logger
 
-	mu     sync.Mutex
-	events map[string]eventCount // segment path → its counts (segments never change)
+	mu      sync.Mutex
+	events  map[string]eventCount // segment path → its counts (segments never change)
+	reports map[string]cachedRow  // report.json path → its list row
 }
 
 // New opens the warehouse at dest for reading. It fails if dest is not a
@@ -62,7 +63,8 @@ func New(dest string, logger *slog.Logger) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{dest: dest, root: root, store: &rootStore{root: root, uri: dest}, log: logger, events: map[string]eventCount{}}
+	s := &Server{dest: dest, root: root, store: &rootStore{root: root, uri: dest}, log: logger, events: map[string]eventCount{},
+		reports: map[string]cachedRow{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.imports)
 	mux.HandleFunc("GET /reports/{id}/{$}", s.reportIndex)

@@ -216,6 +216,17 @@ func TestServe(t *testing.T) {
 		require.Len(t, links, 6)
 	})
 
+	t.Run("a rewritten report shows", func(t *testing.T) {
+		dir := filepath.Join(dest, ReportsDir, "cancelled-1")
+		rep, err := validate.ReadReport(filepath.Join(dir, validate.ReportFile))
+		require.NoError(t, err)
+		rep.Error = "cancelled at the second attempt, nothing committed"
+		_, err = rep.WriteFile(dir)
+		require.NoError(t, err)
+		before = snapshot(t, dest)
+		require.Contains(t, get(t, s, "/").Body.String(), "cancelled at the second attempt")
+	})
+
 	t.Run("report files", func(t *testing.T) {
 		w := get(t, s, "/reports/"+ids["evil"]+"/")
 		require.Equal(t, http.StatusFound, w.Code)

@@ -356,3 +356,47 @@ func BenchmarkWriteHTML(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rejects/s")
 }
+
+// FuzzReportHTMLEscaping puts arbitrary text wherever data reaches the
+// page and checks that it never becomes markup: the page parses to the
+// template's own elements only, and the text appears as text.
+func FuzzReportHTMLEscaping(f *testing.F) {
+	for _, s := range []string{evil, `"><img src=x onerror=alert(1)>`, "</title><script>x</script>", "javascript:alert(1)",
+		"]]><svg onload=alert(1)>", "<!--", "\x00\xff", "a\r\nb", "{{.R}}", `</style><style>*{}`} {
+		f.Add(s)
+	}
+	allowed := map[string]bool{}
+	for _, tag := range strings.Fields(`html head body meta title style main h1 h2 h3 div section dl dt dd table thead tbody tr th td
+		span strong p a figure figcaption svg line rect text details summary pre footer em`) {
+		allowed[tag] = true
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r := sampleReport()
+		r.Files[0].URI = s
+		r.Files[1].Error = s
+		r.Issues[0].Column = s
+		r.Issues[0].Hint = s
+		r.Stats["orders"][0].Top[0].Value = s
+		r.Stats["orders"][0].Min = s
+		r.Superseded[0].OrderID = s
+		r.Error = s
+		r.Kind = s
+		r.Rejects.CSV = s
+		r.Samples.First[0] = json.RawMessage(`{"order_id":` + jsonString(s) + `}`)
+		r.Charts = &Charts{RecordsPerMonth: []MonthCount{{Month: s, Records: 3, Changed: 1}}}
+		var b bytes.Buffer
+		require.NoError(t, r.WriteHTML(&b))
+		doc := parseHTML(t, b.Bytes())
+		walk(doc, func(n *html.Node) {
+			if n.Type == html.ElementNode {
+				require.True(t, allowed[n.Data], "element <%s> from %q", n.Data, s)
+				for _, a := range n.Attr {
+					require.False(t, strings.HasPrefix(strings.ToLower(a.Key), "on"), "attribute %s from %q", a.Key, s)
+					if a.Key == "href" {
+						require.NotContains(t, strings.ToLower(a.Val), "javascript:", s)
+					}
+				}
+			}
+		})
+	})
+}
