@@ -58,6 +58,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p p
 	_, _ = b.WriteTo(w)
 }
 
+// Date and Clock split Time ("2006-01-02 15:04:05") for the narrow
+// first column.
+func (r importRow) Date() string  { d, _, _ := strings.Cut(r.Time, " "); return d }
+func (r importRow) Clock() string { _, c, _ := strings.Cut(r.Time, " "); return c }
+
 // importRow is one line of the import list.
 type importRow struct {
 	ID          string

@@ -196,15 +196,15 @@ func TestServe(t *testing.T) {
 		// which is now, so first.
 		require.Equal(t, []string{"broken-1", ids["cancelled"], ids["dry"], ids["failed"], ids["evil"], ids["basic"]}, order)
 		require.Equal(t, []string{"unreadable", "cancelled", "DRY RUN", "failed", "completed", "completed"}, statuses)
-		require.Equal(t, []string{"2026-11-01 09:01:00", ids["basic"], "orders", "kevel-csv", "basic.csv", "completed",
+		require.Equal(t, []string{"2026-11-0109:01:00", ids["basic"], "orderskevel-csv", "basic.csv", "completed",
 			"1", "7", "4", "4", "0", "0", "0", "2m0s"}, byImport[ids["basic"]])
 		evil := byImport[ids["evil"]]
-		require.Equal(t, evilName, evil[4], "the file name is text")
-		require.Equal(t, []string{"2", "2", "2", "1", "0", "0", "1"}, evil[6:13])
-		require.Equal(t, "basic.csv and 1 more", byImport[ids["failed"]][4])
-		require.Contains(t, byImport[ids["failed"]][5], "nothing was committed")
-		require.Equal(t, "–", byImport[ids["dry"]][6], "a dry run has no version")
-		require.Contains(t, byImport["broken-1"][5], "broken-1/report.json: unexpected EOF")
+		require.Equal(t, evilName, evil[3], "the file name is text")
+		require.Equal(t, []string{"2", "2", "2", "1", "0", "0", "1"}, evil[5:12])
+		require.Equal(t, "basic.csv and 1 more", byImport[ids["failed"]][3])
+		require.Contains(t, byImport[ids["failed"]][4], "nothing was committed")
+		require.Equal(t, "–", byImport[ids["dry"]][5], "a dry run has no version")
+		require.Contains(t, byImport["broken-1"][4], "broken-1/report.json: unexpected EOF")
 
 		var links []string
 		walk(byID(t, doc, "imports"), func(n *html.Node) {
