@@ -44,7 +44,7 @@ bench: build bench-go
 	$(BIN) bench --orders 1000000
 
 bench-go:
-	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./formats/ ./columnar/ ./commit/ ./validate/ ./bench/
+	$(GO) test $(TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
 # Runs every fuzz target for $(FUZZTIME). New inputs are minimised for at
 # most $(FUZZMINTIME): the default minute stalls targets whose inputs run
@@ -58,7 +58,7 @@ fuzz:
 
 # Lists the bounds checks left in the hot kernels.
 bce:
-	$(GO) build $(TAGS) -gcflags='-d=ssa/check_bce/debug=1' ./columnar/ ./formats/ 2>&1 | grep -v '^#' || true
+	$(GO) build $(TAGS) -gcflags='-d=ssa/check_bce/debug=1' ./columnar/ ./formats/... 2>&1 | grep -v '^#' || true
 
 clean:
 	rm -rf bin

@@ -1,27 +1,31 @@
 // Package ingot imports offline e-commerce files into a warehouse of
 // partitioned Parquet tables and an event log. Import is the library entry
-// point: it wires the stages (formats → validate → group → diff → commit,
-// with the DuckDB summary on the side) for one job and returns its report.
+// point: it checks the options, looks the kind and the format up in the
+// registry (registry.go) and hands them to package pipeline, which runs the
+// stages (read → decode → validate → group → diff → write → publish, with
+// the DuckDB summary on the side) and returns the report.
 //
-// The stages themselves live in their packages: formats (sources,
-// decompression, charsets, readers, input schemas), columnar (batches and
-// kernels), validate (rules, issues, reports) and commit (Parquet,
-// manifests, the event log). This package only schedules them.
+// The work itself lives in the packages below: pipeline (the generic
+// stages and their scheduling), kinds/orders (what is particular to
+// orders), formats (sources, decompression, charsets, reader shapes, one
+// file per format), validate (shared rule kernels, rejects, the report),
+// commit (Parquet, manifests, the event log) and the leaves schema,
+// columnar and issue. This package only wires them.
 package ingot
 
 import (
 	"cmp"
-	"crypto/rand"
-	"encoding/hex"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"ingot/columnar"
+	"ingot/formats/source"
+	"ingot/pipeline"
+	"ingot/validate"
 )
 
 // Kinds of import.
@@ -35,8 +39,8 @@ const (
 // ImportOptions describe one import. The zero value plus Kind, Format and
 // Sources imports into ./warehouse.
 type ImportOptions struct {
-	Kind    string   // orders (customers, products and events come later)
-	Format  string   // kevel-csv
+	Kind    string   // a registered kind: orders (customers, products and events come later)
+	Format  string   // a registered format of that kind, e.g. kevel-csv (see Formats)
 	Sources []string // paths, globs, directories, file:// URIs
 	Dest    string   // warehouse directory; default ./warehouse
 
@@ -54,7 +58,7 @@ type ImportOptions struct {
 	HashEmails bool
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
-	// ("2.5%"). Empty means no limit.
+	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
 	MaxRejected string
 
 	// BatchRows is the rows per batch; default columnar.DefaultBatchRows.
@@ -70,24 +74,45 @@ type ImportOptions struct {
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
 
+	// Command is the command line that started the import, recorded in
+	// report.json (as dbt's run_results.json records its args).
+	Command []string
+
+	// CommitRetryFor bounds how long an import that keeps losing commit
+	// races to other writers goes on retrying; default 10 minutes.
+	CommitRetryFor time.Duration
+
 	// beforeCommit, if set, runs just before an attempt commits: tests
 	// use it to make another writer win the race.
 	beforeCommit func(attempt int)
+	// beforeManifest, if set, runs after the event segment is published
+	// and before the manifest is written.
+	beforeManifest func(attempt int)
+	// afterManifest, if set, replaces the manifest write's error: tests
+	// use it to report a failure for a write that happened.
+	afterManifest func(error) error
 }
 
-func (o ImportOptions) withDefaults() ImportOptions {
-	o.Dest = cmp.Or(o.Dest, "warehouse")
-	o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
-	o.Workers = cmp.Or(o.Workers, runtime.GOMAXPROCS(0))
-	o.ProgressEvery = cmp.Or(o.ProgressEvery, 10*time.Second)
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
+// recorded returns the options that shape what an import does, for
+// report.json: the fields a person re-running it needs, no clocks or
+// writers.
+func (o ImportOptions) recorded() map[string]any {
+	return map[string]any{
+		"kind": o.Kind, "format": o.Format, "sources": o.Sources, "dest": o.Dest,
+		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
+		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails,
+		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	return o
 }
+
+// DefaultMaxRejected is the --max-rejected of an import that does not
+// set one: an import that rejects more than half of its records almost
+// always has the wrong file, format, delimiter or encoding.
+const DefaultMaxRejected = pipeline.DefaultMaxRejected
+
+// ErrConflict means another writer committed the version this import was
+// about to take; Import retries on it.
+var ErrConflict = pipeline.ErrConflict
 
 // UsageError is a problem with the options rather than with the data: a
 // command line maps it to exit code 2.
@@ -102,15 +127,15 @@ func usagef(format string, args ...any) error {
 
 // Validate checks the options before any data moves.
 func (o ImportOptions) Validate() error {
-	switch o.Kind {
-	case KindOrders:
-	case KindCustomers, KindProducts, KindEvents:
-		return usagef("import kind %q is not supported yet (supported: orders)", o.Kind)
-	default:
+	if kindByName(o.Kind) == nil {
+		switch o.Kind {
+		case KindCustomers, KindProducts, KindEvents:
+			return usagef("import kind %q is not supported yet (supported: %s)", o.Kind, strings.Join(KindNames(), ", "))
+		}
 		return usagef("unknown import kind %q (want orders, customers, products or events)", o.Kind)
 	}
-	if _, ok := orderFormats[o.Format]; !ok {
-		return usagef("unknown %s format %q (supported: %s)", o.Kind, o.Format, strings.Join(formatNames(), ", "))
+	if f := formatByName(o.Format); f == nil || f.Kind != o.Kind {
+		return usagef("unknown %s format %q (supported: %s)", o.Kind, o.Format, strings.Join(FormatNames(o.Kind), ", "))
 	}
 	if len(o.Sources) == 0 {
 		return usagef("no source given")
@@ -118,36 +143,39 @@ func (o ImportOptions) Validate() error {
 	if o.BatchRows < 0 || o.Workers < 0 {
 		return usagef("BatchRows and Workers must not be negative")
 	}
-	if _, _, err := parseMaxRejected(o.MaxRejected); err != nil {
+	if _, _, err := pipeline.ParseMaxRejected(o.MaxRejected); err != nil {
 		return &UsageError{err}
 	}
 	return nil
 }
 
-// parseMaxRejected reads "N" or "P%".
-func parseMaxRejected(s string) (count int64, percent float64, err error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return -1, -1, nil
+// Import runs one import and returns its report, which is also written to
+// the report directory. The error is non-nil when the import failed (the
+// report says why, with status failed) or could not start; a *UsageError
+// means the options are wrong.
+//
+// An attempt that loses the commit race to another writer (its manifest
+// version was taken) is repeated from the start on top of the newer
+// state, after a short randomised backoff, until it commits or
+// CommitRetryFor has passed; the report of the last attempt is written
+// either way.
+func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
 	}
-	if p, ok := strings.CutSuffix(s, "%"); ok {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || f < 0 || f > 100 {
-			return 0, 0, fmt.Errorf("--max-rejected: expected a percentage between 0%% and 100%%, found %q", s)
-		}
-		return -1, f, nil
+	rec := opt // recorded with the defaults the pipeline applies
+	rec.Dest = cmp.Or(rec.Dest, "warehouse")
+	rec.BatchRows = cmp.Or(rec.BatchRows, columnar.DefaultBatchRows)
+	objs, err := source.Resolve(ctx, opt.Sources)
+	if err != nil {
+		return nil, &UsageError{err}
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return 0, 0, fmt.Errorf("--max-rejected: expected a count or a percentage such as 2.5%%, found %q", s)
-	}
-	return n, -1, nil
-}
-
-// newImportID returns a sortable unique id: UTC time and 6 random hex
-// digits, e.g. 20261123T014512Z-3f9a1c.
-func newImportID(now time.Time) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return pipeline.Run(ctx, pipeline.Options{
+		Kind: kindByName(opt.Kind), Format: formatByName(opt.Format), Dest: opt.Dest,
+		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
+		HashEmails: opt.HashEmails, MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
+		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, Now: opt.Now,
+		CommitRetryFor: opt.CommitRetryFor, Command: opt.Command, Recorded: rec.recorded(),
+		BeforeCommit: opt.beforeCommit, BeforeManifest: opt.beforeManifest, AfterManifest: opt.afterManifest,
+	}, objs)
 }

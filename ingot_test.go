@@ -2,13 +2,21 @@ package ingot
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"ingot/commit"
+	"ingot/schema"
+	"ingot/validate"
 )
 
 // TestCommitRace makes another import commit the version this one was
@@ -34,17 +42,13 @@ func TestCommitRace(t *testing.T) {
 	}
 	rep, err := Import(ctx, opt)
 	require.NoError(t, err)
-	require.Equal(t, 2, attempts)
-	require.Equal(t, int64(2), rep.Version)
+	require.Equal(t, 1, attempts, "the retry finds nothing to commit, so it does not reach the commit")
+	require.Zero(t, rep.Version, "nothing changed on top of the winner: no version committed")
 	require.Equal(t, int64(4), rep.Counts.Unchanged, "the retry diffs against the winner's commit")
 	require.Zero(t, rep.Counts.Added)
 
-	st, err := commit.OpenLocal(dest)
-	require.NoError(t, err)
-	log, err := commit.ReadLog(ctx, st)
-	require.NoError(t, err)
-	require.Len(t, log, 2)
-	require.Empty(t, log[1].Files)
+	log := readLog(t, dest)
+	require.Len(t, log, 1)
 	// The losing attempt's data files are gone: only the winner's remain.
 	var parts []string
 	require.NoError(t, filepath.Walk(filepath.Join(dest, "orders"), func(p string, fi os.FileInfo, err error) error {
@@ -55,22 +59,179 @@ func TestCommitRace(t *testing.T) {
 	}))
 	var named int
 	for _, f := range log[0].Files {
-		if f.Table == commit.Orders {
+		if f.Table == schema.Orders {
 			named++
 		}
 	}
 	require.Len(t, parts, named)
 }
 
-// TestClaimedVersionSkipped leaves an event segment without a manifest, as
-// a crashed writer would: the next import must not reuse its version.
-func TestClaimedVersionSkipped(t *testing.T) {
+// TestDanglingSegmentIsNoClaim leaves an event segment without a manifest,
+// as a crashed writer would: it claims nothing, so the next import commits
+// the version right after the log, with a segment of its own.
+func TestDanglingSegmentIsNoClaim(t *testing.T) {
 	ctx := context.Background()
 	dest := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(dest, "_ingot", "events"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dest, filepath.FromSlash(commit.EventsPath(1))), nil, 0o644))
+	dangling := filepath.Join(dest, filepath.FromSlash(commit.EventsPath(1, "20200101T000000Z-000000")))
+	require.NoError(t, os.MkdirAll(filepath.Dir(dangling), 0o755))
+	require.NoError(t, os.WriteFile(dangling, nil, 0o644))
 	rep, err := Import(ctx, ImportOptions{Kind: KindOrders, Format: "kevel-csv", Dest: dest, ReportDir: t.TempDir(),
 		Sources: []string{filepath.Join("testdata", "kevel", "basic.csv")}})
 	require.NoError(t, err)
-	require.Equal(t, int64(2), rep.Version)
+	require.Equal(t, int64(1), rep.Version)
+	log := readLog(t, dest)
+	require.Len(t, log, 1)
+	require.Equal(t, commit.EventsPath(1, rep.ImportID), log[0].Events)
+}
+
+// TestNoDoubleCommitWhileAnotherWriterIsBetweenSegmentAndManifest is the
+// race that committed imports twice: writer A has published its event
+// segment and not yet its manifest when writer B starts. B must commit
+// version 1 (not skip to 2 on top of a state without A's orders), A must
+// lose the manifest race, diff again and find every order unchanged.
+func TestNoDoubleCommitWhileAnotherWriterIsBetweenSegmentAndManifest(t *testing.T) {
+	ctx := context.Background()
+	dest := t.TempDir()
+	src := filepath.Join("testdata", "kevel", "basic.csv")
+	opt := ImportOptions{Kind: KindOrders, Format: "kevel-csv", Sources: []string{src}, Dest: dest, ReportDir: t.TempDir()}
+	var attempts int
+	opt.beforeManifest = func(attempt int) {
+		attempts = attempt
+		if attempt != 1 {
+			return
+		}
+		other := opt
+		other.beforeManifest = nil
+		other.ReportDir = t.TempDir()
+		rep, err := Import(ctx, other)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), rep.Version)
+		require.Equal(t, int64(4), rep.Counts.Added)
+	}
+	rep, err := Import(ctx, opt)
+	require.NoError(t, err)
+	require.Equal(t, 1, attempts, "the retry finds nothing to commit, so it does not reach the commit")
+	require.Zero(t, rep.Version, "nothing changed, nothing committed")
+	require.Equal(t, int64(4), rep.Counts.Unchanged)
+	log := readLog(t, dest)
+	require.Len(t, log, 1)
+	require.Equal(t, int64(4), tableRows(log, schema.Orders))
+	require.Len(t, eventKeys(t, dest, log), 4)
+}
+
+// TestCommitStateUnknown: the manifest is written, but the writer is told
+// it failed. It must find its own commit in the log and report success,
+// keeping its files, without a second commit.
+func TestCommitStateUnknown(t *testing.T) {
+	ctx := context.Background()
+	dest := t.TempDir()
+	calls := 0
+	rep, err := Import(ctx, ImportOptions{Kind: KindOrders, Format: "kevel-csv", Dest: dest, ReportDir: t.TempDir(),
+		Sources: []string{filepath.Join("testdata", "kevel", "basic.csv")},
+		afterManifest: func(err error) error {
+			calls++
+			require.NoError(t, err)
+			return errors.New("connection reset by peer")
+		}})
+	require.NoError(t, err)
+	require.Equal(t, 1, calls)
+	require.Equal(t, int64(1), rep.Version)
+	log := readLog(t, dest)
+	require.Len(t, log, 1)
+	for _, f := range log[0].Files {
+		require.FileExists(t, filepath.Join(dest, filepath.FromSlash(f.Path)))
+	}
+	require.FileExists(t, filepath.Join(dest, filepath.FromSlash(log[0].Events)))
+}
+
+// TestConcurrentWriters runs 8 imports of different files and 4 of one
+// file at once into one destination: all commit, on contiguous versions,
+// every order once and one orderPlace event per order.
+func TestConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	dest := t.TempDir()
+	base, err := os.ReadFile(filepath.Join("testdata", "kevel", "basic.csv"))
+	require.NoError(t, err)
+	idRE := regexp.MustCompile(`(?m)^([A-Z]-\d+),`)
+	var srcs []string
+	for i := range 8 {
+		p := filepath.Join(t.TempDir(), fmt.Sprintf("part%d.csv", i))
+		require.NoError(t, os.WriteFile(p, idRE.ReplaceAll(base, []byte(fmt.Sprintf("${1}-w%d,", i))), 0o644))
+		srcs = append(srcs, p)
+	}
+	shared := filepath.Join("testdata", "kevel", "basic.csv")
+	jobs := append(slices.Clone(srcs), shared, shared, shared, shared)
+	var wg sync.WaitGroup
+	reps := make([]*validate.Report, len(jobs))
+	errs := make([]error, len(jobs))
+	for i, src := range jobs {
+		wg.Go(func() {
+			reps[i], errs[i] = Import(ctx, ImportOptions{Kind: KindOrders, Format: "kevel-csv", Dest: dest,
+				ReportDir: t.TempDir(), Sources: []string{src}, Workers: 1})
+		})
+	}
+	wg.Wait()
+	var added, sharedAdded int64
+	for i := range jobs {
+		require.NoError(t, errs[i], "import %d", i)
+		added += reps[i].Counts.Added
+		if i >= len(srcs) {
+			sharedAdded += reps[i].Counts.Added
+		}
+	}
+	require.Equal(t, int64(4), sharedAdded, "the shared file's orders are added by exactly one of its imports")
+	log := readLog(t, dest)
+	require.Len(t, log, 9, "8 distinct files and one commit of the shared file")
+	for i, m := range log {
+		require.Equal(t, int64(i+1), m.Version, "versions are contiguous")
+	}
+	require.Equal(t, added, tableRows(log, schema.Orders))
+	keys := eventKeys(t, dest, log)
+	require.Len(t, keys, int(added))
+	seen := map[string]bool{}
+	for _, k := range keys {
+		require.False(t, seen[k], "one event per order: %s twice", k)
+		seen[k] = true
+	}
+}
+
+func readLog(t *testing.T, dest string) []commit.Manifest {
+	t.Helper()
+	st, err := commit.OpenLocal(dest)
+	require.NoError(t, err)
+	log, err := commit.ReadLog(context.Background(), st)
+	require.NoError(t, err)
+	return log
+}
+
+func tableRows(log []commit.Manifest, table string) int64 {
+	var n int64
+	for _, m := range log {
+		for _, f := range m.Files {
+			if f.Table == table {
+				n += f.Rows
+			}
+		}
+	}
+	return n
+}
+
+// eventKeys returns the key of every event in the segments log names.
+func eventKeys(t *testing.T, dest string, log []commit.Manifest) []string {
+	t.Helper()
+	var keys []string
+	for _, m := range log {
+		f, err := os.Open(filepath.Join(dest, filepath.FromSlash(m.Events)))
+		require.NoError(t, err)
+		require.NoError(t, commit.ReadEvents(f, func(line []byte) error {
+			var e struct{ Key string }
+			if err := json.Unmarshal(line, &e); err != nil {
+				return err
+			}
+			keys = append(keys, e.Key)
+			return nil
+		}))
+		f.Close()
+	}
+	return keys
 }

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"ingot"
-	"ingot/formats"
+	"ingot/formats/csv"
 	"ingot/validate"
 )
 
@@ -189,7 +189,7 @@ func readOnly(path string, batch int) (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
-	r, err := formats.NewCSVReader(f, path, formats.CSVOptions{BatchRows: batch, KeyColumn: "orderId"})
+	r, err := csv.NewReader(f, path, csv.Options{BatchRows: batch, KeyColumn: "orderId"})
 	if err != nil {
 		return 0, err
 	}

@@ -13,7 +13,8 @@ import (
 
 	"ingot"
 	"ingot/formats"
-	"ingot/validate"
+	"ingot/formats/csv"
+	"ingot/kinds/orders"
 )
 
 var (
@@ -49,7 +50,7 @@ func BenchmarkCSVReader(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			b.ReportAllocs()
 			for b.Loop() {
-				r, err := formats.NewCSVReader(bytes.NewReader(in), "bench.csv", formats.CSVOptions{BatchRows: batch, KeyColumn: "orderId"})
+				r, err := csv.NewReader(bytes.NewReader(in), "bench.csv", csv.Options{BatchRows: batch, KeyColumn: "orderId"})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -76,11 +77,11 @@ func BenchmarkValidate(b *testing.B) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := formats.NewCSVReader(bytes.NewReader(in), "bench.csv", formats.CSVOptions{KeyColumn: "orderId"})
+		r, err := csv.NewReader(bytes.NewReader(in), "bench.csv", csv.Options{KeyColumn: "orderId"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		v, err := validate.NewOrderValidator(formats.KevelCSV, r.Header(), validate.OrderOptions{})
+		v, err := orders.NewValidator(formats.KevelCSV, r.Header(), orders.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -35,6 +35,10 @@ type Batch struct {
 	// Issues found while reading: wrong field count, bad quoting, invalid
 	// UTF-8. Column indexes refer to the data columns.
 	Issues Issues
+	// Types, for a typed source (JSON), holds the type of every value of
+	// each data column; nil for a text source (CSV), whose values are all
+	// text.
+	Types []ValueTypes
 	// PrevKey is the last non-empty value of the key column (if the reader
 	// was told one) before this batch in the same source, so that a batch can
 	// be grouped without seeing its predecessor. Empty for the first batch.

@@ -1,7 +1,7 @@
 package columnar
 
 // Code identifies a kind of issue. The codes themselves, their names,
-// severities and messages are defined by package validate; columnar only
+// severities and messages are defined by package issue; columnar only
 // carries them.
 type Code uint16
 

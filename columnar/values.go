@@ -455,6 +455,15 @@ func plainPrefix(s []byte) int {
 
 const hexDigits = "0123456789abcdef"
 
+// AppendHex16 appends v as 16 lower-case hex digits (the spelling of
+// fingerprints).
+func AppendHex16(dst []byte, v uint64) []byte {
+	for shift := 60; shift >= 0; shift -= 4 {
+		dst = append(dst, hexDigits[v>>uint(shift)&15])
+	}
+	return dst
+}
+
 var jsonEscape = func() (t [256]bool) {
 	for c := range 0x20 {
 		t[c] = true

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"ingot/schema"
 )
 
 // sqlString quotes s as a SQL string literal.
@@ -67,7 +69,7 @@ func localFiles(s Store, log []Manifest, table string) (paths []string, versions
 // path, or "".
 func hivePartition(p string) string {
 	for _, seg := range strings.Split(p, "/") {
-		if v, ok := strings.CutPrefix(seg, PartitionColumn+"="); ok {
+		if v, ok := strings.CutPrefix(seg, schema.PartitionColumn+"="); ok {
 			return v
 		}
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"ingot/schema"
 )
 
 // partRec is one record of one partition, as the diff stage hands them to
@@ -115,8 +117,8 @@ func genBatches(mem memory.Allocator, nOrders, batchOrders int, seed uint64, f f
 		ob := make([]*array.RecordBuilder, months)
 		ib := make([]*array.RecordBuilder, months)
 		for m := range months {
-			ob[m] = array.NewRecordBuilder(mem, OrdersSchema)
-			ib[m] = array.NewRecordBuilder(mem, LineItemsSchema)
+			ob[m] = array.NewRecordBuilder(mem, schema.OrdersSchema)
+			ib[m] = array.NewRecordBuilder(mem, schema.LineItemsSchema)
 		}
 		for o := start; o < end; o++ {
 			m := r.IntN(months)

@@ -63,10 +63,17 @@ func ManifestPath(version int64) string {
 	return fmt.Sprintf("%s%0*d%s", LogDir, versionDigits, version, manifestSuffix)
 }
 
-// EventsPath returns the path of the event segment of version:
-// "_ingot/events/00000000000000000007.jsonl.zst".
-func EventsPath(version int64) string {
-	return fmt.Sprintf("%s%0*d%s", EventsDir, versionDigits, version, eventsSuffix)
+// EventsPath returns the path of the event segment that the import
+// importID writes for version: "_ingot/events/00000000000000000007-<import id>.jsonl.zst".
+//
+// The segment is named by its import as well as its version, like a data
+// file: it is published before the manifest and claims nothing. Only the
+// put-if-absent manifest decides which import a version belongs to, so a
+// writer that loses the race, or crashes, leaves a segment that no
+// manifest names (readers trust only what manifests name; vacuum removes
+// it), and can never make another writer skip or reuse a version.
+func EventsPath(version int64, importID string) string {
+	return fmt.Sprintf("%s%0*d-%s%s", EventsDir, versionDigits, version, importID, eventsSuffix)
 }
 
 // parseVersion returns the version named by p if p is dir + 20 digits +
@@ -119,23 +126,37 @@ func ReadLog(ctx context.Context, s Store) ([]Manifest, error) {
 	return log, nil
 }
 
-// NextVersion returns 1 + the highest version named by a manifest OR an
-// event segment (a segment without manifest is a claim left by a crashed or
-// racing writer; never reuse its number). An empty warehouse gives 1.
-func NextVersion(ctx context.Context, s Store) (int64, error) {
-	var top int64
-	for _, d := range []struct{ dir, suffix string }{{LogDir, manifestSuffix}, {EventsDir, eventsSuffix}} {
-		paths, err := s.List(ctx, d.dir)
-		if err != nil {
-			return 0, fmt.Errorf("next version of %s: %w", s.URI(), err)
-		}
-		for _, p := range paths {
-			if v, ok := parseVersion(p, d.dir, d.suffix); ok {
-				top = max(top, v)
-			}
+// NextVersion returns the version a commit on top of log takes: one
+// more than its newest manifest, 1 for an empty log. It is the only
+// version an import that diffed against log may commit: on a conflict it
+// must re-read the log and diff again, never skip ahead.
+func NextVersion(log []Manifest) int64 {
+	if len(log) == 0 {
+		return 1
+	}
+	return log[len(log)-1].Version + 1
+}
+
+// FindVersion returns the manifest of version in log, if there is one.
+func FindVersion(log []Manifest, version int64) (Manifest, bool) {
+	for i := len(log) - 1; i >= 0; i-- {
+		if log[i].Version == version {
+			return log[i], true
 		}
 	}
-	return top + 1, nil
+	return Manifest{}, false
+}
+
+// FindImport returns the manifest of importID in log, if there is one. A
+// writer whose manifest write reported an error uses it to learn whether
+// the commit happened anyway ("commit state unknown").
+func FindImport(log []Manifest, importID string) (Manifest, bool) {
+	for i := len(log) - 1; i >= 0; i-- {
+		if log[i].ImportID == importID {
+			return log[i], true
+		}
+	}
+	return Manifest{}, false
 }
 
 // PutManifest writes m at ManifestPath(m.Version) with put-if-absent, which

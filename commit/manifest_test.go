@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"ingot/schema"
 )
 
 func testManifest(v int64) *Manifest {
@@ -16,10 +18,10 @@ func testManifest(v int64) *Manifest {
 		Kind:        "orders",
 		Format:      "kevel-csv",
 		Files: []FileInfo{
-			{Table: Orders, Path: "orders/created_month=2020-09/part-imp-1-1.parquet", Partition: "2020-09", Rows: 10, Bytes: 1234},
-			{Table: LineItems, Path: "line_items/created_month=2020-09/part-imp-1-2.parquet", Partition: "2020-09", Rows: 25, Bytes: 2345},
+			{Table: schema.Orders, Path: "orders/created_month=2020-09/part-imp-1-1.parquet", Partition: "2020-09", Rows: 10, Bytes: 1234},
+			{Table: schema.LineItems, Path: "line_items/created_month=2020-09/part-imp-1-2.parquet", Partition: "2020-09", Rows: 25, Bytes: 2345},
 		},
-		Events:  EventsPath(v),
+		Events:  EventsPath(v, "imp"),
 		Sources: []SourceInfo{{URI: "file:///in/orders.csv", SHA256: "ab12", Bytes: 999}},
 		Counts:  map[string]int64{"rows": 25, "added": 10},
 	}
@@ -27,7 +29,7 @@ func testManifest(v int64) *Manifest {
 
 func TestPaths(t *testing.T) {
 	require.Equal(t, "_ingot/log/00000000000000000007.json", ManifestPath(7))
-	require.Equal(t, "_ingot/events/00000000000000000007.jsonl.zst", EventsPath(7))
+	require.Equal(t, "_ingot/events/00000000000000000007-20261123T014512Z-3f9a1c.jsonl.zst", EventsPath(7, "20261123T014512Z-3f9a1c"))
 	v, ok := parseVersion(ManifestPath(123456), LogDir, manifestSuffix)
 	require.True(t, ok)
 	require.Equal(t, int64(123456), v)
@@ -72,7 +74,9 @@ func TestNextVersion(t *testing.T) {
 	}{
 		{name: "empty", want: 1},
 		{name: "manifests", manifests: []int64{1, 2}, segments: []int64{1, 2}, want: 3},
-		{name: "dangling segment", manifests: []int64{1, 2}, segments: []int64{1, 2, 3}, want: 4},
+		// A segment without manifest (a writer in flight, or crashed) is
+		// no claim: the next version is still the one after the log.
+		{name: "dangling segment", manifests: []int64{1, 2}, segments: []int64{1, 2, 3}, want: 3},
 		{name: "gap", manifests: []int64{1, 5}, want: 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,13 +85,22 @@ func TestNextVersion(t *testing.T) {
 				require.NoError(t, PutManifest(ctx, s, testManifest(v)))
 			}
 			for _, v := range tc.segments {
-				require.NoError(t, s.PutIfAbsent(ctx, EventsPath(v), []byte{}))
+				require.NoError(t, s.PutIfAbsent(ctx, EventsPath(v, "imp"), []byte{}))
 			}
-			got, err := NextVersion(ctx, s)
+			log, err := ReadLog(ctx, s)
 			require.NoError(t, err)
-			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.want, NextVersion(log))
 		})
 	}
+}
+
+func TestFindImport(t *testing.T) {
+	log := []Manifest{{Version: 1, ImportID: "a"}, {Version: 2, ImportID: "b"}}
+	m, ok := FindImport(log, "b")
+	require.True(t, ok)
+	require.Equal(t, int64(2), m.Version)
+	_, ok = FindImport(log, "c")
+	require.False(t, ok)
 }
 
 func TestReadLogErrors(t *testing.T) {

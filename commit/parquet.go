@@ -16,6 +16,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"ingot/schema"
 )
 
 // Defaults of WriterOptions, chosen by measurement (bench/RESULTS.md,
@@ -73,7 +75,7 @@ func (o WriterOptions) withDefaults(table string) WriterOptions {
 	o.Concurrency = cmp.Or(o.Concurrency, runtime.GOMAXPROCS(0))
 	o.CompressionLevel = cmp.Or(o.CompressionLevel, DefaultCompressionLevel)
 	o.PageBytes = cmp.Or(o.PageBytes, DefaultPageBytes)
-	o.PartitionColumn = cmp.Or(o.PartitionColumn, PartitionColumn)
+	o.PartitionColumn = cmp.Or(o.PartitionColumn, schema.PartitionColumn)
 	if o.Dictionary == nil {
 		o.Dictionary = DictionaryColumns(table)
 	}
@@ -108,17 +110,11 @@ func (o WriterOptions) Validate() error {
 }
 
 // DictionaryColumns returns the columns of table worth dictionary
-// encoding: those with few distinct values (currencies, statuses, methods,
-// the import's own id and file). High-cardinality columns (ids, names,
-// amounts) encode faster and no larger without a dictionary.
+// encoding, as package schema lists them; none for a table it does not
+// know.
 func DictionaryColumns(table string) []string {
-	switch table {
-	case Orders:
-		return []string{"user_id_type", "currency", "payment_method", "shipping_method",
-			"shipping_country", "source", "promotions", "import_id", "source_file"}
-	case LineItems:
-		return []string{"brand", "category", "categories", "currency", "promotions", "size",
-			"size_system", "status", "import_id", "source_file"}
+	if t := schema.Lookup(table); t != nil {
+		return t.Dictionary
 	}
 	return []string{}
 }

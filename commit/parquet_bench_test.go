@@ -15,6 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
+
+	"ingot/schema"
 )
 
 // writeDataset writes d's orders and line items interleaved, as an import
@@ -36,9 +38,9 @@ func writeDatasetParts(tb testing.TB, s Store, ds []*dataset, oopt, iopt WriterO
 	}
 	ctx := context.Background()
 	var parts Parts
-	ow, err := NewTableWriter(s, Orders, OrdersSchema, "imp-bench", &parts, oopt)
+	ow, err := NewTableWriter(s, schema.Orders, schema.OrdersSchema, "imp-bench", &parts, oopt)
 	require.NoError(tb, err)
-	iw, err := NewTableWriter(s, LineItems, LineItemsSchema, "imp-bench", &parts, iopt)
+	iw, err := NewTableWriter(s, schema.LineItems, schema.LineItemsSchema, "imp-bench", &parts, iopt)
 	require.NoError(tb, err)
 	for _, d := range ds {
 		perOrder := len(d.items) / max(1, len(d.orders))
@@ -139,7 +141,7 @@ func BenchmarkTableWriter(b *testing.B) {
 			oopt, iopt := c.opt, c.opt
 			switch c.dict {
 			case "all":
-				oopt.Dictionary, iopt.Dictionary = stringColumns(OrdersSchema), stringColumns(LineItemsSchema)
+				oopt.Dictionary, iopt.Dictionary = stringColumns(schema.OrdersSchema), stringColumns(schema.LineItemsSchema)
 			case "none":
 				oopt.Dictionary, iopt.Dictionary = []string{}, []string{}
 			}
@@ -222,9 +224,9 @@ func BenchmarkPageCompression(b *testing.B) {
 	ctx := context.Background()
 	var parts Parts
 	opt := WriterOptions{Concurrency: 1}
-	ow, err := NewTableWriter(newDiscardStore(), Orders, OrdersSchema, "imp", &parts, opt)
+	ow, err := NewTableWriter(newDiscardStore(), schema.Orders, schema.OrdersSchema, "imp", &parts, opt)
 	require.NoError(b, err)
-	iw, err := NewTableWriter(newDiscardStore(), LineItems, LineItemsSchema, "imp", &parts, opt)
+	iw, err := NewTableWriter(newDiscardStore(), schema.LineItems, schema.LineItemsSchema, "imp", &parts, opt)
 	require.NoError(b, err)
 	record(ow)
 	record(iw)
@@ -282,7 +284,7 @@ func BenchmarkDictionary(b *testing.B) {
 	d := genDataset(memory.NewGoAllocator(), 20_000, 4096, 1)
 	defer d.release()
 	for _, name := range []string{"brand", "category", "currency", "size", "status", "import_id", "source_file"} {
-		c := LineItemsSchema.FieldIndices(name)[0]
+		c := schema.LineItemsSchema.FieldIndices(name)[0]
 		var vals [][]byte
 		var size int64
 		for _, r := range d.items {

@@ -19,6 +19,8 @@ import (
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+
+	"ingot/version"
 )
 
 // The Parquet encoding goes straight from Arrow buffers to Parquet pages:
@@ -1233,7 +1235,7 @@ func (f *parquetFile) close() error {
 		Version:      2,
 		Schema:       f.enc.schema,
 		RowGroups:    f.rowGroups,
-		CreatedBy:    "ingot version (build )",
+		CreatedBy:    version.CreatedBy(),
 		ColumnOrders: make([]format.ColumnOrder, len(f.enc.cols)),
 	}
 	for _, rg := range f.rowGroups {

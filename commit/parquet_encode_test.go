@@ -17,6 +17,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go/format"
 	"github.com/stretchr/testify/require"
+
+	"ingot/schema"
 )
 
 // TestDictTable checks the dictionary table against a map on values made
@@ -91,8 +93,8 @@ func TestParquetEncoding(t *testing.T) {
 				recs   []arrow.RecordBatch
 				key    string
 			}{
-				{Orders, OrdersSchema, append(recsOf(d.orders), edge), "order_id"},
-				{LineItems, LineItemsSchema, recsOf(d.items), "order_id, line_no"},
+				{schema.Orders, schema.OrdersSchema, append(recsOf(d.orders), edge), "order_id"},
+				{schema.LineItems, schema.LineItemsSchema, recsOf(d.items), "order_id, line_no"},
 			} {
 				w, err := NewTableWriter(s, tb.table, tb.schema, "imp", &parts, WriterOptions{
 					Allocator: mem, RowGroupRows: 700, PageBytes: 2 << 10, Dictionary: tc.dictionary(tb.schema)})
@@ -318,7 +320,7 @@ func TestParquetEncodings(t *testing.T) {
 	defer edge.Release()
 	s := newMemStore()
 	var parts Parts
-	w, err := NewTableWriter(s, Orders, OrdersSchema, "imp", &parts, WriterOptions{Allocator: mem})
+	w, err := NewTableWriter(s, schema.Orders, schema.OrdersSchema, "imp", &parts, WriterOptions{Allocator: mem})
 	require.NoError(t, err)
 	require.NoError(t, w.Write(ctx, "", edge))
 	files, err := w.Close(ctx)

@@ -21,13 +21,15 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/require"
+
+	"ingot/schema"
 )
 
 // edgeOrders returns orders rows with the values that are easy to get
 // wrong: nulls, empty strings, empty and null lists, null list elements,
 // non-ASCII text, timestamps before 1970 and far ahead.
 func edgeOrders(mem memory.Allocator) arrow.RecordBatch {
-	b := array.NewRecordBuilder(mem, OrdersSchema)
+	b := array.NewRecordBuilder(mem, schema.OrdersSchema)
 	defer b.Release()
 	type row struct {
 		id, cur  string
@@ -187,7 +189,7 @@ func TestTableWriterDuckDBRoundTrip(t *testing.T) {
 	files := writeDataset(t, s, d, opt)
 	// The edge rows go to a table of their own, unpartitioned.
 	var parts Parts
-	ew, err := NewTableWriter(s, "edge", OrdersSchema, "imp-edge", &parts, opt)
+	ew, err := NewTableWriter(s, "edge", schema.OrdersSchema, "imp-edge", &parts, opt)
 	require.NoError(t, err)
 	require.NoError(t, ew.Write(ctx, "", edge))
 	edgeFiles, err := ew.Close(ctx)
@@ -229,8 +231,8 @@ func TestTableWriterDuckDBRoundTrip(t *testing.T) {
 		recs []arrow.RecordBatch
 		keys []int
 	}{
-		{"orders", "SELECT * EXCLUDE (created_month) FROM read_parquet(" + parquetGlob(s, Orders) + ", hive_partitioning = true)", recsOf(d.orders), []int{0}},
-		{"line_items", "SELECT * EXCLUDE (created_month) FROM read_parquet(" + parquetGlob(s, LineItems) + ", hive_partitioning = true)", recsOf(d.items), []int{0, 1}},
+		{"orders", "SELECT * EXCLUDE (created_month) FROM read_parquet(" + parquetGlob(s, schema.Orders) + ", hive_partitioning = true)", recsOf(d.orders), []int{0}},
+		{"line_items", "SELECT * EXCLUDE (created_month) FROM read_parquet(" + parquetGlob(s, schema.LineItems) + ", hive_partitioning = true)", recsOf(d.items), []int{0, 1}},
 		{"edge", "SELECT * FROM read_parquet(" + sqlString(s.LocalPath(edgeFiles[0].Path)) + ")", []arrow.RecordBatch{edge}, []int{0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,7 +249,7 @@ func TestTableWriterDuckDBRoundTrip(t *testing.T) {
 
 	// Column types as DuckDB sees them, and the partition from the path.
 	types := map[string]string{}
-	for _, r := range duckdbRows(t, db, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("+parquetGlob(s, LineItems)+", hive_partitioning = true, hive_types = {'created_month': VARCHAR}))") {
+	for _, r := range duckdbRows(t, db, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("+parquetGlob(s, schema.LineItems)+", hive_partitioning = true, hive_types = {'created_month': VARCHAR}))") {
 		types[r[0].(string)] = r[1].(string)
 	}
 	for col, want := range map[string]string{
@@ -257,7 +259,7 @@ func TestTableWriterDuckDBRoundTrip(t *testing.T) {
 		require.Equal(t, want, types[col], col)
 	}
 	types = map[string]string{}
-	for _, r := range duckdbRows(t, db, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("+parquetGlob(s, Orders)+"))") {
+	for _, r := range duckdbRows(t, db, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("+parquetGlob(s, schema.Orders)+"))") {
 		types[r[0].(string)] = r[1].(string)
 	}
 	require.Equal(t, "TIMESTAMP WITH TIME ZONE", types["created_at"])
@@ -274,7 +276,7 @@ func TestTableWriterDuckDBRoundTrip(t *testing.T) {
 	for _, f := range pf.Schema().Fields() {
 		names = append(names, f.Name())
 	}
-	require.Equal(t, fieldNames(OrdersSchema), names)
+	require.Equal(t, fieldNames(schema.OrdersSchema), names)
 }
 
 func fieldNames(s *arrow.Schema) []string {
@@ -330,7 +332,7 @@ func TestTableWriterRowGroups(t *testing.T) {
 		// One partition, records of ~30 rows: row groups of exactly 1000.
 		s := newMemStore()
 		var parts Parts
-		w, err := NewTableWriter(s, Orders, OrdersSchema, "imp", &parts, WriterOptions{Allocator: mem, RowGroupRows: 1000, MaxFileRows: 2500})
+		w, err := NewTableWriter(s, schema.Orders, schema.OrdersSchema, "imp", &parts, WriterOptions{Allocator: mem, RowGroupRows: 1000, MaxFileRows: 2500})
 		require.NoError(t, err)
 		for _, r := range d.orders {
 			require.NoError(t, w.Write(ctx, "2020-01", r.rec))
@@ -345,7 +347,7 @@ func TestTableWriterRowGroups(t *testing.T) {
 		// still gathers dozens of Writes.
 		s := newMemStore()
 		var parts Parts
-		w, err := NewTableWriter(s, Orders, OrdersSchema, "imp", &parts, WriterOptions{Allocator: mem, MaxBuffered: 1 << 20})
+		w, err := NewTableWriter(s, schema.Orders, schema.OrdersSchema, "imp", &parts, WriterOptions{Allocator: mem, MaxBuffered: 1 << 20})
 		require.NoError(t, err)
 		var writes int
 		for _, r := range d.orders {
@@ -384,9 +386,9 @@ func TestTableWriterMemoryBound(t *testing.T) {
 	s := newDiscardStore()
 	var parts Parts
 	opt := WriterOptions{Allocator: mem, MaxBuffered: maxBuffered}
-	ow, err := NewTableWriter(s, Orders, OrdersSchema, "imp", &parts, opt)
+	ow, err := NewTableWriter(s, schema.Orders, schema.OrdersSchema, "imp", &parts, opt)
 	require.NoError(t, err)
-	iw, err := NewTableWriter(s, LineItems, LineItemsSchema, "imp", &parts, opt)
+	iw, err := NewTableWriter(s, schema.LineItems, schema.LineItemsSchema, "imp", &parts, opt)
 	require.NoError(t, err)
 
 	runtime.GC()
@@ -455,7 +457,7 @@ func TestTableWriterAbort(t *testing.T) {
 			s := openTestStore(t)
 			var parts Parts
 			// Small files and row groups so that some are published before Abort.
-			w, err := NewTableWriter(s, LineItems, LineItemsSchema, "imp", &parts,
+			w, err := NewTableWriter(s, schema.LineItems, schema.LineItemsSchema, "imp", &parts,
 				WriterOptions{Allocator: mem, RowGroupRows: 200, MaxFileRows: 400})
 			require.NoError(t, err)
 			for i, r := range d.items {
@@ -469,7 +471,7 @@ func TestTableWriterAbort(t *testing.T) {
 				// Encoders run in the background: wait until they have
 				// published something, or the test would prove nothing.
 				require.Eventually(t, func() bool {
-					published, err := s.List(ctx, LineItems+"/")
+					published, err := s.List(ctx, schema.LineItems+"/")
 					return err == nil && len(published) > 0
 				}, 10*time.Second, time.Millisecond)
 			}
@@ -496,7 +498,7 @@ func TestFilterFile(t *testing.T) {
 				s = openTestStore(t)
 			}
 			var parts Parts
-			w, err := NewTableWriter(s, Orders, OrdersSchema, "imp-1", &parts, WriterOptions{Allocator: mem, RowGroupRows: 300})
+			w, err := NewTableWriter(s, schema.Orders, schema.OrdersSchema, "imp-1", &parts, WriterOptions{Allocator: mem, RowGroupRows: 300})
 			require.NoError(t, err)
 			var want []arrow.RecordBatch
 			for _, r := range d.orders {
@@ -518,7 +520,7 @@ func TestFilterFile(t *testing.T) {
 				}
 				return keep
 			}
-			got, err := FilterFile(ctx, s, orig, OrdersSchema, "imp-2", &parts, even)
+			got, err := FilterFile(ctx, s, orig, schema.OrdersSchema, "imp-2", &parts, even)
 			require.NoError(t, err)
 			require.NotEqual(t, orig.Path, got.Path)
 			require.Equal(t, "orders/created_month=2021-05/part-imp-2-2.parquet", got.Path)
@@ -537,7 +539,7 @@ func TestFilterFile(t *testing.T) {
 			var gotRecs []arrow.RecordBatch
 			r, size, closeFile, err := openStoreFile(ctx, s, got.Path)
 			require.NoError(t, err)
-			require.NoError(t, readParquet(ctx, r, size, OrdersSchema, mem, func(rec arrow.RecordBatch) error {
+			require.NoError(t, readParquet(ctx, r, size, schema.OrdersSchema, mem, func(rec arrow.RecordBatch) error {
 				rec.Retain()
 				gotRecs = append(gotRecs, rec)
 				return nil
@@ -549,7 +551,7 @@ func TestFilterFile(t *testing.T) {
 			}
 
 			// Keeping nothing removes the file and writes none.
-			none, err := FilterFile(ctx, s, got, OrdersSchema, "imp-3", &parts, func(rec arrow.RecordBatch) []bool {
+			none, err := FilterFile(ctx, s, got, schema.OrdersSchema, "imp-3", &parts, func(rec arrow.RecordBatch) []bool {
 				return make([]bool, rec.NumRows())
 			})
 			require.NoError(t, err)
@@ -579,27 +581,27 @@ func TestTableWriterErrors(t *testing.T) {
 		{WriterOptions{PartitionColumn: "a/b"}, "commit.WriterOptions.PartitionColumn"},
 		{WriterOptions{Dictionary: []string{"nope"}}, `dictionary column "nope"`},
 	} {
-		_, err := NewTableWriter(s, Orders, OrdersSchema, "imp", &parts, tc.opt)
+		_, err := NewTableWriter(s, schema.Orders, schema.OrdersSchema, "imp", &parts, tc.opt)
 		require.ErrorContains(t, err, tc.want)
 	}
-	_, err := NewTableWriter(s, "a/b", OrdersSchema, "imp", &parts, WriterOptions{})
+	_, err := NewTableWriter(s, "a/b", schema.OrdersSchema, "imp", &parts, WriterOptions{})
 	require.ErrorContains(t, err, "table name")
-	_, err = NewTableWriter(s, Orders, OrdersSchema, "imp/x", &parts, WriterOptions{})
+	_, err = NewTableWriter(s, schema.Orders, schema.OrdersSchema, "imp/x", &parts, WriterOptions{})
 	require.ErrorContains(t, err, "import id")
 	_, err = NewTableWriter(s, "dates", arrow.NewSchema([]arrow.Field{{Name: "d", Type: arrow.FixedWidthTypes.Date32}}, nil), "imp", &parts, WriterOptions{})
 	require.ErrorContains(t, err, "unsupported type date32")
 
-	w, err := NewTableWriter(s, Orders, OrdersSchema, "imp", &parts, WriterOptions{Allocator: mem})
+	w, err := NewTableWriter(s, schema.Orders, schema.OrdersSchema, "imp", &parts, WriterOptions{Allocator: mem})
 	require.NoError(t, err)
 	rec := edgeOrders(mem)
 	defer rec.Release()
-	items := array.NewRecordBuilder(mem, LineItemsSchema)
+	items := array.NewRecordBuilder(mem, schema.LineItemsSchema)
 	wrong := items.NewRecordBatch()
 	items.Release()
 	defer wrong.Release()
 	require.ErrorContains(t, w.Write(ctx, "2020-01", wrong), "schema does not match")
 	require.ErrorContains(t, w.Write(ctx, "20/20", rec), "partition value")
-	nulls := buildTable(mem, OrdersSchema, 2, func(b *array.RecordBuilder, row int) map[int]bool {
+	nulls := buildTable(mem, schema.OrdersSchema, 2, func(b *array.RecordBuilder, row int) map[int]bool {
 		if row == 1 {
 			b.Field(0).AppendNull() // order_id is not nullable
 		} else {
@@ -625,7 +627,7 @@ func TestTableWriterConcurrentWrites(t *testing.T) {
 	defer d.release()
 	s := newMemStore()
 	var parts Parts
-	w, err := NewTableWriter(s, LineItems, LineItemsSchema, "imp", &parts, WriterOptions{Allocator: mem, MaxBuffered: 256 << 10, RowGroupRows: 500})
+	w, err := NewTableWriter(s, schema.LineItems, schema.LineItemsSchema, "imp", &parts, WriterOptions{Allocator: mem, MaxBuffered: 256 << 10, RowGroupRows: 500})
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for g := range 3 {

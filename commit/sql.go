@@ -9,6 +9,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/duckdb/duckdb-go/v2"
+
+	"ingot/schema"
 )
 
 // Names of the views OpenSQL creates.
@@ -61,7 +63,7 @@ func viewStatements(s Store, log []Manifest) ([]string, error) {
 	for _, t := range []struct {
 		view, table string
 		schema      *arrow.Schema
-	}{{OrdersHistoryView, Orders, OrdersSchema}, {LineItemsHistoryView, LineItems, LineItemsSchema}} {
+	}{{OrdersHistoryView, schema.Orders, schema.OrdersSchema}, {LineItemsHistoryView, schema.LineItems, schema.LineItemsSchema}} {
 		q, err := historyQuery(s, log, t.table, t.schema)
 		if err != nil {
 			return nil, err
@@ -81,21 +83,21 @@ SEMI JOIN %s o ON li.order_id = o.order_id AND li.import_id = o.import_id`,
 // historyQuery returns the SELECT of a history view: the rows of every file
 // of table in log, with version and created_month, or an empty typed
 // relation when there are none.
-func historyQuery(s Store, log []Manifest, table string, schema *arrow.Schema) (string, error) {
+func historyQuery(s Store, log []Manifest, table string, sch *arrow.Schema) (string, error) {
 	paths, versions, parts, err := localFiles(s, log, table)
 	if err != nil {
 		return "", err
 	}
 	if len(paths) == 0 {
-		cols := make([]string, 0, schema.NumFields()+2)
-		for _, f := range schema.Fields() {
+		cols := make([]string, 0, sch.NumFields()+2)
+		for _, f := range sch.Fields() {
 			t, err := duckdbType(f.Type)
 			if err != nil {
 				return "", fmt.Errorf("table %s, column %s: %w", table, f.Name, err)
 			}
 			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", t, sqlIdent(f.Name)))
 		}
-		cols = append(cols, "CAST(NULL AS BIGINT) AS version", "CAST(NULL AS VARCHAR) AS "+sqlIdent(PartitionColumn))
+		cols = append(cols, "CAST(NULL AS BIGINT) AS version", "CAST(NULL AS VARCHAR) AS "+sqlIdent(schema.PartitionColumn))
 		return "SELECT " + strings.Join(cols, ", ") + " WHERE false", nil
 	}
 	var files, rows strings.Builder
@@ -114,5 +116,5 @@ func historyQuery(s Store, log []Manifest, table string, schema *arrow.Schema) (
 	return fmt.Sprintf(`SELECT t.* EXCLUDE (filename), f.version::BIGINT AS version, f.%[3]s::VARCHAR AS %[3]s
 FROM read_parquet([%[1]s], filename = true, hive_partitioning = false) t
 JOIN (VALUES %[2]s) f(filename, version, %[3]s) ON t.filename = f.filename`,
-		files.String(), rows.String(), sqlIdent(PartitionColumn)), nil
+		files.String(), rows.String(), sqlIdent(schema.PartitionColumn)), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/columnar"
+	"ingot/schema"
 )
 
 type testOrder struct {
@@ -56,12 +57,12 @@ func buildTable(mem memory.Allocator, schema *arrow.Schema, n int, set func(b *a
 func commitOrders(t *testing.T, s Store, mem memory.Allocator, parts *Parts, v int64, importID string, orders []testOrder) {
 	t.Helper()
 	ctx := context.Background()
-	ow, err := NewTableWriter(s, Orders, OrdersSchema, importID, parts, WriterOptions{Allocator: mem})
+	ow, err := NewTableWriter(s, schema.Orders, schema.OrdersSchema, importID, parts, WriterOptions{Allocator: mem})
 	require.NoError(t, err)
-	iw, err := NewTableWriter(s, LineItems, LineItemsSchema, importID, parts, WriterOptions{Allocator: mem})
+	iw, err := NewTableWriter(s, schema.LineItems, schema.LineItemsSchema, importID, parts, WriterOptions{Allocator: mem})
 	require.NoError(t, err)
 	for _, o := range orders {
-		rec := buildTable(mem, OrdersSchema, 1, func(b *array.RecordBuilder, _ int) map[int]bool {
+		rec := buildTable(mem, schema.OrdersSchema, 1, func(b *array.RecordBuilder, _ int) map[int]bool {
 			b.Field(0).(*array.StringBuilder).Append(o.id)
 			b.Field(17).(*array.StringBuilder).Append(o.fp)
 			b.Field(18).(*array.StringBuilder).Append(importID)
@@ -69,7 +70,7 @@ func commitOrders(t *testing.T, s Store, mem memory.Allocator, parts *Parts, v i
 		})
 		require.NoError(t, ow.Write(ctx, o.month, rec))
 		rec.Release()
-		items := buildTable(mem, LineItemsSchema, o.items, func(b *array.RecordBuilder, row int) map[int]bool {
+		items := buildTable(mem, schema.LineItemsSchema, o.items, func(b *array.RecordBuilder, row int) map[int]bool {
 			b.Field(0).(*array.StringBuilder).Append(o.id)
 			b.Field(1).(*array.Int32Builder).Append(int32(row + 1))
 			b.Field(3).(*array.StringBuilder).Append(fmt.Sprintf("%s-v%d-item%d", o.id, v, row+1))
@@ -110,7 +111,7 @@ func TestLoadState(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	s := openTestStore(t)
 
-	empty, err := LoadState(ctx, s, nil, Orders, "order_id", "fingerprint")
+	empty, err := LoadState(ctx, s, nil, schema.Orders, "order_id", "fingerprint")
 	require.NoError(t, err)
 	require.Equal(t, 0, empty.Len())
 
@@ -128,7 +129,7 @@ func TestLoadState(t *testing.T) {
 		{"first only", log[:1], map[string]uint64{"A": 0xaa, "B": 0xbb}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			state, err := LoadState(ctx, s, tc.log, Orders, "order_id", "fingerprint")
+			state, err := LoadState(ctx, s, tc.log, schema.Orders, "order_id", "fingerprint")
 			require.NoError(t, err)
 			require.Equal(t, len(tc.want), state.Len())
 			for k, fp := range tc.want {
@@ -141,9 +142,9 @@ func TestLoadState(t *testing.T) {
 
 	// Files not named by a manifest are not state.
 	var parts Parts
-	w, err := NewTableWriter(s, Orders, OrdersSchema, "imp-crashed", &parts, WriterOptions{Allocator: mem})
+	w, err := NewTableWriter(s, schema.Orders, schema.OrdersSchema, "imp-crashed", &parts, WriterOptions{Allocator: mem})
 	require.NoError(t, err)
-	rec := buildTable(mem, OrdersSchema, 1, func(b *array.RecordBuilder, _ int) map[int]bool {
+	rec := buildTable(mem, schema.OrdersSchema, 1, func(b *array.RecordBuilder, _ int) map[int]bool {
 		b.Field(0).(*array.StringBuilder).Append("Z")
 		b.Field(17).(*array.StringBuilder).Append("0000000000000001")
 		return map[int]bool{0: true, 17: true}
@@ -152,7 +153,7 @@ func TestLoadState(t *testing.T) {
 	rec.Release()
 	_, err = w.Close(ctx)
 	require.NoError(t, err)
-	state, err := LoadState(ctx, s, log, Orders, "order_id", "fingerprint")
+	state, err := LoadState(ctx, s, log, schema.Orders, "order_id", "fingerprint")
 	require.NoError(t, err)
 	_, ok := state.Get(columnar.KeyOfString("Z"))
 	require.False(t, ok)
@@ -167,12 +168,12 @@ func TestLoadStateErrors(t *testing.T) {
 	commitOrders(t, s, mem, &parts, 1, "imp-1", []testOrder{{id: "A", fp: "00000000000000AA", month: "2020-09", items: 1}})
 	log, err := ReadLog(ctx, s)
 	require.NoError(t, err)
-	_, err = LoadState(ctx, s, log, Orders, "order_id", "fingerprint")
+	_, err = LoadState(ctx, s, log, schema.Orders, "order_id", "fingerprint")
 	require.ErrorContains(t, err, `key "A": expected a fingerprint of 16 lower-case hex digits, found "00000000000000AA"`)
-	_, err = LoadState(ctx, s, log, Orders, "order_id", "nope")
+	_, err = LoadState(ctx, s, log, schema.Orders, "order_id", "nope")
 	require.ErrorContains(t, err, "nope")
 
-	_, err = LoadState(ctx, newMemStore(), log, Orders, "order_id", "fingerprint")
+	_, err = LoadState(ctx, newMemStore(), log, schema.Orders, "order_id", "fingerprint")
 	require.ErrorContains(t, err, "not supported yet for this store")
 }
 

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"ingot/internal/durable"
 )
 
 // StaleTempAge is how old a temporary file must be before OpenLocal
@@ -26,8 +28,9 @@ const StaleTempAge = time.Hour
 // tsdb/fileutil does. A crash leaves at most temporary files, which List
 // never shows and OpenLocal sweeps.
 type LocalStore struct {
-	dir string // absolute, cleaned
-	uri string
+	dir      string // absolute, cleaned
+	uri      string
+	readOnly bool // OpenLocalReadOnly: every write fails
 }
 
 var _ Store = (*LocalStore)(nil)
@@ -39,7 +42,7 @@ func OpenLocal(dir string) (*LocalStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open local store %q: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
+	if err := os.MkdirAll(abs, 0o777); err != nil {
 		return nil, fmt.Errorf("open local store %q: %w", dir, err)
 	}
 	s := &LocalStore{dir: abs, uri: dir}
@@ -47,6 +50,35 @@ func OpenLocal(dir string) (*LocalStore, error) {
 		return nil, fmt.Errorf("open local store %q: sweep temporaries: %w", dir, err)
 	}
 	return s, nil
+}
+
+// ErrReadOnly is the cause of every write to a store opened read-only.
+var ErrReadOnly = errors.New("store opened read-only")
+
+// OpenLocalReadOnly opens the existing store in dir for reading only: it
+// creates nothing, sweeps nothing, and every write fails with
+// ErrReadOnly. Reading commands (log, sql, serve) use it, so that they
+// work on a read-only mount and never change a warehouse.
+func OpenLocalReadOnly(dir string) (*LocalStore, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open local store %q: %w", dir, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("open local store %q: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("open local store %q: expected a directory, found a file", dir)
+	}
+	return &LocalStore{dir: abs, uri: dir, readOnly: true}, nil
+}
+
+func (s *LocalStore) checkWritable(op, p string) error {
+	if s.readOnly {
+		return fmt.Errorf("%s %s: %w", op, p, ErrReadOnly)
+	}
+	return nil
 }
 
 // sweep removes the temporary files last modified before cutoff.
@@ -94,6 +126,9 @@ func (s *LocalStore) Create(ctx context.Context, p string, exclusive bool) (File
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.checkWritable("create", p); err != nil {
+		return nil, err
+	}
 	if err := checkPath(p); err != nil {
 		return nil, err
 	}
@@ -103,7 +138,7 @@ func (s *LocalStore) Create(ctx context.Context, p string, exclusive bool) (File
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", p, err)
 	}
-	f, err := os.CreateTemp(dir, TempPrefix+"*-"+filepath.Base(final))
+	f, err := CreateTemp(dir, TempPrefix, "-"+filepath.Base(final))
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", p, err)
 	}
@@ -115,6 +150,12 @@ func (s *LocalStore) Create(ctx context.Context, p string, exclusive bool) (File
 		exclusive: exclusive,
 		created:   created,
 	}, nil
+}
+
+// CreateTemp creates a new file in dir named prefix + random digits +
+// suffix with mode 0666 before the umask; see durable.CreateTemp.
+func CreateTemp(dir, prefix, suffix string) (*os.File, error) {
+	return durable.CreateTemp(dir, prefix, suffix)
 }
 
 // mkdirAll creates dir and its missing parents and returns the ones it
@@ -135,7 +176,7 @@ func mkdirAll(dir string) ([]string, error) {
 	if len(missing) == 0 {
 		return nil, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, err
 	}
 	slices.Reverse(missing)
@@ -235,6 +276,9 @@ func (s *LocalStore) Remove(ctx context.Context, p string) error {
 	if err := checkPath(p); err != nil {
 		return err
 	}
+	if err := s.checkWritable("remove", p); err != nil {
+		return err
+	}
 	if err := os.Remove(s.LocalPath(p)); err != nil {
 		return fmt.Errorf("remove %s: %w", p, err)
 	}
@@ -245,6 +289,9 @@ func (s *LocalStore) Remove(ctx context.Context, p string) error {
 // fsyncs to's directory.
 func (s *LocalStore) Link(ctx context.Context, from, to string) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.checkWritable("link", to); err != nil {
 		return err
 	}
 	for _, p := range []string{from, to} {

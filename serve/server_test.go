@@ -293,7 +293,7 @@ func TestServe(t *testing.T) {
 		require.Equal(t, [][]string{{"orderPlace", "5", ""}, {"total", "5", ""}}, rows)
 		segs := bodyRows(byID(t, doc, "segments"))
 		require.Len(t, segs, 2)
-		require.Equal(t, []string{"2", ids["evil"], commit.EventsPath(2), "1", "orderPlace 1"}, cells(segs[0]))
+		require.Equal(t, []string{"2", ids["evil"], commit.EventsPath(2, ids["evil"]), "1", "orderPlace 1"}, cells(segs[0]))
 		require.Equal(t, "4", cells(segs[1])[3])
 		// A second request is served from the cache and says the same.
 		require.Equal(t, w.Body.String(), get(t, s, "/events").Body.String())

@@ -103,38 +103,39 @@ type ChartCollector struct {
 }
 
 type fileCharts struct {
-	months   map[int32]*[2]int64 // YYYYMM → records, changed
-	bins     [1 + 3*13]int64     // see histBin
+	months   map[string]*[2]int64 // partition value (YYYY-MM) → records, changed
+	bins     [1 + 3*13]int64      // see histBin
 	negative int64
 }
 
-// ChartDrop is a valid run of an order that a later run superseded: its
-// file, month (YYYYMM) and whether it was added or updated rather than
-// unchanged.
+// ChartDrop is a valid record that a later one of the same key
+// superseded after the writer had counted it: its source file, its
+// partition value (YYYY-MM for orders) and whether it was added or
+// updated rather than unchanged.
 type ChartDrop struct {
-	File    int
-	Month   int32
-	Changed bool
+	File      int
+	Partition string
+	Changed   bool
 }
 
 func (c *ChartCollector) file(i int) *fileCharts {
 	for len(c.files) <= i {
-		c.files = append(c.files, fileCharts{months: map[int32]*[2]int64{}})
+		c.files = append(c.files, fileCharts{months: map[string]*[2]int64{}})
 	}
 	return &c.files[i]
 }
 
-// AddOrders counts rec, records of the orders table from source file
-// file, all created in month (YYYYMM) and all changed (added or updated)
-// or all unchanged. The totals come from rec's "total" column, if it has
-// one of type float64.
-func (c *ChartCollector) AddOrders(file int, month int32, changed bool, rec arrow.RecordBatch) {
+// AddRecords counts rec, records of the kind's main table (orders) from
+// source file file, all in partition (the created_month, YYYY-MM) and
+// all changed (added or updated) or all unchanged. The totals come from
+// rec's "total" column, if it has one of type float64.
+func (c *ChartCollector) AddRecords(file int, partition string, changed bool, rec arrow.RecordBatch) {
 	f := c.file(file)
 	n := rec.NumRows()
-	m := f.months[month]
+	m := f.months[partition]
 	if m == nil {
 		m = new([2]int64)
-		f.months[month] = m
+		f.months[partition] = m
 	}
 	m[0] += n
 	if changed {
@@ -171,7 +172,7 @@ func (c *ChartCollector) AddOrders(file int, month int32, changed bool, rec arro
 // them, see Histogram.Superseded). It returns nil when nothing was
 // counted.
 func (c *ChartCollector) Charts(failed func(file int) bool, drops []ChartDrop) *Charts {
-	months := map[int32]*[2]int64{}
+	months := map[string]*[2]int64{}
 	var bins [len(fileCharts{}.bins)]int64
 	var negative, superseded int64
 	any := false
@@ -200,7 +201,7 @@ func (c *ChartCollector) Charts(failed func(file int) bool, drops []ChartDrop) *
 			continue
 		}
 		superseded++
-		if t := months[d.Month]; t != nil {
+		if t := months[d.Partition]; t != nil {
 			t[0]--
 			if d.Changed {
 				t[1]--
@@ -211,14 +212,14 @@ func (c *ChartCollector) Charts(failed func(file int) bool, drops []ChartDrop) *
 		return nil
 	}
 	ch := &Charts{RecordsPerMonth: []MonthCount{}}
-	keys := make([]int32, 0, len(months))
+	keys := make([]string, 0, len(months))
 	for m := range months {
 		keys = append(keys, m)
 	}
 	slices.Sort(keys)
 	for _, m := range keys {
 		if t := months[m]; t[0] > 0 {
-			ch.RecordsPerMonth = append(ch.RecordsPerMonth, MonthCount{Month: monthString(m), Records: t[0], Changed: t[1]})
+			ch.RecordsPerMonth = append(ch.RecordsPerMonth, MonthCount{Month: m, Records: t[0], Changed: t[1]})
 		}
 	}
 	lo, hi := -1, -1
@@ -250,23 +251,6 @@ func (c *ChartCollector) Charts(failed func(file int) bool, drops []ChartDrop) *
 }
 
 func ptr(f float64) *float64 { return &f }
-
-// monthString formats YYYYMM as YYYY-MM ("0000-00" for an unknown month).
-func monthString(m int32) string {
-	y, mo := m/100, m%100
-	b := make([]byte, 0, 7)
-	b = appendPadded(b, int64(y), 4)
-	b = append(b, '-')
-	return string(appendPadded(b, int64(mo), 2))
-}
-
-func appendPadded(b []byte, v int64, width int) []byte {
-	s := strconv.FormatInt(v, 10)
-	for i := len(s); i < width; i++ {
-		b = append(b, '0')
-	}
-	return append(b, s...)
-}
 
 // binLabel renders a bin's range for people: "< 1", "10–20", "≥ 5,000".
 func binLabel(b Bin) string {

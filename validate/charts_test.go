@@ -54,13 +54,13 @@ func TestChartCollector(t *testing.T) {
 	var c ChartCollector
 	require.Nil(t, c.Charts(nil, nil), "nothing counted")
 
-	c.AddOrders(0, 202009, true, ordersRec(t, 12.5, 30, -4))
-	c.AddOrders(0, 202009, false, ordersRec(t, 15))
-	c.AddOrders(0, 202101, true, ordersRec(t, 1000, math.NaN())) // a null total is not binned
-	c.AddOrders(1, 202009, true, ordersRec(t, 99999))            // file 1 fails
-	c.AddOrders(2, 202212, false, ordersRec(t, 7))
+	c.AddRecords(0, "2020-09", true, ordersRec(t, 12.5, 30, -4))
+	c.AddRecords(0, "2020-09", false, ordersRec(t, 15))
+	c.AddRecords(0, "2021-01", true, ordersRec(t, 1000, math.NaN())) // a null total is not binned
+	c.AddRecords(1, "2020-09", true, ordersRec(t, 99999))            // file 1 fails
+	c.AddRecords(2, "2022-12", false, ordersRec(t, 7))
 
-	ch := c.Charts(func(f int) bool { return f == 1 }, []ChartDrop{{File: 0, Month: 202009, Changed: true}, {File: 1, Month: 202009}})
+	ch := c.Charts(func(f int) bool { return f == 1 }, []ChartDrop{{File: 0, Partition: "2020-09", Changed: true}, {File: 1, Partition: "2020-09"}})
 	require.Equal(t, []MonthCount{
 		{Month: "2020-09", Records: 3, Changed: 2},
 		{Month: "2021-01", Records: 2, Changed: 2},
@@ -81,6 +81,6 @@ func TestChartCollector(t *testing.T) {
 
 	t.Run("no allocation once warm", func(t *testing.T) {
 		rec := ordersRec(t, 1, 2, 3, 40, 500)
-		require.Zero(t, testing.AllocsPerRun(100, func() { c.AddOrders(0, 202009, true, rec) }))
+		require.Zero(t, testing.AllocsPerRun(100, func() { c.AddRecords(0, "2020-09", true, rec) }))
 	})
 }

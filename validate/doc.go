@@ -1,14 +1,12 @@
-// Package validate checks records against the rules of their schema and
-// reports on an import.
-//
-// Rules run vectorised over whole columns and produce issues as columns
-// (row, column, code): an issue of severity Error rejects its record, a
-// Warning is only counted. This package defines the issue codes (their
-// names are part of the report contract), renders issue messages, writes
-// rejects.csv and rejects.json, and summarises an import with DuckDB over
-// the Arrow batches (column statistics, the issue table, samples) into
+// Package validate holds what every kind's rules and reports share: the
+// rule kernels that run vectorised over whole columns (user ids,
+// currencies, total = subtotal + tax + shipping), the rejects (rejects.csv
+// and rejects.json), the issue table, and the report with its DuckDB
+// summary over the Arrow batches (column statistics, samples) written as
 // report.json.
 //
-// It does not read files (package formats) or write the warehouse
-// (package commit).
+// An issue of severity Error rejects its record, a Warning is only
+// counted; the codes themselves live in package issue. It does not read
+// files (package formats), bind a format to a kind (package kinds/...) or
+// write the warehouse (package commit).
 package validate

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"ingot/columnar"
+	"ingot/issue"
 )
 
 // IssueRow is one line of the report's issue table: how often one code hit
@@ -17,10 +18,10 @@ type IssueRow struct {
 	// concerns a whole row (a wrong field count, say).
 	Column string `json:"column"`
 	// Code is the code's stable name, e.g. "not_a_number".
-	Code     string   `json:"code"`
-	Severity Severity `json:"severity"`
-	Hint     string   `json:"hint"`
-	Count    int64    `json:"count"`
+	Code     string         `json:"code"`
+	Severity issue.Severity `json:"severity"`
+	Hint     string         `json:"hint"`
+	Count    int64          `json:"count"`
 	// Percent is Count as a percentage of the records read, rounded to
 	// two decimals.
 	Percent float64 `json:"percent"`
@@ -38,12 +39,12 @@ func (r *IssueRow) UnmarshalJSON(b []byte) error {
 	}
 	*r = IssueRow(p.plain)
 	switch p.Severity {
-	case Error.String():
-		r.Severity = Error
-	case Warning.String():
-		r.Severity = Warning
+	case issue.Error.String():
+		r.Severity = issue.Error
+	case issue.Warning.String():
+		r.Severity = issue.Warning
 	default:
-		return fmt.Errorf("issue %s on %q: severity: expected %q or %q, found %q", r.Code, r.Column, Error, Warning, p.Severity)
+		return fmt.Errorf("issue %s on %q: severity: expected %q or %q, found %q", r.Code, r.Column, issue.Error, issue.Warning, p.Severity)
 	}
 	return nil
 }
@@ -122,7 +123,7 @@ func (t *IssueTable) Count(column string, code columnar.Code) int64 {
 func (t *IssueTable) Rows(records int64) []IssueRow {
 	rows := make([]IssueRow, 0, len(t.keys))
 	for i, k := range t.keys {
-		info := InfoOf(k.code)
+		info := issue.InfoOf(k.code)
 		r := IssueRow{
 			Column:   k.column,
 			Code:     info.Name,

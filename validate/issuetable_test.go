@@ -6,32 +6,33 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/columnar"
+	"ingot/issue"
 )
 
 func TestIssueTableRows(t *testing.T) {
 	var tab IssueTable // the zero value is ready
 	require.Empty(t, tab.Rows(10))
 
-	tab.Add("total", NotANumber, 3)
-	tab.Add("currency", Missing, 3)
-	tab.Add("total", TotalMismatch, 50) // a warning: after every error
-	tab.Add("userId", InvalidUserID, 1)
-	tab.Add("total", NotANumber, 2) // known pair
-	tab.Add("", FieldCount, 4)      // row level
+	tab.Add("total", issue.NotANumber, 3)
+	tab.Add("currency", issue.Missing, 3)
+	tab.Add("total", issue.TotalMismatch, 50) // a warning: after every error
+	tab.Add("userId", issue.InvalidUserID, 1)
+	tab.Add("total", issue.NotANumber, 2) // known pair
+	tab.Add("", issue.FieldCount, 4)      // row level
 
 	var other IssueTable
-	other.Add("userId", InvalidUserID, 1)
-	other.Add("lineItem_status", BadEnum, 1)
+	other.Add("userId", issue.InvalidUserID, 1)
+	other.Add("lineItem_status", issue.BadEnum, 1)
 	tab.Merge(&other)
 
 	got := tab.Rows(300)
 	want := []IssueRow{
-		{Column: "total", Code: "not_a_number", Severity: Error, Count: 5, Percent: 1.67},
-		{Column: "", Code: "field_count", Severity: Error, Count: 4, Percent: 1.33},
-		{Column: "currency", Code: "missing", Severity: Error, Count: 3, Percent: 1},
-		{Column: "userId", Code: "invalid_user_id", Severity: Error, Count: 2, Percent: 0.67},
-		{Column: "lineItem_status", Code: "bad_value", Severity: Error, Count: 1, Percent: 0.33},
-		{Column: "total", Code: "total_mismatch", Severity: Warning, Count: 50, Percent: 16.67},
+		{Column: "total", Code: "not_a_number", Severity: issue.Error, Count: 5, Percent: 1.67},
+		{Column: "", Code: "field_count", Severity: issue.Error, Count: 4, Percent: 1.33},
+		{Column: "currency", Code: "missing", Severity: issue.Error, Count: 3, Percent: 1},
+		{Column: "userId", Code: "invalid_user_id", Severity: issue.Error, Count: 2, Percent: 0.67},
+		{Column: "lineItem_status", Code: "bad_value", Severity: issue.Error, Count: 1, Percent: 0.33},
+		{Column: "total", Code: "total_mismatch", Severity: issue.Warning, Count: 50, Percent: 16.67},
 	}
 	require.Len(t, got, len(want))
 	for i := range want {
@@ -39,8 +40,8 @@ func TestIssueTableRows(t *testing.T) {
 		got[i].Hint = ""
 		require.Equal(t, want[i], got[i], "row %d", i)
 	}
-	require.Equal(t, int64(5), tab.Count("total", NotANumber))
-	require.Zero(t, tab.Count("total", Missing))
+	require.Equal(t, int64(5), tab.Count("total", issue.NotANumber))
+	require.Zero(t, tab.Count("total", issue.Missing))
 	require.Equal(t, 6, tab.Len())
 
 	// Zero records: no division by zero.
@@ -51,29 +52,29 @@ func TestIssueTableRows(t *testing.T) {
 
 func TestIssueTableAddIssues(t *testing.T) {
 	var is columnar.Issues
-	is.Add(0, 1, NotANumber, 0)
-	is.Add(3, columnar.RowLevel, FieldCount, 40)
-	is.Add(4, 1, NotANumber, 0)
-	is.Add(5, 7, Missing, 0) // column out of range: counted as row level
+	is.Add(0, 1, issue.NotANumber, 0)
+	is.Add(3, columnar.RowLevel, issue.FieldCount, 40)
+	is.Add(4, 1, issue.NotANumber, 0)
+	is.Add(5, 7, issue.Missing, 0) // column out of range: counted as row level
 	var tab IssueTable
 	tab.AddIssues(&is, []string{"orderId", "total"})
-	require.Equal(t, int64(2), tab.Count("total", NotANumber))
-	require.Equal(t, int64(1), tab.Count("", FieldCount))
-	require.Equal(t, int64(1), tab.Count("", Missing))
+	require.Equal(t, int64(2), tab.Count("total", issue.NotANumber))
+	require.Equal(t, int64(1), tab.Count("", issue.FieldCount))
+	require.Equal(t, int64(1), tab.Count("", issue.Missing))
 }
 
 func TestIssueTableAddAllocs(t *testing.T) {
 	var tab IssueTable
 	cols := []string{"total", "currency", "userId"}
 	for _, c := range cols {
-		tab.Add(c, NotANumber, 1)
-		tab.Add(c, Missing, 1)
+		tab.Add(c, issue.NotANumber, 1)
+		tab.Add(c, issue.Missing, 1)
 	}
 	allocs := testing.AllocsPerRun(100, func() {
 		for _, c := range cols {
-			tab.Add(c, NotANumber, 1) // alternating pairs: the map path
-			tab.Add(c, Missing, 1)
-			tab.Add(c, Missing, 1) // a run: the shortcut
+			tab.Add(c, issue.NotANumber, 1) // alternating pairs: the map path
+			tab.Add(c, issue.Missing, 1)
+			tab.Add(c, issue.Missing, 1) // a run: the shortcut
 		}
 	})
 	require.Zero(t, allocs)
@@ -82,7 +83,7 @@ func TestIssueTableAddAllocs(t *testing.T) {
 func BenchmarkIssueTableAddIssues(b *testing.B) {
 	var is columnar.Issues
 	names := []string{"orderId", "total", "currency", "userId", "createdAt"}
-	codes := []columnar.Code{NotANumber, Missing, BadCurrency, InvalidUserID, BadTimestamp}
+	codes := []columnar.Code{issue.NotANumber, issue.Missing, issue.BadCurrency, issue.InvalidUserID, issue.BadTimestamp}
 	for i := range 6000 {
 		is.Add(i, i%len(names), codes[(i/3)%len(codes)], 0)
 	}

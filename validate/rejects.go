@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"ingot/columnar"
+	"ingot/internal/durable"
+	"ingot/issue"
 )
 
 // Names of the files a RejectWriter writes.
@@ -185,7 +187,7 @@ func (w *RejectWriter) Finish(drop func(file string, line int64) bool) (err erro
 		if drop != nil && drop(r.File, r.Line) {
 			continue
 		}
-		code := InfoOf(r.Code).Name
+		code := issue.InfoOf(r.Code).Name
 		rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6] =
 			r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, code, r.Message, r.Value
 		if err := cw.Write(rec); err != nil {
@@ -324,7 +326,7 @@ type atomicFile struct {
 }
 
 func newAtomicFile(path string) (*atomicFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := durable.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-", "")
 	if err != nil {
 		return nil, fmt.Errorf("validate: create %s: %w", path, err)
 	}
@@ -336,9 +338,6 @@ func newAtomicFile(path string) (*atomicFile, error) {
 func (a *atomicFile) commit() error {
 	if err := a.w.Flush(); err != nil {
 		return fmt.Errorf("validate: write %s: %w", a.path, err)
-	}
-	if err := a.f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
-		return fmt.Errorf("validate: chmod %s: %w", a.path, err)
 	}
 	if err := a.f.Sync(); err != nil {
 		return fmt.Errorf("validate: sync %s: %w", a.path, err)

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"ingot/issue"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -29,12 +31,12 @@ func golden(t *testing.T, name string, got []byte) {
 
 // trickyRejects have values that stress CSV and JSON quoting.
 var trickyRejects = []Reject{
-	{File: "orders.csv", Line: 2, RecordID: "ORD-1", Column: "total", Code: NotANumber, Value: "12,50"},
-	{File: "orders.csv", Line: 3, RecordID: "ORD-1", Column: "lineItem_name", Code: FieldCount, Value: "a \"quoted\"\nmulti-line, name"},
-	{File: "orders.csv", Line: 5, RecordID: "ORD-2", Column: "userId", Code: InvalidUserID, Value: "M\xfcller@example.com"},
-	{File: "orders.csv", Line: 9, RecordID: "ORD 3", Column: "currency", Code: Missing, Value: ""},
-	{File: "dir/other file.csv", Line: 12, RecordID: "", Column: "", Code: FieldCount, Value: " leading blank, tab\tand lone CR\r"},
-	{File: "orders.csv", Line: 14, RecordID: "ORD-4", Column: "lineItem_status", Code: BadEnum, Value: "日本 <b>&</b>"},
+	{File: "orders.csv", Line: 2, RecordID: "ORD-1", Column: "total", Code: issue.NotANumber, Value: "12,50"},
+	{File: "orders.csv", Line: 3, RecordID: "ORD-1", Column: "lineItem_name", Code: issue.FieldCount, Value: "a \"quoted\"\nmulti-line, name"},
+	{File: "orders.csv", Line: 5, RecordID: "ORD-2", Column: "userId", Code: issue.InvalidUserID, Value: "M\xfcller@example.com"},
+	{File: "orders.csv", Line: 9, RecordID: "ORD 3", Column: "currency", Code: issue.Missing, Value: ""},
+	{File: "dir/other file.csv", Line: 12, RecordID: "", Column: "", Code: issue.FieldCount, Value: " leading blank, tab\tand lone CR\r"},
+	{File: "orders.csv", Line: 14, RecordID: "ORD-4", Column: "lineItem_status", Code: issue.BadEnum, Value: "日本 <b>&</b>"},
 }
 
 func withMessages(rs []Reject) []Reject {
@@ -42,12 +44,12 @@ func withMessages(rs []Reject) []Reject {
 	for i, r := range rs {
 		var arg int64
 		switch r.Code {
-		case FieldCount:
+		case issue.FieldCount:
 			arg = 40
-		case InvalidUserID:
-			arg = int64(UserIDEmail)
+		case issue.InvalidUserID:
+			arg = int64(issue.UserIDEmail)
 		}
-		r.Message = Message(r.Code, arg, r.Value, MessageContext{Fields: 39, Allowed: []string{"placed", "paid"}, UserIDType: "email"})
+		r.Message = issue.Message(r.Code, arg, r.Value, issue.MessageContext{Fields: 39, Allowed: []string{"placed", "paid"}, UserIDType: "email"})
 		out[i] = r
 	}
 	return out
@@ -92,7 +94,7 @@ func TestRejectWriterRoundTrip(t *testing.T) {
 	require.Equal(t, RejectsHeader, rows[0])
 	require.Len(t, rows, len(kept)+1)
 	for i, r := range kept {
-		require.Equal(t, []string{r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, InfoOf(r.Code).Name, r.Message, r.Value}, rows[i+1])
+		require.Equal(t, []string{r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, issue.InfoOf(r.Code).Name, r.Message, r.Value}, rows[i+1])
 	}
 
 	objs := readRejectsJSON(t, filepath.Join(dir, RejectsJSON))
@@ -103,7 +105,7 @@ func TestRejectWriterRoundTrip(t *testing.T) {
 		if o.ValueBase64 != nil {
 			v = string(o.ValueBase64) // the exact bytes of a value that is not UTF-8
 		}
-		require.Equal(t, rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: InfoOf(r.Code).Name, Message: r.Message, Value: r.Value},
+		require.Equal(t, rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: issue.InfoOf(r.Code).Name, Message: r.Message, Value: r.Value},
 			rejectJSON{File: o.File, Line: o.Line, RecordID: o.RecordID, Column: o.Column, Code: o.Code, Message: o.Message, Value: v})
 	}
 
@@ -120,8 +122,8 @@ func TestRejectWriterInvalidUTF8InJSON(t *testing.T) {
 	dir := t.TempDir()
 	w, err := NewRejectWriter(dir)
 	require.NoError(t, err)
-	require.NoError(t, w.Add(Reject{File: "f.csv", Line: 1, Code: InvalidUTF8, Value: "a\xffb", Message: Message(InvalidUTF8, 1, "a\xffb", MessageContext{})}))
-	require.NoError(t, w.Add(Reject{File: "f.csv", Line: 2, Code: NotANumber, Value: "ok"}))
+	require.NoError(t, w.Add(Reject{File: "f.csv", Line: 1, Code: issue.InvalidUTF8, Value: "a\xffb", Message: issue.Message(issue.InvalidUTF8, 1, "a\xffb", issue.MessageContext{})}))
+	require.NoError(t, w.Add(Reject{File: "f.csv", Line: 2, Code: issue.NotANumber, Value: "ok"}))
 	require.NoError(t, w.Finish(nil))
 	objs := readRejectsJSON(t, filepath.Join(dir, RejectsJSON))
 	require.Equal(t, "a\uFFFDb", objs[0].Value) // readable text
@@ -182,7 +184,7 @@ func TestRejectWriterConcurrentAdd(t *testing.T) {
 	for g := range 4 {
 		wg.Go(func() {
 			for i := range 2500 {
-				require.NoError(t, w.Add(Reject{File: "f" + strconv.Itoa(g), Line: int64(i), Code: Missing, Message: "m"}))
+				require.NoError(t, w.Add(Reject{File: "f" + strconv.Itoa(g), Line: int64(i), Code: issue.Missing, Message: "m"}))
 			}
 		})
 	}

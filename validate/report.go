@@ -14,6 +14,10 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"ingot/internal/textfmt"
+	"ingot/issue"
+	"ingot/version"
 )
 
 // ReportFile is the name of the report in its directory.
@@ -57,6 +61,13 @@ type Report struct {
 	// Version is the committed version; absent on a dry run or when
 	// nothing was committed.
 	Version int64 `json:"version,omitempty"`
+	// Ingot is the build that ran the import (also in the Parquet files'
+	// created_by).
+	Ingot *version.Info `json:"ingot,omitempty"`
+	// Command is the command line, and Options the options the import
+	// ran with, so that a report says how to repeat it.
+	Command []string       `json:"command,omitempty"`
+	Options map[string]any `json:"options,omitempty"`
 	// Error is why the import failed, if it did.
 	Error   string                   `json:"error,omitempty"`
 	Files   []FileReport             `json:"files"`
@@ -399,6 +410,8 @@ func (r *Report) WriteSummary(w io.Writer) {
 		p(", nothing committed")
 	case r.Version > 0:
 		p(", version %d", r.Version)
+	case r.Status == StatusCompleted:
+		p(", nothing changed: no new version")
 	}
 	p("\n")
 	p("  import %s → %s", orDash(r.ImportID), orDash(r.Dest))
@@ -481,7 +494,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 		}
 		p(":\n")
 		for _, s := range r.Superseded[:min(len(r.Superseded), maxSummarySuperseded)] {
-			p("  order %s: %s, superseded by %s\n", recordID(s.OrderID, ""), lineRange(s.File, s.FirstLine, s.LastLine, ""), lineRange(s.ByFile, s.ByFirstLine, s.ByLastLine, s.File))
+			p("  order %s: %s, superseded by %s\n", issue.RecordID(s.OrderID, ""), lineRange(s.File, s.FirstLine, s.LastLine, ""), lineRange(s.ByFile, s.ByFirstLine, s.ByLastLine, s.File))
 		}
 	}
 
@@ -579,21 +592,4 @@ func seconds(s float64) string {
 }
 
 // group formats n with thousands separators: 2,514,993.
-func group(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func group(n int64) string { return textfmt.Thousands(n) }

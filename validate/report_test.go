@@ -11,16 +11,18 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"ingot/issue"
 )
 
 // sampleReport is a completed import in which one of two files failed.
 func sampleReport() *Report {
 	started := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	var tab IssueTable
-	tab.Add("total", NotANumber, 412)
-	tab.Add("lineItem_status", BadEnum, 37)
-	tab.Add("", FieldCount, 3)
-	tab.Add("orderId", NotSequential, 12)
+	tab.Add("total", issue.NotANumber, 412)
+	tab.Add("lineItem_status", issue.BadEnum, 37)
+	tab.Add("", issue.FieldCount, 3)
+	tab.Add("orderId", issue.NotSequential, 12)
 	var k SampleKeeper
 	for i := 1; i <= 7; i++ {
 		k.Add(json.RawMessage(`{"order_id":"ORD-` + strconv.Itoa(i) + `","total":12.5}`))
@@ -259,7 +261,7 @@ func TestWriteSummaryGolden(t *testing.T) {
 	d.Files = d.Files[:1]
 	d.Counts.RowsFailed = 0
 	var tab IssueTable
-	for i, c := range Codes() {
+	for i, c := range issue.Codes() {
 		tab.Add("col"+strconv.Itoa(i), c, int64(i+1))
 	}
 	d.Issues = tab.Rows(d.Counts.Records)

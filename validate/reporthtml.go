@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ingot/issue"
 )
 
 // ReportHTMLFile is the name of the report for people, next to
@@ -302,7 +304,7 @@ func reportCharts(r *Report) (charts []*barChart, notes []string) {
 			cats[i] = is.Code + " · " + col
 			vals[i] = is.Count
 			classes[i] = "s-bad"
-			if is.Severity == Warning {
+			if is.Severity == issue.Warning {
 				classes[i] = "s-warn"
 			}
 			hints[i] = fmt.Sprintf("%s, %.2f%% of records", is.Severity, is.Percent)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
+
+	"ingot/issue"
 )
 
 // evil is a value that would run a script if a page did not escape it.
@@ -34,9 +36,9 @@ func htmlReport(t *testing.T, dir string) *Report {
 	w, err := NewRejectWriter(dir)
 	require.NoError(t, err)
 	for i := range 25 {
-		require.NoError(t, w.Add(Reject{File: r.Files[0].URI, Line: int64(10 + i), RecordID: "ORD-9", Column: "lineItem_name", Code: BadEnum, Value: evil}))
+		require.NoError(t, w.Add(Reject{File: r.Files[0].URI, Line: int64(10 + i), RecordID: "ORD-9", Column: "lineItem_name", Code: issue.BadEnum, Value: evil}))
 	}
-	require.NoError(t, w.Add(Reject{File: "other.csv", Line: 3, RecordID: "ORD-7", Column: "total", Code: NotANumber, Value: "12,50"}))
+	require.NoError(t, w.Add(Reject{File: "other.csv", Line: 3, RecordID: "ORD-7", Column: "total", Code: issue.NotANumber, Value: "12,50"}))
 	require.NoError(t, w.Finish(nil))
 	r.Rejects.Count = w.Written()
 	return r
@@ -176,7 +178,7 @@ func TestReportHTML(t *testing.T) {
 
 		issues := rows(byID(t, doc, "issue-table"))
 		require.Len(t, issues, len(r.Issues))
-		require.Equal(t, []string{"error", "not_a_number", "total", "412", "0.41%", InfoOf(NotANumber).Hint}, issues[0])
+		require.Equal(t, []string{"error", "not_a_number", "total", "412", "0.41%", issue.InfoOf(issue.NotANumber).Hint}, issues[0])
 		for _, row := range issues {
 			if row[1] == "field_count" {
 				require.Equal(t, "(row)", row[2])
@@ -339,7 +341,7 @@ func BenchmarkWriteHTML(b *testing.B) {
 	const n = 100_000
 	for i := range n {
 		require.NoError(b, w.Add(Reject{File: []string{"a.csv", "b.csv"}[i%2], Line: int64(i + 2), RecordID: "ORD-1", Column: "total",
-			Code: NotANumber, Message: "expected a decimal number, found \"12,50\"", Value: "12,50"}))
+			Code: issue.NotANumber, Message: "expected a decimal number, found \"12,50\"", Value: "12,50"}))
 	}
 	require.NoError(b, w.Finish(nil))
 	r := sampleReport()

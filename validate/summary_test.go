@@ -18,7 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
-	"ingot/commit"
+	"ingot/schema"
 )
 
 // recordFromJSON builds a record of schema from a JSON array of rows.
@@ -74,8 +74,8 @@ func TestSummariserKnownAnswers(t *testing.T) {
 	ctx := context.Background()
 
 	s, err := NewSummariser(ctx, map[string]*arrow.Schema{
-		commit.Orders:    commit.OrdersSchema,
-		commit.LineItems: commit.LineItemsSchema,
+		schema.Orders:    schema.OrdersSchema,
+		schema.LineItems: schema.LineItemsSchema,
 	}, SummaryOptions{Queue: 1})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, s.Close()) }()
@@ -90,16 +90,16 @@ func TestSummariserKnownAnswers(t *testing.T) {
 		}
 	}
 	wg.Add(2)
-	go feed(commit.Orders, commit.OrdersSchema, ordersBatch1, ordersBatch2)
-	go feed(commit.LineItems, commit.LineItemsSchema, itemsBatch)
+	go feed(schema.Orders, schema.OrdersSchema, ordersBatch1, ordersBatch2)
+	go feed(schema.LineItems, schema.LineItemsSchema, itemsBatch)
 	wg.Wait()
 
 	got, err := s.Finish(ctx)
 	require.NoError(t, err)
 	require.Len(t, got, 2)
-	require.Len(t, got[commit.Orders], len(commit.OrdersSchema.Fields()))
-	require.Len(t, got[commit.LineItems], len(commit.LineItemsSchema.Fields()))
-	orders, items := statsByColumn(got[commit.Orders]), statsByColumn(got[commit.LineItems])
+	require.Len(t, got[schema.Orders], len(schema.OrdersSchema.Fields()))
+	require.Len(t, got[schema.LineItems], len(schema.LineItemsSchema.Fields()))
+	orders, items := statsByColumn(got[schema.Orders]), statsByColumn(got[schema.LineItems])
 
 	tests := []struct {
 		name string
@@ -156,33 +156,33 @@ func TestSummariserEmptyTable(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
-	s, err := NewSummariser(ctx, map[string]*arrow.Schema{commit.Orders: commit.OrdersSchema}, SummaryOptions{})
+	s, err := NewSummariser(ctx, map[string]*arrow.Schema{schema.Orders: schema.OrdersSchema}, SummaryOptions{})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, s.Close()) }()
 	got, err := s.Finish(ctx)
 	require.NoError(t, err)
-	for _, cs := range got[commit.Orders] {
+	for _, cs := range got[schema.Orders] {
 		require.Zero(t, cs.Count, cs.Column)
 		require.Nil(t, cs.Min, cs.Column)
 		require.Nil(t, cs.Mean, cs.Column)
 		require.Empty(t, cs.Top, cs.Column)
 	}
-	require.ErrorIs(t, s.Add(ctx, commit.Orders, recordFromJSON(t, memory.NewGoAllocator(), commit.OrdersSchema, ordersBatch2)), errEnded)
+	require.ErrorIs(t, s.Add(ctx, schema.Orders, recordFromJSON(t, memory.NewGoAllocator(), schema.OrdersSchema, ordersBatch2)), errEnded)
 }
 
 func TestSummariserAddErrors(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
-	s, err := NewSummariser(ctx, map[string]*arrow.Schema{commit.Orders: commit.OrdersSchema}, SummaryOptions{})
+	s, err := NewSummariser(ctx, map[string]*arrow.Schema{schema.Orders: schema.OrdersSchema}, SummaryOptions{})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, s.Close()) }()
 
-	items := recordFromJSON(t, mem, commit.LineItemsSchema, itemsBatch)
+	items := recordFromJSON(t, mem, schema.LineItemsSchema, itemsBatch)
 	defer items.Release()
-	err = s.Add(ctx, commit.LineItems, items)
+	err = s.Add(ctx, schema.LineItems, items)
 	require.ErrorContains(t, err, `expected one of the tables orders, found "line_items"`)
-	err = s.Add(ctx, commit.Orders, items)
+	err = s.Add(ctx, schema.Orders, items)
 	require.ErrorContains(t, err, `Add to table "orders": expected schema`)
 }
 
@@ -193,18 +193,18 @@ func TestSummariserQueryFailsEarly(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
-	s, err := newSummariser(ctx, map[string]*arrow.Schema{commit.Orders: commit.OrdersSchema}, SummaryOptions{Queue: 1},
+	s, err := newSummariser(ctx, map[string]*arrow.Schema{schema.Orders: schema.OrdersSchema}, SummaryOptions{Queue: 1},
 		func(t *tableSummary) {
 			// Fails on the first row whose total exceeds 50: the second row of the first batch.
 			t.streams[0].query = `SELECT count(*), sum(CASE WHEN "total" > 50 THEN error('total too large') ELSE 0 END) FROM $view`
 		})
 	require.NoError(t, err)
 
-	rec := recordFromJSON(t, mem, commit.OrdersSchema, ordersBatch1)
+	rec := recordFromJSON(t, mem, schema.OrdersSchema, ordersBatch1)
 	defer rec.Release()
 	var addErr error
 	for range 100 { // far more than the queue holds
-		if addErr = s.Add(ctx, commit.Orders, rec); addErr != nil {
+		if addErr = s.Add(ctx, schema.Orders, rec); addErr != nil {
 			break
 		}
 	}
@@ -224,7 +224,7 @@ func TestSummariserSubsetOfColumns(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 	var plan *tableSummary
-	s, err := newSummariser(ctx, map[string]*arrow.Schema{commit.Orders: commit.OrdersSchema}, SummaryOptions{},
+	s, err := newSummariser(ctx, map[string]*arrow.Schema{schema.Orders: schema.OrdersSchema}, SummaryOptions{},
 		func(t *tableSummary) {
 			plan = t
 			t.streams[0].query = `SELECT max("source_line"), min("total"), max(len("promotions")), min("currency") FROM $view`
@@ -232,8 +232,8 @@ func TestSummariserSubsetOfColumns(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { require.NoError(t, s.Close()) }()
 	for _, b := range []string{ordersBatch1, ordersBatch2} {
-		rec := recordFromJSON(t, mem, commit.OrdersSchema, b)
-		require.NoError(t, s.Add(ctx, commit.Orders, rec))
+		rec := recordFromJSON(t, mem, schema.OrdersSchema, b)
+		require.NoError(t, s.Add(ctx, schema.Orders, rec))
 		rec.Release()
 	}
 	_, err = s.Finish(ctx)
@@ -248,17 +248,17 @@ func TestSummariserCloseWithoutFinish(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 	s, err := NewSummariser(ctx, map[string]*arrow.Schema{
-		commit.Orders:    commit.OrdersSchema,
-		commit.LineItems: commit.LineItemsSchema,
+		schema.Orders:    schema.OrdersSchema,
+		schema.LineItems: schema.LineItemsSchema,
 	}, SummaryOptions{Queue: 8})
 	require.NoError(t, err)
-	rec := recordFromJSON(t, mem, commit.OrdersSchema, ordersBatch1)
+	rec := recordFromJSON(t, mem, schema.OrdersSchema, ordersBatch1)
 	for range 5 {
-		require.NoError(t, s.Add(ctx, commit.Orders, rec))
+		require.NoError(t, s.Add(ctx, schema.Orders, rec))
 	}
 	rec.Release()
 	require.NoError(t, s.Close())
-	require.ErrorIs(t, s.Add(ctx, commit.Orders, recordFromJSON(t, memory.NewGoAllocator(), commit.OrdersSchema, ordersBatch2)), errEnded)
+	require.ErrorIs(t, s.Add(ctx, schema.Orders, recordFromJSON(t, memory.NewGoAllocator(), schema.OrdersSchema, ordersBatch2)), errEnded)
 }
 
 // Cancelling the context given to NewSummariser stops a query that waits
@@ -267,16 +267,16 @@ func TestSummariserCancel(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := NewSummariser(ctx, map[string]*arrow.Schema{commit.Orders: commit.OrdersSchema}, SummaryOptions{Queue: 1})
+	s, err := NewSummariser(ctx, map[string]*arrow.Schema{schema.Orders: schema.OrdersSchema}, SummaryOptions{Queue: 1})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, s.Close()) }()
-	rec := recordFromJSON(t, mem, commit.OrdersSchema, ordersBatch1)
+	rec := recordFromJSON(t, mem, schema.OrdersSchema, ordersBatch1)
 	defer rec.Release()
-	require.NoError(t, s.Add(context.Background(), commit.Orders, rec))
+	require.NoError(t, s.Add(context.Background(), schema.Orders, rec))
 	cancel()
 	for {
 		// The cancelled query stops reading: Add fails once the queue is full.
-		if err := s.Add(context.Background(), commit.Orders, rec); err != nil {
+		if err := s.Add(context.Background(), schema.Orders, rec); err != nil {
 			require.ErrorIs(t, err, context.Canceled)
 			break
 		}
@@ -540,8 +540,8 @@ func benchmarkSummariser(b *testing.B, opt SummaryOptions) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(b, 0)
 	itemRows, orderRows, batch := 250_000**benchScale, 100_000**benchScale, 6_000
-	items := genRecords(mem, commit.LineItemsSchema, itemRows, batch, 1)
-	orders := genRecords(mem, commit.OrdersSchema, orderRows, batch, 2)
+	items := genRecords(mem, schema.LineItemsSchema, itemRows, batch, 1)
+	orders := genRecords(mem, schema.OrdersSchema, orderRows, batch, 2)
 	defer func() {
 		for _, r := range append(items, orders...) {
 			r.Release()
@@ -560,8 +560,8 @@ func benchmarkSummariser(b *testing.B, opt SummaryOptions) {
 	b.ResetTimer()
 	for b.Loop() {
 		s, err := NewSummariser(ctx, map[string]*arrow.Schema{
-			commit.Orders:    commit.OrdersSchema,
-			commit.LineItems: commit.LineItemsSchema,
+			schema.Orders:    schema.OrdersSchema,
+			schema.LineItems: schema.LineItemsSchema,
 		}, opt)
 		require.NoError(b, err)
 		var wg sync.WaitGroup
@@ -569,7 +569,7 @@ func benchmarkSummariser(b *testing.B, opt SummaryOptions) {
 		for i, in := range []struct {
 			table string
 			recs  []arrow.RecordBatch
-		}{{commit.LineItems, items}, {commit.Orders, orders}} {
+		}{{schema.LineItems, items}, {schema.Orders, orders}} {
 			wg.Go(func() {
 				for _, r := range in.recs {
 					if err := s.Add(ctx, in.table, r); err != nil {

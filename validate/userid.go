@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 
 	"ingot/columnar"
+	"ingot/issue"
 )
 
 // The user id types ingot knows; any other non-empty type is custom and
@@ -25,11 +26,11 @@ var placeholders = []string{"null", "undefined", "none"}
 // written, v the userId. It returns the type and id to store, appended to
 // typDst and idDst, or the problem. With hashEmails a valid e-mail becomes
 // its SHA-256 (of the trimmed, lower-cased address) with type email_sha256.
-func UserID(typDst, idDst, typ, v []byte, hashEmails bool) (typOut, idOut []byte, p UserIDProblem) {
+func UserID(typDst, idDst, typ, v []byte, hashEmails bool) (typOut, idOut []byte, p issue.UserIDProblem) {
 	typ = columnar.TrimSpace(typ)
 	v = columnar.TrimSpace(v)
 	if len(v) == 0 || columnar.MatchFold(v, placeholders) >= 0 {
-		return typDst, idDst, UserIDPlaceholder
+		return typDst, idDst, issue.UserIDPlaceholder
 	}
 	k := columnar.MatchFold(typ, knownTypes)
 	if k < 0 { // custom type: kept as written
@@ -39,7 +40,7 @@ func UserID(typDst, idDst, typ, v []byte, hashEmails bool) (typOut, idOut []byte
 	switch canon {
 	case TypeEmail:
 		if !IsEmail(v) {
-			return typDst, idDst, UserIDEmail
+			return typDst, idDst, issue.UserIDEmail
 		}
 		if hashEmails {
 			start := len(idDst)
@@ -51,15 +52,15 @@ func UserID(typDst, idDst, typ, v []byte, hashEmails bool) (typOut, idOut []byte
 		return append(typDst, canon...), appendLower(idDst, v), 0
 	case TypeEmailSHA256, TypePhoneSHA256:
 		if !isHex(v, 64) {
-			return typDst, idDst, UserIDHex64
+			return typDst, idDst, issue.UserIDHex64
 		}
 	case TypeEmailMD5:
 		if !isHex(v, 32) {
-			return typDst, idDst, UserIDHex32
+			return typDst, idDst, issue.UserIDHex32
 		}
 	case TypePhone:
 		if !IsE164(v) {
-			return typDst, idDst, UserIDPhone
+			return typDst, idDst, issue.UserIDPhone
 		}
 	}
 	return append(typDst, canon...), appendLower(idDst, v), 0

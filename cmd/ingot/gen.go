@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ingot/bench"
+	"ingot/internal/textfmt"
 )
 
 func genCmd(g *globals) *cobra.Command {
@@ -107,10 +108,4 @@ func sum(m map[string]int) int {
 	return n
 }
 
-func fmtInt(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func fmtInt(n int) string { return textfmt.Thousands(int64(n)) }

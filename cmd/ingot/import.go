@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -35,7 +36,7 @@ report, by default into the current directory.`,
 		Args: cobra.MinimumNArgs(2),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
-				return []string{ingot.KindOrders}, cobra.ShellCompDirectiveNoFileComp
+				return ingot.KindNames(), cobra.ShellCompDirectiveNoFileComp
 			}
 			return nil, cobra.ShellCompDirectiveDefault
 		},
@@ -57,6 +58,7 @@ report, by default into the current directory.`,
 				return usage("%v", err)
 			}
 			opt.Logger = log
+			opt.Command = append([]string{"ingot"}, g.args...)
 			if !quiet {
 				opt.Progress = g.stderr
 			}
@@ -92,19 +94,19 @@ report, by default into the current directory.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&opt.Format, "format", "kevel-csv", "input format: kevel-csv")
+	f.StringVar(&opt.Format, "format", "kevel-csv", "input format: "+strings.Join(ingot.FormatNames(""), ", "))
 	f.StringVar(&opt.Dest, "dest", "./warehouse", "warehouse directory")
 	f.BoolVar(&opt.DryRun, "dry-run", false, "run everything but the commit; write only the report")
 	f.StringVar(&opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or . on a dry run)")
 	f.StringVar(&opt.Encoding, "encoding", "", "text encoding of the sources: utf-8 (default), auto, or a name such as windows-1252")
 	f.StringVar(&delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
 	f.BoolVar(&opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
-	f.StringVar(&opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count or a percentage like 2.5%")
+	f.StringVar(&opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
 	f.IntVar(&opt.BatchRows, "batch-rows", 0, "rows per batch (default 16384)")
 	f.IntVar(&opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")
 	f.BoolVar(&asJSON, "json", false, "print report.json to stdout")
 	f.BoolVar(&quiet, "quiet", false, "no progress lines or summary on stderr (errors still)")
-	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"kevel-csv"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(ingot.FormatNames(""), cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 

@@ -56,11 +56,11 @@ func logCmd(g *globals) *cobra.Command {
 	return c
 }
 
-// openExisting opens a warehouse that must exist: reading commands never
-// create one.
+// openExisting opens a warehouse that must exist, read-only: reading
+// commands never create, sweep or change anything.
 func openExisting(dest string) (commit.Store, error) {
 	if !isDir(dest) {
 		return nil, usage("--dest %s: no warehouse there (nothing has been imported into it)", dest)
 	}
-	return commit.OpenLocal(dest)
+	return commit.OpenLocalReadOnly(dest)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ingot"
+	"ingot/version"
 )
 
 // Exit codes (design section 5).
@@ -64,6 +65,7 @@ type globals struct {
 	cpuProfile string
 	memProfile string
 	memAfter   time.Duration
+	args       []string // the command line, without the program name
 	stdin      io.Reader
 	stdout     io.Writer
 	stderr     io.Writer
@@ -86,7 +88,7 @@ func (g *globals) logger() (*slog.Logger, error) {
 
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	g := &globals{args: args, stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "ingot",
 		Short: "Import offline e-commerce files into partitioned Parquet and an event log",
@@ -111,7 +113,9 @@ Exit codes: 0 completed, 3 completed but some files failed,
 	for _, f := range []string{"cpuprofile", "memprofile", "memprofile-after"} {
 		_ = root.PersistentFlags().MarkHidden(f)
 	}
-	root.AddCommand(importCmd(g), logCmd(g), sqlCmd(g), genCmd(g), benchCmd(g), serveCmd(g))
+	root.Version = version.Get().String()
+	root.SetVersionTemplate("ingot {{.Version}}\n")
+	root.AddCommand(importCmd(g), logCmd(g), sqlCmd(g), genCmd(g), benchCmd(g), versionCmd(g), serveCmd(g))
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if g.memProfile != "" {
 			time.AfterFunc(g.memAfter, func() {

@@ -11,15 +11,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 
 	"ingot/commit"
+	"ingot/issue"
 	"ingot/validate"
+	"ingot/version"
 )
 
 // cli runs the command line in-process and returns the exit code and the
@@ -78,10 +83,17 @@ func sqlRows(t *testing.T, dest, q string) [][]string {
 	return out
 }
 
-// events reads the event segment of a version.
+// events reads the event segment that the manifest of a version names.
 func events(t *testing.T, dest string, version int64) []map[string]any {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dest, filepath.FromSlash(commit.EventsPath(version))))
+	var seg string
+	for _, m := range manifests(t, dest) {
+		if m.Version == version {
+			seg = m.Events
+		}
+	}
+	require.NotEmpty(t, seg, "no manifest of version %d", version)
+	f, err := os.Open(filepath.Join(dest, filepath.FromSlash(seg)))
 	require.NoError(t, err)
 	defer f.Close()
 	var out []map[string]any
@@ -149,17 +161,15 @@ func TestImportAndReimport(t *testing.T) {
 	// The same file again: nothing changes, no event, no data file.
 	r2 := importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
 	require.Equal(t, validate.Counts{Rows: 7, Records: 4, Valid: 4, Unchanged: 4, RowsCommitted: 7}, r2.Counts)
-	require.Equal(t, int64(2), r2.Version)
-	require.Empty(t, events(t, dest, 2))
-	log := manifests(t, dest)
-	require.Len(t, log, 2)
-	require.Empty(t, log[1].Files)
+	require.Zero(t, r2.Version, "nothing changed: no version is committed")
+	require.Len(t, manifests(t, dest), 1)
 
 	// One line item's status changed: one orderUpdate, and the current
 	// state shows it.
 	r3 := importJSON(t, 0, fixture("changed.csv"), "--dest", dest)
 	require.Equal(t, validate.Counts{Rows: 7, Records: 4, Valid: 4, Updated: 1, Unchanged: 3, RowsCommitted: 7}, r3.Counts)
-	ev = events(t, dest, 3)
+	require.Equal(t, int64(2), r3.Version)
+	ev = events(t, dest, 2)
 	require.Len(t, ev, 1)
 	require.Equal(t, "orderUpdate", ev[0]["type"])
 	require.Equal(t, "D-4", ev[0]["key"])
@@ -172,7 +182,8 @@ func TestImportAndReimport(t *testing.T) {
 	require.Equal(t, 0, code)
 	var listed []commit.Manifest
 	require.NoError(t, json.Unmarshal([]byte(out), &listed))
-	require.Equal(t, []int64{3, 2, 1}, []int64{listed[0].Version, listed[1].Version, listed[2].Version})
+	require.Len(t, listed, 2)
+	require.Equal(t, []int64{2, 1}, []int64{listed[0].Version, listed[1].Version})
 }
 
 func TestImportNonSequential(t *testing.T) {
@@ -183,7 +194,7 @@ func TestImportNonSequential(t *testing.T) {
 	require.Equal(t, []validate.SupersededRun{{OrderID: "A-1", File: fixture("nonseq.csv"), FirstLine: 2, LastLine: 3,
 		ByFile: fixture("nonseq.csv"), ByFirstLine: 6, ByLastLine: 6}}, r.Superseded)
 	require.True(t, slices.ContainsFunc(r.Issues, func(i validate.IssueRow) bool {
-		return i.Code == "order_not_sequential" && i.Count == 1 && i.Severity == validate.Warning
+		return i.Code == "order_not_sequential" && i.Count == 1 && i.Severity == issue.Warning
 	}), "%+v", r.Issues)
 	// Only the last run is committed, in the table and in the events.
 	require.Equal(t, [][]string{{"A-1", "1", "fulfilled", "6"}, {"B-2", "1", "fulfilled", "5"}, {"C-3", "1", "cancelled", "7"}},
@@ -199,7 +210,14 @@ func TestImportNonSequential(t *testing.T) {
 
 func TestImportRejects(t *testing.T) {
 	dest := t.TempDir()
-	r := importJSON(t, 0, fixture("rejects.csv"), "--dest", dest)
+	// By default an import that rejects more than half of its records
+	// fails with nothing committed and says what it suspects.
+	code, _, errs := cli(t, "import", "orders", fixture("rejects.csv"), "--format", "kevel-csv", "--dest", dest)
+	require.Equal(t, 1, code)
+	require.Contains(t, errs, "75.00% of records rejected (6 of 8), more than --max-rejected 50%; nothing was committed")
+	require.Contains(t, errs, "wrong file, format, delimiter or encoding")
+	require.Empty(t, manifests(t, dest))
+	r := importJSON(t, 0, fixture("rejects.csv"), "--dest", dest, "--max-rejected", "none")
 	require.Equal(t, validate.Counts{Rows: 10, Records: 8, Valid: 2, Rejected: 6, Added: 2,
 		RowsCommitted: 2, RowsRejected: 8}, r.Counts)
 
@@ -237,7 +255,7 @@ func TestImportRejects(t *testing.T) {
 	var mismatch []string
 	for _, i := range r.Issues {
 		if i.Code == "total_mismatch" {
-			require.Equal(t, validate.Warning, i.Severity)
+			require.Equal(t, issue.Warning, i.Severity)
 			mismatch = append(mismatch, fmt.Sprintf("%s:%d", i.Column, i.Count))
 		}
 	}
@@ -246,7 +264,7 @@ func TestImportRejects(t *testing.T) {
 
 	// --max-rejected turns the same import into a failure that commits nothing.
 	dest2, reports := t.TempDir(), t.TempDir()
-	code, _, errs := cli(t, "import", "orders", fixture("rejects.csv"), "--format", "kevel-csv", "--dest", dest2,
+	code, _, errs = cli(t, "import", "orders", fixture("rejects.csv"), "--format", "kevel-csv", "--dest", dest2,
 		"--max-rejected", "50%", "--quiet", "--report-dir", reports)
 	require.Equal(t, 1, code)
 	failed, err := validate.ReadReport(filepath.Join(reports, "report.json"))
@@ -274,7 +292,9 @@ func TestDryRun(t *testing.T) {
 	require.FileExists(t, filepath.Join(reports, "rejects.csv"))
 	raw, err := os.ReadFile(filepath.Join(reports, "report.json"))
 	require.NoError(t, err)
-	require.NotContains(t, string(raw), `"version"`, "no version on a dry run")
+	var top map[string]any
+	require.NoError(t, json.Unmarshal(raw, &top))
+	require.NotContains(t, top, "version", "no version on a dry run")
 
 	// Into an existing warehouse: still writes nothing there, and diffs.
 	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
@@ -495,14 +515,18 @@ func TestEncoding(t *testing.T) {
 func TestSQLCommand(t *testing.T) {
 	dest := t.TempDir()
 	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
-	code, out, errs := cli(t, "sql", "--dest", dest, "-c", "SELECT order_id, total FROM orders ORDER BY order_id LIMIT 2")
+	code, out, errs := cli(t, "sql", "--dest", dest, "--format", "table", "-c", "SELECT order_id, total FROM orders ORDER BY order_id LIMIT 2")
 	require.Equal(t, 0, code, errs)
 	require.Equal(t, "order_id  total\nA-1       30.5\nB-2       10\n", out)
 
+	// Not on a terminal, csv is the default; every statement is printed.
 	var o bytes.Buffer
 	code = run(context.Background(), []string{"sql", "--dest", dest}, strings.NewReader("SELECT count(*) AS n FROM line_items;\nSELECT 1 AS one;"), &o, &o)
 	require.Equal(t, 0, code, o.String())
 	require.Equal(t, "n\n7\none\n1\n", o.String())
+	code, out, errs = cli(t, "sql", "--dest", dest, "-c", "SELECT 1 AS a; -- a comment; with a semicolon\nSELECT 'x;y' AS \"b;c\"; /* ; */ SELECT 2 AS d")
+	require.Equal(t, 0, code, errs)
+	require.Equal(t, "a\n1\nb;c\nx;y\nd\n2\n", out)
 
 	code, _, errs = cli(t, "sql", "--dest", filepath.Join(dest, "nope"), "-c", "SELECT 1")
 	require.Equal(t, 2, code)
@@ -510,6 +534,67 @@ func TestSQLCommand(t *testing.T) {
 	code, _, errs = cli(t, "sql", "--dest", dest, "-c", "SELECT * FROM nosuchtable")
 	require.Equal(t, 1, code)
 	require.Contains(t, errs, "nosuchtable")
+	code, _, errs = cli(t, "sql", "--dest", dest, "--format", "xml", "-c", "SELECT 1")
+	require.Equal(t, 2, code)
+	require.Contains(t, errs, "--format")
+}
+
+// TestSQLFormats prints lists, timestamps, decimals and NULLs in every
+// output format, as DuckDB itself renders them.
+func TestSQLFormats(t *testing.T) {
+	dest := t.TempDir()
+	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	q := `SELECT order_id, promotions, created_at, CAST(total AS DECIMAL(18,4)) AS total, last_updated, CAST(2.5 AS DOUBLE) AS d
+		FROM orders WHERE order_id IN ('A-1', 'B-2') ORDER BY order_id`
+	// DuckDB's own text of the same values, to compare with.
+	want := sqlRows(t, dest, `SELECT order_id, CAST(promotions AS VARCHAR), CAST(created_at AS VARCHAR),
+		CAST(CAST(total AS DECIMAL(18,4)) AS VARCHAR), CAST(last_updated AS VARCHAR) FROM orders WHERE order_id IN ('A-1', 'B-2') ORDER BY order_id`)
+	for _, tc := range []struct {
+		format string
+		want   string
+	}{
+		{"csv", fmt.Sprintf("order_id,promotions,created_at,total,last_updated,d\nA-1,\"%s\",%s,%s,,2.5\nB-2,,%s,%s,%s,2.5\n",
+			want[0][1], want[0][2], want[0][3], want[1][2], want[1][3], want[1][4])},
+		{"jsonl", fmt.Sprintf(`{"order_id":"A-1","promotions":["SUMMER10","FREESHIP"],"created_at":"%s","total":%s,"last_updated":null,"d":2.5}`+"\n"+
+			`{"order_id":"B-2","promotions":null,"created_at":"%s","total":%s,"last_updated":"%s","d":2.5}`+"\n",
+			want[0][2], want[0][3], want[1][2], want[1][3], want[1][4])},
+		{"markdown", fmt.Sprintf("| order_id | promotions | created_at | total | last_updated | d |\n|---|---|---|---:|---|---:|\n"+
+			"| A-1 | %s | %s | %s | NULL | 2.5 |\n| B-2 | NULL | %s | %s | %s | 2.5 |\n",
+			want[0][1], want[0][2], want[0][3], want[1][2], want[1][3], want[1][4])},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			code, out, errs := cli(t, "sql", "--dest", dest, "--format", tc.format, "-c", q)
+			require.Equal(t, 0, code, errs)
+			require.Equal(t, tc.want, out)
+		})
+	}
+	code, out, errs := cli(t, "sql", "--dest", dest, "--format", "json", "-c", "SELECT 1 AS a; SELECT 'x' AS b WHERE false")
+	require.Equal(t, 0, code, errs)
+	require.Equal(t, "[\n  {\"a\":1}\n]\n[]\n", out)
+}
+
+// TestVersion: ingot version names every embedded engine; report.json
+// and the Parquet files carry the same ingot version.
+func TestVersion(t *testing.T) {
+	code, out, errs := cli(t, "version", "--json")
+	require.Equal(t, 0, code, errs)
+	var v version.Info
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	require.Equal(t, runtime.Version(), v.Go)
+	require.True(t, strings.HasPrefix(v.DuckDBEngine, "v1."), v.DuckDBEngine)
+	require.NotEmpty(t, v.Arrow)
+	require.NotEmpty(t, v.Parquet)
+	code, out, _ = cli(t, "--version")
+	require.Equal(t, 0, code)
+	require.Equal(t, "ingot "+version.Get().String()+"\n", out)
+
+	dest := t.TempDir()
+	r := importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	require.Equal(t, version.Get().Version, r.Ingot.Version)
+	require.Equal(t, []string{"ingot", "import", "orders", "--format", "kevel-csv", "--json", "--quiet", fixture("basic.csv"), "--dest", dest}, r.Command)
+	require.Equal(t, "kevel-csv", r.Options["format"])
+	require.Equal(t, [][]string{{version.CreatedBy()}}, sqlRows(t, dest,
+		`SELECT DISTINCT created_by FROM parquet_file_metadata('`+filepath.Join(dest, filepath.FromSlash(manifests(t, dest)[0].Files[0].Path))+`')`))
 }
 
 // TestBatchSizes imports the same files at batch sizes that cut orders at
@@ -552,4 +637,67 @@ func TestBatchSizes(t *testing.T) {
 			require.Equal(t, ref, run(batch))
 		})
 	}
+}
+
+// TestFilesFollowUmask: every file an import writes is created with the
+// process umask (0644 under umask 022), so that other users and engines
+// can read the warehouse and the reports.
+func TestFilesFollowUmask(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dest := t.TempDir()
+	importJSON(t, 0, fixture("rejects.csv"), "--dest", dest, "--max-rejected", "none")
+	n := 0
+	require.NoError(t, filepath.WalkDir(dest, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dest {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o644)
+		if d.IsDir() {
+			want = 0o755
+		}
+		require.Equal(t, want, fi.Mode().Perm(), p)
+		n++
+		return nil
+	}))
+	require.Greater(t, n, 10)
+}
+
+// TestReadingCommandsWriteNothing: ingot log and ingot sql change nothing
+// in a warehouse, not even a stale temporary file a crashed writer left.
+func TestReadingCommandsWriteNothing(t *testing.T) {
+	dest := t.TempDir()
+	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	stale := filepath.Join(dest, "orders", commit.TempPrefix+"crashed")
+	require.NoError(t, os.WriteFile(stale, []byte("x"), 0o644))
+	old := time.Now().Add(-2 * commit.StaleTempAge)
+	require.NoError(t, os.Chtimes(stale, old, old))
+	before := snapshot(t, dest)
+	code, _, errs := cli(t, "log", "--dest", dest)
+	require.Equal(t, 0, code, errs)
+	code, _, errs = cli(t, "sql", "--dest", dest, "-c", "SELECT count(*) FROM orders")
+	require.Equal(t, 0, code, errs)
+	require.Equal(t, before, snapshot(t, dest))
+}
+
+// snapshot lists every path under dir with its size and modification time.
+func snapshot(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		out = append(out, fmt.Sprintf("%s %d %d %s", p, fi.Size(), fi.ModTime().UnixNano(), fi.Mode()))
+		return nil
+	}))
+	return out
 }

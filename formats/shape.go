@@ -1,0 +1,99 @@
+package formats
+
+import (
+	"context"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"ingot/columnar"
+	"ingot/formats/charset"
+	"ingot/formats/compress"
+	"ingot/formats/csv"
+	"ingot/formats/source"
+)
+
+// BatchReader is a reader shape at work on one input: it yields batches of
+// raw string columns, one per header field, until io.EOF.
+type BatchReader interface {
+	// Header returns the input's field names.
+	Header() []string
+	// ReadBatch returns the next batch, or io.EOF after the last.
+	ReadBatch() (*columnar.Batch, error)
+}
+
+// ReadOptions are what a reader shape needs beyond its input.
+type ReadOptions struct {
+	// Delimiter of delimited text; default ','.
+	Delimiter byte
+	// BatchRows caps the rows of a batch; default columnar.DefaultBatchRows.
+	BatchRows int
+	// KeyColumn names the field whose last value before each batch is
+	// passed on as Batch.PrevKey, so that records spanning batches can be
+	// grouped.
+	KeyColumn string
+	// Allocator allocates the batches' buffers.
+	Allocator memory.Allocator
+}
+
+// Shape turns UTF-8 text into a BatchReader. source names the input in
+// provenance and errors.
+type Shape func(r io.Reader, source string, opt ReadOptions) (BatchReader, error)
+
+// CSV is the shape of delimited text with a header row (package csv).
+func CSV(r io.Reader, source string, opt ReadOptions) (BatchReader, error) {
+	return csv.NewReader(r, source, csv.Options{
+		Delimiter: opt.Delimiter, BatchRows: opt.BatchRows, KeyColumn: opt.KeyColumn, Allocator: opt.Allocator,
+	})
+}
+
+// Input is one source opened and decoded, ready for a shape: the raw
+// reader (its size, SHA-256 and bytes read) and what was detected.
+type Input struct {
+	// Text is the decoded UTF-8 stream.
+	Text io.Reader
+	// Raw is the source as stored: its SHA-256 and bytes read.
+	Raw *source.Reader
+	// Compression and Encoding say what was detected; Confidence is the
+	// encoding's.
+	Compression, Encoding string
+	Confidence            float64
+
+	closers []io.Closer
+}
+
+// Close closes the decoder and the source.
+func (in *Input) Close() error {
+	var first error
+	for i := len(in.closers) - 1; i >= 0; i-- {
+		if err := in.closers[i].Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	in.closers = nil
+	return first
+}
+
+// OpenInput opens o and decodes it: decompression by magic bytes, then
+// the encoding (a name, "" for UTF-8, or "auto").
+func OpenInput(ctx context.Context, o source.Object, encoding string) (*Input, error) {
+	src, err := source.Open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	in := &Input{Raw: src, closers: []io.Closer{src}}
+	dec, err := compress.Decompress(src, o.Name)
+	if err != nil {
+		in.Close()
+		return nil, err
+	}
+	in.closers = append(in.closers, dec)
+	in.Compression = dec.Compression
+	txt, err := charset.Decode(dec, encoding)
+	if err != nil {
+		in.Close()
+		return nil, err
+	}
+	in.Text, in.Encoding, in.Confidence = txt, txt.Encoding, txt.Confidence
+	return in, nil
+}

@@ -1,0 +1,115 @@
+package issue
+
+import (
+	"fmt"
+
+	"ingot/columnar"
+)
+
+// Severity says what an issue does to its record.
+type Severity uint8
+
+const (
+	// Error rejects the record (for orders: the whole order).
+	Error Severity = iota + 1
+	// Warning is reported and counted; the record is kept.
+	Warning
+)
+
+// String returns "error" or "warning".
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	}
+	return fmt.Sprintf("Severity(%d)", uint8(s))
+}
+
+// MarshalText makes a Severity print as its name in JSON.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// The issue codes. Their names (Info) are part of the report contract:
+// scripts match on them.
+const (
+	_ columnar.Code = iota
+
+	// Structure of the input, found by readers.
+	FieldCount        // row has more or fewer fields than the header; Arg = fields found
+	BadQuote          // a quoted field is followed by something other than a delimiter or line end; Arg = byte column
+	BareQuote         // a quote inside an unquoted field, kept as text; Arg = byte column
+	UnterminatedQuote // a quoted field runs to the end of the input; Arg = byte column of the opening quote
+	InvalidUTF8       // the field is not valid UTF-8 in the declared encoding; Arg = byte index within the field
+
+	// Values, found by rules.
+	Missing       // a required field is empty
+	NotANumber    // expected a decimal number
+	NotAnInteger  // expected an integer
+	NotABoolean   // expected true or false
+	BadTimestamp  // expected an ISO-8601 date-time
+	BadCurrency   // expected an ISO 4217 currency code
+	BadEnum       // value outside the allowed set
+	InvalidUserID // user id invalid for its userIdType; Arg = a UserIDProblem
+	TotalMismatch // total ≠ subtotal + tax + shipping
+	OrphanRow     // a line-item row before any order's first row
+	NotSequential // an order id came back after other orders; Arg = first line of the earlier run
+	DuplicateItem // a line-item id repeats within its order
+	numCodes
+)
+
+// UserIDProblem details an InvalidUserID issue (its Arg).
+type UserIDProblem int64
+
+// What can be wrong with a user id.
+const (
+	UserIDPlaceholder UserIDProblem = iota + 1 // empty, null, undefined, none
+	UserIDEmail                                // not an e-mail address
+	UserIDHex64                                // not 64 hex digits
+	UserIDHex32                                // not 32 hex digits
+	UserIDPhone                                // not an E.164 phone number
+)
+
+// Info describes a code.
+type Info struct {
+	Name     string   // stable machine name, e.g. "not_a_number"
+	Severity Severity // what it does to the record
+	Hint     string   // how to fix it, for humans
+}
+
+var infos = [numCodes]Info{
+	FieldCount:        {"field_count", Error, "every row needs as many fields as the header; check for an unquoted delimiter in a value"},
+	BadQuote:          {"bad_quote", Error, `a quoted value must end with " followed by the delimiter or a line end; write a quote inside a quoted value as ""`},
+	BareQuote:         {"bare_quote", Warning, `a " inside an unquoted value was kept as text; quote the value to be explicit`},
+	UnterminatedQuote: {"unterminated_quote", Error, `a quoted value is never closed; look for a missing " at the given line and column`},
+	InvalidUTF8:       {"invalid_utf8", Error, "the bytes are not UTF-8; pass --encoding with the file's encoding (e.g. windows-1252)"},
+	Missing:           {"missing", Error, "the field is required; fill it on the order's first row (order fields) or on every row (line-item fields)"},
+	NotANumber:        {"not_a_number", Error, "write decimal numbers with a dot and no currency sign or thousands separator, e.g. 1234.50"},
+	NotAnInteger:      {"not_an_integer", Error, "write a whole number, e.g. 3"},
+	NotABoolean:       {"not_a_boolean", Error, "write true or false"},
+	BadTimestamp:      {"bad_timestamp", Error, "write ISO-8601 with a time zone, e.g. 2020-09-16T10:38:06+0100 or 2020-09-16T09:38:06Z"},
+	BadCurrency:       {"bad_currency", Error, "use an ISO 4217 code such as EUR, USD, GBP"},
+	BadEnum:           {"bad_value", Error, "use one of the allowed values listed in the message"},
+	InvalidUserID:     {"invalid_user_id", Error, "the user id must match its user id type: an e-mail, 64 hex digits for *_sha256, 32 for email_md5, E.164 for phone; placeholders such as null are not ids"},
+	TotalMismatch:     {"total_mismatch", Warning, "total should equal subtotal + tax + shipping"},
+	OrphanRow:         {"orphan_row", Error, "a line-item row needs an order: the first row of the file must carry the order id"},
+	NotSequential:     {"order_not_sequential", Warning, "keep all rows of an order together; the last run of rows was imported and the earlier one superseded"},
+	DuplicateItem:     {"duplicate_line_item", Warning, "line-item ids should be unique within their order"},
+}
+
+// InfoOf returns the description of c.
+func InfoOf(c columnar.Code) Info {
+	if int(c) < len(infos) && infos[c].Name != "" {
+		return infos[c]
+	}
+	return Info{Name: fmt.Sprintf("code_%d", c), Severity: Error}
+}
+
+// Codes returns every defined code, in numeric order.
+func Codes() []columnar.Code {
+	cs := make([]columnar.Code, 0, numCodes-1)
+	for c := columnar.Code(1); c < numCodes; c++ {
+		cs = append(cs, c)
+	}
+	return cs
+}

@@ -1,0 +1,393 @@
+package orders
+
+import (
+	"strconv"
+
+	"ingot/columnar"
+	"ingot/issue"
+	"ingot/kinds"
+	"ingot/validate"
+)
+
+// pendingBatch is a validated batch in the grouper: the orders and line
+// items it keeps, filled in as the orders that touch it close. It goes to
+// the writer once no open order touches it.
+type pendingBatch struct {
+	g    *grouper
+	file int
+	o    *Rows
+
+	ordIdx     []int32 // index into o.Starts of each kept order
+	ordFP      []uint64
+	ordChanged []bool
+	ordMonth   []int32
+
+	itemRow     []int32 // row of each kept line item
+	itemLineNo  []int32
+	itemMonth   []int32
+	itemChanged []bool
+}
+
+// part is the rows [from, to) of one batch.
+type part struct {
+	pb       *pendingBatch
+	from, to int
+}
+
+// openRun is an order whose rows may continue in the next batch.
+type openRun struct {
+	key   string
+	si    int // its start in parts[0].pb.o.Starts; -1 for rows before any order
+	parts []part
+}
+
+// runRef identifies a run of rows of one order in the import.
+type runRef struct {
+	file        int32
+	first, last int64 // lines
+	month       int32
+	rows        int32
+	outcome     uint8
+}
+
+// Outcomes of a run.
+const (
+	outRejected uint8 = iota + 1
+	outAdded
+	outUpdated
+	outUnchanged
+)
+
+// supersession records that run prev of key was replaced by a later run.
+type supersession struct {
+	key  string
+	prev runRef
+	by   runRef
+}
+
+// fileGroup is what the grouper knows of one source file.
+type fileGroup struct {
+	header []string
+	failed bool
+	counts validate.Counts
+	issues map[kinds.IssueKey]int64
+}
+
+// grouper is the orders kind's group and diff stage: it puts the rows of
+// each order together (an order is a run of consecutive rows with one
+// order id), decides per order rejected or kept, and for kept ones added,
+// updated or unchanged against the committed state; records issues,
+// rejects and samples; renders the events; and hands batches with their
+// selections to the writer. Every run goes to the run log, which finds the
+// orders whose id came back after other orders.
+type grouper struct {
+	cfg      kinds.GroupConfig
+	keyField string // the format's order id header name
+
+	files      []fileGroup
+	runs       *runLog
+	superseded []supersession
+	dropped    []droppedRun // superseded runs, once Settle ran
+	samples    validate.SampleKeeper
+	rejectErr  error
+
+	pend    []*pendingBatch
+	open    *openRun
+	file    int
+	fileKey []byte // the current file's name as a JSON string
+	payload []byte
+	out     kinds.Sink
+}
+
+func newGrouper(cfg kinds.GroupConfig, keyField string) *grouper {
+	g := &grouper{cfg: cfg, keyField: keyField, runs: newRunLog(cfg.TempDir), file: -1,
+		files: make([]fileGroup, len(cfg.Files))}
+	for i := range g.files {
+		g.files[i].issues = map[kinds.IssueKey]int64{}
+	}
+	return g
+}
+
+func (g *grouper) setFile(file int) {
+	if file != g.file {
+		g.file = file
+		g.fileKey = columnar.AppendJSONString(g.fileKey[:0], []byte(g.cfg.Files[file]))
+	}
+}
+
+// Add sequences the rows of one validated batch.
+func (g *grouper) Add(file int, v kinds.Validated, header []string, out kinds.Sink) error {
+	g.setFile(file)
+	g.out = out
+	o := v.(*Rows)
+	f := &g.files[file]
+	f.header = header
+	for k, c := range o.Issues.Code {
+		f.issues[kinds.IssueKey{Column: columnName(header, int(o.Issues.Col[k])), Code: c}]++
+	}
+	n := o.Rows()
+	pb := &pendingBatch{g: g, file: file, o: o,
+		ordIdx: make([]int32, 0, len(o.Starts)), ordFP: make([]uint64, 0, len(o.Starts)),
+		ordChanged: make([]bool, 0, len(o.Starts)), ordMonth: make([]int32, 0, len(o.Starts)),
+		itemRow: make([]int32, 0, n), itemLineNo: make([]int32, 0, n),
+		itemMonth: make([]int32, 0, n), itemChanged: make([]bool, 0, n)}
+	g.pend = append(g.pend, pb)
+	first := n
+	if len(o.Starts) > 0 {
+		first = int(o.Starts[0])
+	}
+	var err error
+	if first > 0 {
+		if g.open == nil { // rows before the file's first order
+			g.open = &openRun{si: -1}
+		}
+		g.open.parts = append(g.open.parts, part{pb, 0, first})
+	}
+	for si, st := range o.Starts {
+		if g.open != nil {
+			err = g.closeRun(g.open, err)
+		}
+		end := n
+		if si+1 < len(o.Starts) {
+			end = int(o.Starts[si+1])
+		}
+		g.open = &openRun{key: o.OrderID.Value(int(st)), si: si, parts: []part{{pb, int(st), end}}}
+	}
+	if err != nil {
+		return err
+	}
+	// Every batch before the open run's first one is complete.
+	done := len(g.pend)
+	if g.open != nil {
+		for i, p := range g.pend {
+			if p == g.open.parts[0].pb {
+				done = i
+				break
+			}
+		}
+	}
+	return g.flush(done)
+}
+
+// EndFile closes the file's last order and hands out its batches.
+func (g *grouper) EndFile(file int, out kinds.Sink) error {
+	g.setFile(file)
+	g.out = out
+	var err error
+	if g.open != nil {
+		err = g.closeRun(g.open, nil)
+		g.open = nil
+	}
+	if err != nil {
+		return err
+	}
+	return g.flush(len(g.pend))
+}
+
+// FailFile drops the pending batches of a failed file.
+func (g *grouper) FailFile(file int) {
+	g.files[file].failed = true
+	for _, pb := range g.pend {
+		pb.o.Release()
+	}
+	g.pend, g.open = g.pend[:0], nil
+}
+
+// Finish reads the run log back: the orders that came back.
+func (g *grouper) Finish() error {
+	var err error
+	if g.superseded, err = g.runs.supersessions(); err != nil {
+		return err
+	}
+	for _, s := range g.superseded {
+		g.files[s.by.file].issues[kinds.IssueKey{Column: g.keyField, Code: issue.NotSequential}]++
+	}
+	return g.rejectErr
+}
+
+// Close removes the run log's spill files.
+func (g *grouper) Close() { g.runs.close() }
+
+// flush hands the first n pending batches to the writer.
+func (g *grouper) flush(n int) error {
+	for _, pb := range g.pend[:n] {
+		if err := g.out.Write(pb); err != nil {
+			return err
+		}
+	}
+	g.pend = append(g.pend[:0], g.pend[n:]...)
+	return nil
+}
+
+func columnName(header []string, col int) string {
+	if col < 0 || col >= len(header) {
+		return ""
+	}
+	return header[col]
+}
+
+// closeRun decides the fate of a complete run of rows. err is the first
+// error so far, which it passes on.
+func (g *grouper) closeRun(r *openRun, err error) error {
+	f := &g.files[g.file]
+	first := r.parts[0]
+	o0 := first.pb.o
+	last := r.parts[len(r.parts)-1]
+	ref := runRef{
+		file:  int32(g.file),
+		first: o0.Lines[first.from],
+		last:  last.pb.o.Lines[last.to-1],
+	}
+	rows, bad := 0, false
+	for _, p := range r.parts {
+		rows += p.to - p.from
+		for _, e := range p.pb.o.RowError[p.from:p.to] {
+			bad = bad || e
+		}
+	}
+	ref.rows = int32(rows)
+	f.counts.Records++
+	if r.si >= 0 {
+		ref.month = o0.Month[r.si]
+	}
+	if bad || r.si < 0 {
+		ref.outcome = outRejected
+		f.counts.Rejected++
+		f.counts.RowsRejected += int64(rows)
+		g.rejects(r)
+	} else if kerr := g.keep(r, f, rows, &ref); err == nil {
+		err = kerr
+	}
+	if r.si >= 0 {
+		g.runs.add(r.key, ref)
+	}
+	return err
+}
+
+// rejects records the rejects of the run's rows.
+func (g *grouper) rejects(r *openRun) {
+	for _, p := range r.parts {
+		o := p.pb.o
+		for k, row := range o.RejectRow {
+			if int(row) < p.from || int(row) >= p.to {
+				continue
+			}
+			if err := g.cfg.Rejects.Add(o.Rejects[k]); err != nil && g.rejectErr == nil {
+				g.rejectErr = err
+			}
+		}
+	}
+}
+
+// keep selects a valid run's rows for writing, classifies it against the
+// committed state and builds its event and sample.
+func (g *grouper) keep(r *openRun, f *fileGroup, rows int, ref *runRef) error {
+	first := r.parts[0]
+	o0 := first.pb.o
+	fp := Fingerprint(o0, r.si, r.parts)
+	typ := "orderPlace"
+	committed, known := g.cfg.State.Get(columnar.KeyOfString(r.key))
+	switch {
+	case !known:
+		ref.outcome = outAdded
+		f.counts.Added++
+	case committed == fp:
+		ref.outcome = outUnchanged
+		f.counts.Unchanged++
+		typ = ""
+	default:
+		ref.outcome = outUpdated
+		f.counts.Updated++
+		typ = "orderUpdate"
+	}
+	f.counts.Valid++
+	f.counts.RowsCommitted += int64(rows)
+	changed := typ != ""
+
+	pb := first.pb
+	pb.ordIdx = append(pb.ordIdx, int32(r.si))
+	pb.ordFP = append(pb.ordFP, fp)
+	pb.ordChanged = append(pb.ordChanged, changed)
+	pb.ordMonth = append(pb.ordMonth, ref.month)
+	line := int32(0)
+	for _, p := range r.parts {
+		for row := p.from; row < p.to; row++ {
+			line++
+			p.pb.itemRow = append(p.pb.itemRow, int32(row))
+			p.pb.itemLineNo = append(p.pb.itemLineNo, line)
+			p.pb.itemMonth = append(p.pb.itemMonth, ref.month)
+			p.pb.itemChanged = append(p.pb.itemChanged, changed)
+		}
+	}
+
+	// The record as JSON: the event's payload, written straight into the
+	// event buffer (or a scratch buffer when there is no event), and the
+	// sample.
+	var evbuf *[]byte
+	if changed && g.cfg.EventHead != nil {
+		evbuf = g.out.Events()
+	}
+	dst := g.payload[:0]
+	if evbuf != nil {
+		dst = appendEventHead(*evbuf, typ, r.key, g.cfg.EventHead, g.fileKey, ref.first)
+	}
+	p0 := len(dst)
+	dst = appendPayload(dst, o0, r.si, fp, r.parts)
+	g.samples.Add(dst[p0:])
+	if evbuf != nil {
+		*evbuf = append(dst, "}\n"...)
+		return g.out.EventsAdded()
+	}
+	g.payload = dst
+	return nil
+}
+
+// Fingerprint is the content fingerprint of an order: the hash of its
+// order columns mixed with those of its line items, in order.
+func Fingerprint(o *Rows, si int, parts []part) uint64 {
+	fp := o.OrderHash[si]
+	for _, p := range parts {
+		for _, h := range p.pb.o.ItemHash[p.from:p.to] {
+			fp = columnar.Mix64(fp, h)
+		}
+	}
+	return fp
+}
+
+// appendEventHead appends the start of an event line, up to its payload:
+// {"type":…,"key":…,<head>,"source":{"file":…,"line":…},"payload":
+func appendEventHead(dst []byte, typ, key string, head, fileKey []byte, line int64) []byte {
+	dst = append(dst, `{"type":"`...)
+	dst = append(dst, typ...)
+	dst = append(dst, `","key":`...)
+	dst = columnar.AppendJSONString(dst, []byte(key))
+	dst = append(dst, head...)
+	dst = append(dst, `,"source":{"file":`...)
+	dst = append(dst, fileKey...)
+	dst = append(dst, `,"line":`...)
+	dst = strconv.AppendInt(dst, line, 10)
+	return append(dst, `},"payload":`...)
+}
+
+// appendPayload appends the order as JSON: its order columns, its
+// fingerprint and its line items.
+func appendPayload(dst []byte, o0 *Rows, si int, fp uint64, parts []part) []byte {
+	dst = append(dst, '{')
+	dst = append(dst, o0.OrderJSON.At(si)...)
+	dst = append(dst, `,"fingerprint":"`...)
+	dst = columnar.AppendHex16(dst, fp)
+	dst = append(dst, `","line_items":[`...)
+	sep := false
+	for _, p := range parts {
+		for row := p.from; row < p.to; row++ {
+			if sep {
+				dst = append(dst, ',')
+			}
+			sep = true
+			dst = append(dst, '{')
+			dst = append(dst, p.pb.o.ItemJSON.At(row)...)
+			dst = append(dst, '}')
+		}
+	}
+	return append(dst, "]}"...)
+}

@@ -1,0 +1,117 @@
+package pipeline
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"ingot/columnar"
+	"ingot/formats"
+	"ingot/kinds"
+)
+
+// Options describe one import for the pipeline: which kind, which format,
+// where from and where to. Package ingot fills them from its facade's
+// options and registry.
+type Options struct {
+	Kind   kinds.Kind
+	Format *formats.Format
+	Dest   string // warehouse directory; default ./warehouse
+
+	// DryRun runs every stage but the commit and writes only the report.
+	DryRun bool
+	// ReportDir is where report.json and the rejects go; default
+	// <dest>/_ingot/reports/<import id>/, or the current directory on a
+	// dry run.
+	ReportDir string
+	// Encoding of the sources: "" or utf-8, auto, or a charset name.
+	Encoding string
+	// Delimiter of delimited sources; default ','.
+	Delimiter byte
+	// HashEmails stores e-mail user ids as their SHA-256 (email_sha256).
+	HashEmails bool
+	// MaxRejected fails the import (nothing committed) when more records
+	// than this are rejected: a count ("100") or a percentage of records
+	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
+	MaxRejected string
+
+	// BatchRows is the rows per batch; default columnar.DefaultBatchRows.
+	BatchRows int
+	// Workers validating batches in parallel; default GOMAXPROCS.
+	Workers int
+
+	// Logger receives progress and diagnostics; default discards.
+	Logger *slog.Logger
+	// Progress, if set, gets a line of progress every ProgressEvery.
+	Progress      io.Writer
+	ProgressEvery time.Duration
+	// Now is the clock; default time.Now. Tests pin it.
+	Now func() time.Time
+
+	// Command is the command line that started the import, and Recorded
+	// the options that shape what it does, both recorded in report.json.
+	Command  []string
+	Recorded map[string]any
+
+	// CommitRetryFor bounds how long an import that keeps losing commit
+	// races to other writers goes on retrying; default 10 minutes.
+	CommitRetryFor time.Duration
+
+	// Hooks for tests. BeforeCommit runs just before an attempt commits
+	// (to make another writer win the race); BeforeManifest after the
+	// event segment is published and before the manifest is written;
+	// AfterManifest replaces the manifest write's error (to report a
+	// failure for a write that happened).
+	BeforeCommit   func(attempt int)
+	BeforeManifest func(attempt int)
+	AfterManifest  func(error) error
+}
+
+func (o Options) withDefaults() Options {
+	o.Dest = cmp.Or(o.Dest, "warehouse")
+	o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
+	o.Workers = cmp.Or(o.Workers, runtime.GOMAXPROCS(0))
+	o.ProgressEvery = cmp.Or(o.ProgressEvery, 10*time.Second)
+	o.CommitRetryFor = cmp.Or(o.CommitRetryFor, 10*time.Minute)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// DefaultMaxRejected is the MaxRejected of an import that does not set
+// one: an import that rejects more than half of its records almost always
+// has the wrong file, format, delimiter or encoding.
+const DefaultMaxRejected = "50%"
+
+// ParseMaxRejected reads "N", "P%" or "none" (no limit); empty means
+// DefaultMaxRejected. A negative result means "no limit of this kind".
+func ParseMaxRejected(s string) (count int64, percent float64, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		s = DefaultMaxRejected
+	}
+	if strings.EqualFold(s, "none") {
+		return -1, -1, nil
+	}
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || f < 0 || f > 100 {
+			return 0, 0, fmt.Errorf("--max-rejected: expected a percentage between 0%% and 100%%, found %q", s)
+		}
+		return -1, f, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, 0, fmt.Errorf("--max-rejected: expected a count, a percentage such as 2.5%%, or none, found %q", s)
+	}
+	return n, -1, nil
+}

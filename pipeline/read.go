@@ -1,0 +1,278 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"ingot/columnar"
+	"ingot/formats"
+	"ingot/formats/parse"
+	"ingot/internal/textfmt"
+	"ingot/kinds"
+	"ingot/validate"
+)
+
+// rawItem travels from the reader to the validators: a batch of a file,
+// or the end of a file (normal, or failed with err).
+type rawItem struct {
+	seq    int
+	file   int
+	batch  *columnar.Batch
+	v      kinds.Validator
+	header []string
+	end    bool
+	err    error
+}
+
+// valItem is a rawItem after validation.
+type valItem struct {
+	seq    int
+	file   int
+	rows   kinds.Validated
+	header []string
+	end    bool
+	err    error
+}
+
+// stageClock adds up the time a stage spends working, across goroutines.
+type stageClock struct {
+	name string
+	ns   atomic.Int64
+}
+
+func (c *stageClock) since(t time.Time) { c.ns.Add(int64(time.Since(t))) }
+
+func (c *stageClock) seconds() float64 { return time.Duration(c.ns.Load()).Seconds() }
+
+// readStage opens every source in turn, decodes it, binds the kind to its
+// header and sends its batches, then an end (or failure) marker per file.
+// A file that fails does not stop the others. It owns the files' reports
+// while it runs.
+type readStage struct {
+	opt   Options
+	files []*fileIn
+	pool  *columnar.PoolAllocator
+	clock stageClock
+	// progress, read by the progress reporter.
+	rows, bytes atomic.Int64
+}
+
+func (s *readStage) run(ctx context.Context, out chan<- rawItem) error {
+	seq := 0
+	send := func(it rawItem) error {
+		it.seq = seq
+		seq++
+		select {
+		case out <- it:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for fi := range s.files {
+		err := s.readFile(ctx, fi, send)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			f := s.files[fi]
+			f.failed = true
+			f.report.Status = validate.FileFailed
+			f.report.Error = err.Error()
+		}
+		if err := send(rawItem{file: fi, end: err == nil, err: err}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readFile streams one file. Its error fails the file only.
+func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) error) (err error) {
+	f := s.files[fi]
+	start := time.Now()
+	defer func() { s.clock.since(start) }()
+	in, err := formats.OpenInput(ctx, f.obj, s.opt.Encoding)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	f.report.Compression = in.Compression
+	f.report.Encoding, f.report.EncodingConfidence = in.Encoding, in.Confidence
+	name := f.obj.URI
+	format := s.opt.Format
+	var key string
+	if k := format.KeyField(); k != nil {
+		key = k.Name
+	}
+	r, err := format.Shape(in.Text, name, formats.ReadOptions{
+		Delimiter: s.opt.Delimiter, BatchRows: s.opt.BatchRows, KeyColumn: key, Allocator: s.pool,
+	})
+	if err != nil {
+		return err
+	}
+	header := r.Header()
+	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool})
+	if err != nil {
+		return &parse.Error{Source: name, Line: 1, Err: err}
+	}
+	src := in.Raw
+	for {
+		t := time.Now()
+		b, err := r.ReadBatch()
+		s.clock.since(t)
+		start = time.Now() // time sending is not reading
+		if errors.Is(err, io.EOF) {
+			f.report.SHA256 = src.SHA256()
+			f.report.Bytes = src.BytesRead()
+			s.opt.Logger.Debug("file read", "file", f.obj.URI, "rows", f.report.Rows, "bytes", f.report.Bytes)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		f.report.Rows += int64(b.Rows())
+		s.rows.Add(int64(b.Rows()))
+		s.bytes.Store(s.bytesBefore(fi) + src.BytesRead())
+		if err := send(rawItem{file: fi, batch: b, v: v, header: header}); err != nil {
+			b.Release()
+			return err
+		}
+	}
+}
+
+// bytesBefore sums the bytes of the files read before file fi.
+func (s *readStage) bytesBefore(fi int) int64 {
+	var n int64
+	for _, f := range s.files[:fi] {
+		n += f.report.Bytes
+	}
+	return n
+}
+
+// validateStage is the validator goroutines: each takes raw batches and
+// hands them on validated, in any order.
+type validateStage struct {
+	workers int
+	clock   stageClock
+}
+
+func (s *validateStage) run(ctx context.Context, in <-chan rawItem, out chan<- valItem) error {
+	for it := range in {
+		vi := valItem{seq: it.seq, file: it.file, header: it.header, end: it.end, err: it.err}
+		if it.batch != nil {
+			t := time.Now()
+			src, line := it.batch.Source, firstLine(it.batch)
+			rows, err := it.v.Validate(it.batch)
+			s.clock.since(t)
+			if err != nil {
+				return fmt.Errorf("%s: validating rows from line %d: %w", src, line, err)
+			}
+			vi.rows = rows
+		}
+		select {
+		case out <- vi:
+		case <-ctx.Done():
+			if vi.rows != nil {
+				vi.rows.Release()
+			}
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func firstLine(b *columnar.Batch) int64 {
+	if b.Rows() == 0 {
+		return 0
+	}
+	return b.Lines()[0]
+}
+
+// runStages streams every file through read → validate → group → write
+// (and events), concurrently, and returns when all have been written (or
+// at the first internal error).
+func (a *attempt) runStages(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	workers := a.opt.Workers
+	// Channels are short: every batch in flight is memory.
+	raw := make(chan rawItem, workers)
+	val := make(chan valItem, workers)
+	toWrite := make(chan writeItem, 2)
+	events := make(chan eventChunk, 8)
+
+	read := &readStage{opt: a.opt, files: a.files, pool: a.pool, clock: stageClock{name: "read"}}
+	vs := &validateStage{workers: workers, clock: stageClock{name: "validate"}}
+	group := &groupStage{grouper: a.grouper, out: toWrite, events: events, dryRun: a.opt.DryRun,
+		evFree: a.events.free, clock: stageClock{name: "group"}}
+	a.readRows = read.rows.Load
+	a.clocks = []*stageClock{&read.clock, &vs.clock, &group.clock, &a.write.clock, &a.events.clock}
+
+	g.Go(func() error {
+		defer close(raw)
+		return read.run(ctx, raw)
+	})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		g.Go(func() error {
+			defer wg.Done()
+			return vs.run(ctx, raw, val)
+		})
+	}
+	g.Go(func() error {
+		wg.Wait()
+		close(val)
+		return nil
+	})
+	g.Go(func() error {
+		defer close(toWrite)
+		defer close(events)
+		return group.run(ctx, val)
+	})
+	g.Go(func() error { return a.write.run(ctx, toWrite) })
+	g.Go(func() error { return a.events.run(ctx, events) })
+	if a.opt.Progress != nil {
+		done := make(chan struct{})
+		defer close(done)
+		go reportProgress(a.opt, read, done)
+	}
+	err := g.Wait()
+	// Drain what a failed pipeline left behind.
+	for it := range raw {
+		if it.batch != nil {
+			it.batch.Release()
+		}
+	}
+	for it := range val {
+		if it.rows != nil {
+			it.rows.Release()
+		}
+	}
+	return err
+}
+
+// reportProgress prints a line every ProgressEvery until done.
+func reportProgress(opt Options, read *readStage, done <-chan struct{}) {
+	t := time.NewTicker(opt.ProgressEvery)
+	defer t.Stop()
+	start := time.Now()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			rows, bytes := read.rows.Load(), read.bytes.Load()
+			el := time.Since(start).Seconds()
+			fmt.Fprintf(opt.Progress, "ingot: %s rows, %.1f MB read, %.0f rows/s, %.1f MB/s\n",
+				textfmt.Thousands(rows), float64(bytes)/1e6, float64(rows)/el, float64(bytes)/1e6/el)
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package ingot
+
+import (
+	"ingot/formats"
+	"ingot/kinds"
+	"ingot/kinds/orders"
+)
+
+// The registry: every kind and every format ingot imports, as explicit
+// lists (no init() magic). The CLI's --format help and completions, the
+// options' validation and the tests that run for every format all come
+// from here. Adding a format is one file in formats/ plus one line in
+// registeredFormats; adding a kind is one package in kinds/ plus one line
+// in registeredKinds.
+var (
+	registeredKinds = []kinds.Kind{
+		orders.Kind,
+	}
+	registeredFormats = []*formats.Format{
+		formats.KevelCSV,
+	}
+)
+
+// KindNames returns the names of the registered kinds.
+func KindNames() []string {
+	var out []string
+	for _, k := range registeredKinds {
+		out = append(out, k.Name())
+	}
+	return out
+}
+
+// FormatNames returns the names of the registered formats of kind, or of
+// every kind when kind is "", in registry order.
+func FormatNames(kind string) []string {
+	var out []string
+	for _, f := range registeredFormats {
+		if kind == "" || f.Kind == kind {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// Formats returns the registered formats, in registry order.
+func Formats() []*formats.Format {
+	return append([]*formats.Format(nil), registeredFormats...)
+}
+
+func kindByName(name string) kinds.Kind {
+	for _, k := range registeredKinds {
+		if k.Name() == name {
+			return k
+		}
+	}
+	return nil
+}
+
+func formatByName(name string) *formats.Format {
+	for _, f := range registeredFormats {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
