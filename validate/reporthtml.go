@@ -101,6 +101,11 @@ type reportView struct {
 	SupersededHead, SupersededTail []SupersededRun
 	Timings                        []StageTiming
 	Generated                      string
+	// Command is the command line as one string; Options the recorded
+	// options as name and JSON value; Build the version that ran.
+	Command string
+	Options [][2]string
+	Build   string
 }
 
 type banner struct {
@@ -182,6 +187,13 @@ func newReportView(r *Report) *reportView {
 	}
 	n := min(len(r.Superseded), supersededShown)
 	v.SupersededHead, v.SupersededTail = r.Superseded[:n], r.Superseded[n:]
+	v.Command = strings.Join(r.Command, " ")
+	for _, k := range sortedKeys(r.Options) {
+		v.Options = append(v.Options, [2]string{k, jsonText(r.Options[k])})
+	}
+	if r.Ingot != nil {
+		v.Build = r.Ingot.String()
+	}
 	v.Stats = statsViews(r.Stats)
 	v.First = sampleViews(r.Samples.First)
 	v.Last = sampleViews(r.Samples.Last)
@@ -508,4 +520,17 @@ func plural(n int64, one, many string) string {
 		return many
 	}
 	return group(n) + " " + many
+}
+
+// jsonText writes v as JSON for people: without encoding/json's \u003c
+// escapes (html/template escapes the page), or as fmt prints it when it
+// is not JSON.
+func jsonText(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -28,6 +28,8 @@ func htmlReport(t *testing.T, dir string) *Report {
 	r.Stats["orders"][0].Sampled = 5000
 	r.Superseded[0].OrderID = evil
 	r.Error = "failed because of " + evil
+	r.Command = []string{"ingot", "import", "orders", "orders-" + evil + ".csv", "--max-rejected", "5%"}
+	r.Options = map[string]any{"max_rejected": "5%", "hash_emails": false, "delimiter": evil}
 	r.Charts = &Charts{
 		RecordsPerMonth: []MonthCount{{"2020-09", 120, 100}, {"2020-10", 80, 80}, {"2020-12", 5, 0}},
 		TotalsHistogram: &Histogram{Table: "orders", Column: "total", Scale: "log125", Count: 210, Superseded: 5,
@@ -167,6 +169,12 @@ func TestReportHTML(t *testing.T) {
 		require.Equal(t,
 			"251,503 rows read = 250,266 committed + 1,161 rejected + 36 superseded + 40 failed",
 			strings.Join(strings.Fields(text(byID(t, doc, "row-accounting"))), " "))
+	})
+
+	t.Run("command and options", func(t *testing.T) {
+		require.Equal(t, "ingot import orders orders-"+evil+".csv --max-rejected 5%", text(byID(t, doc, "command")))
+		opts := rows(byID(t, doc, "options"))
+		require.Equal(t, [][]string{{"delimiter", `"<script>alert(\"x\")</script>"`}, {"hash_emails", "false"}, {"max_rejected", `"5%"`}}, opts)
 	})
 
 	t.Run("tables", func(t *testing.T) {
