@@ -21,11 +21,11 @@ import (
 )
 
 // OrderColumns is the part of schema.OrdersSchema that comes from the
-// input: order_id … last_updated. The job adds fingerprint and provenance.
+// input: order_id … last_updated. records.go adds fingerprint and provenance.
 var OrderColumns = arrow.NewSchema(schema.OrdersSchema.Fields()[:17], nil)
 
 // ItemColumns is the part of schema.LineItemsSchema that comes from the
-// input: line_item_id … status. The job adds order_id, line_no and
+// input: line_item_id … status. records.go adds order_id, line_no and
 // provenance.
 var ItemColumns = arrow.NewSchema(schema.LineItemsSchema.Fields()[2:24], nil)
 
@@ -217,7 +217,7 @@ type Rows struct {
 	// order columns and each row's line-item columns.
 	OrderJSON, ItemJSON Fragments
 	// Rejects holds a reject for every issue of severity Error, in row
-	// order, and RejectRow the row of each: the sequencer keeps those of the
+	// order, and RejectRow the row of each: the grouper keeps those of the
 	// records it rejects. They are made here, in parallel, so that the raw
 	// columns can be dropped right after validation.
 	Rejects   []validate.Reject
