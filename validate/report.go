@@ -445,6 +445,14 @@ func (r *Report) WriteSummary(w io.Writer) {
 		if f.Error != "" {
 			files.note("    error: " + f.Error)
 		}
+		if n := len(f.IgnoredColumns); n > 0 {
+			names := f.IgnoredColumns[:min(n, 5)]
+			more := ""
+			if n > len(names) {
+				more = fmt.Sprintf(", … (%d more; see report.json)", n-len(names))
+			}
+			files.note(fmt.Sprintf("    ignored %d columns the format does not read: %s%s", n, strings.Join(names, ", "), more))
+		}
 	}
 	files.write(&b, "  ")
 
