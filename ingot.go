@@ -68,10 +68,24 @@ type ImportOptions struct {
 	// OnRagged is what happens to customer and product rows with too few
 	// or too many fields: reject (default), pad or truncate.
 	OnRagged string
+	// OrderID chooses the input column that identifies a record, for
+	// formats that offer a choice (shopify-csv: Name, the default, or Id);
+	// "" keeps the format's default.
+	OrderID string
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
 	MaxRejected string
+
+	// Limits against hostile or broken input; zero means the default of
+	// each (csv.DefaultMaxRecordBytes, DefaultMaxFieldBytes,
+	// DefaultMaxColumns, compress.DefaultMaxRatio; no size limit on
+	// decompressed content). A negative MaxDecompressionRatio disables the ratio check.
+	MaxRecordBytes        int
+	MaxFieldBytes         int
+	MaxColumns            int
+	MaxDecompressedBytes  int64
+	MaxDecompressionRatio int64
 
 	// BatchRows is the rows per batch; default columnar.DefaultBatchRows.
 	BatchRows int
@@ -112,8 +126,8 @@ func (o ImportOptions) recorded() map[string]any {
 	return map[string]any{
 		"kind": o.Kind, "format": o.Format, "sources": o.Sources, "dest": o.Dest,
 		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
-		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails,
 		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
+		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails, "order_id": o.OrderID,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 	}
 }
@@ -150,11 +164,17 @@ func (o ImportOptions) Validate() error {
 	if f := formatByName(o.Kind, o.Format); f == nil {
 		return usagef("unknown %s format %q (supported: %s)", o.Kind, o.Format, strings.Join(FormatNames(o.Kind), ", "))
 	}
+	if _, err := formatByName(o.Kind, o.Format).WithKey(o.OrderID); err != nil {
+		return &UsageError{err}
+	}
 	if len(o.Sources) == 0 {
 		return usagef("no source given")
 	}
 	if o.BatchRows < 0 || o.Workers < 0 {
 		return usagef("BatchRows and Workers must not be negative")
+	}
+	if o.MaxRecordBytes < 0 || o.MaxFieldBytes < 0 || o.MaxColumns < 0 || o.MaxDecompressedBytes < 0 {
+		return usagef("--max-record-bytes, --max-field-bytes, --max-columns and --max-decompressed-bytes must not be negative")
 	}
 	if _, _, err := pipeline.ParseMaxRejected(o.MaxRejected); err != nil {
 		return &UsageError{err}
@@ -193,12 +213,15 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	if err != nil {
 		return nil, &UsageError{err}
 	}
+	format, _ := formatByName(opt.Kind, opt.Format).WithKey(opt.OrderID) // checked by Validate
 	return pipeline.Run(ctx, pipeline.Options{
-		Kind: kindByName(opt.Kind), Format: formatByName(opt.Kind, opt.Format), Dest: opt.Dest,
+		Kind: kindByName(opt.Kind), Format: format, Dest: opt.Dest,
 		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
-		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType, KeyColumn: opt.KeyColumn,
+		HashEmails: opt.HashEmails, MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
+		Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType, KeyColumn: opt.KeyColumn,
 			Merge: opt.Merge, OnRagged: opt.OnRagged},
-		MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
+		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
+		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio,
 		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, Now: opt.Now,
 		CommitRetryFor: opt.CommitRetryFor, Command: opt.Command, Recorded: rec.recorded(),
 		BeforeCommit: opt.beforeCommit, BeforeManifest: opt.beforeManifest, AfterManifest: opt.afterManifest,

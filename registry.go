@@ -24,6 +24,7 @@ var (
 	}
 	registeredFormats = []*formats.Format{
 		formats.KevelCSV,
+		formats.ShopifyCSV,
 		formats.CustomersCSV, formats.CustomersJSONL, formats.CustomersJSON,
 		formats.ProductsCSV, formats.ProductsJSONL, formats.ProductsJSON,
 	}

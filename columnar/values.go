@@ -199,9 +199,9 @@ func digits(b []byte, i, n int) (int, bool) {
 	return v, true
 }
 
-// daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian
+// DaysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian
 // date (H. Hinnant's algorithm).
-func daysFromCivil(y, m, d int) int64 {
+func DaysFromCivil(y, m, d int) int64 {
 	if m <= 2 {
 		y--
 	}
@@ -216,8 +216,9 @@ func daysFromCivil(y, m, d int) int64 {
 	return int64(era)*146097 + int64(doe) - 719468
 }
 
-// civilFromDays is the inverse of daysFromCivil.
-func civilFromDays(z int64) (y, m, d int) {
+// CivilFromDays is the inverse of DaysFromCivil: the proleptic Gregorian
+// date of a count of days since 1970-01-01.
+func CivilFromDays(z int64) (y, m, d int) {
 	z += 719468
 	era := z / 146097
 	if z < 0 && z%146097 != 0 {
@@ -256,7 +257,8 @@ const microsPerDay = 86400 * 1_000_000
 
 // ParseTimestamp parses an ISO-8601 date-time into microseconds since the
 // Unix epoch, UTC: YYYY-MM-DD, then T or a space, hh:mm[:ss[.fraction]],
-// then Z, ±hh:mm, ±hhmm or ±hh. Without a zone the time is taken as UTC; a
+// then Z, ±hh:mm, ±hhmm or ±hh (a numeric offset may follow one space, as
+// in Shopify's 2021-03-04 10:11:12 +0100). Without a zone the time is taken as UTC; a
 // date alone is midnight UTC. Surrounding spaces are ignored. Fractions
 // beyond microseconds are truncated.
 func ParseTimestamp(b []byte) (int64, bool) {
@@ -267,7 +269,7 @@ func ParseTimestamp(b []byte) (int64, bool) {
 	if !ok1 || !ok2 || !ok3 || b[4] != '-' || b[7] != '-' || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) {
 		return 0, false
 	}
-	days := daysFromCivil(y, mo, d)
+	days := DaysFromCivil(y, mo, d)
 	if len(b) == 10 {
 		return days * microsPerDay, true
 	}
@@ -302,6 +304,9 @@ func ParseTimestamp(b []byte) (int64, bool) {
 		}
 	}
 	off := 0
+	if i+1 < len(b) && b[i] == ' ' && (b[i+1] == '+' || b[i+1] == '-') {
+		i++ // Shopify's "2021-03-04 10:11:12 +0100"
+	}
 	if i < len(b) {
 		switch c := b[i]; c {
 		case 'Z', 'z':
@@ -349,7 +354,7 @@ func AppendTimestamp(dst []byte, micros int64) []byte {
 		rem += microsPerDay
 		days--
 	}
-	y, m, d := civilFromDays(days)
+	y, m, d := CivilFromDays(days)
 	s := rem / 1_000_000
 	us := rem % 1_000_000
 	dst = append4(dst, y)
@@ -380,7 +385,7 @@ func Month(micros int64) int32 {
 	if micros%microsPerDay < 0 {
 		days--
 	}
-	y, m, _ := civilFromDays(days)
+	y, m, _ := CivilFromDays(days)
 	return int32(y*100 + m)
 }
 
@@ -423,7 +428,7 @@ func AppendJSONString(dst, s []byte) []byte {
 		case '\t':
 			dst = append(dst, '\\', 't')
 		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			dst = append(dst, '\\', 'u', '0', '0', HexDigits[c>>4], HexDigits[c&15])
 		}
 		start = i + 1
 	}
@@ -453,13 +458,14 @@ func plainPrefix(s []byte) int {
 	return i
 }
 
-const hexDigits = "0123456789abcdef"
+// HexDigits are the lower-case hex digits, by value.
+const HexDigits = "0123456789abcdef"
 
 // AppendHex16 appends v as 16 lower-case hex digits (the spelling of
 // fingerprints).
 func AppendHex16(dst []byte, v uint64) []byte {
 	for shift := 60; shift >= 0; shift -= 4 {
-		dst = append(dst, hexDigits[v>>uint(shift)&15])
+		dst = append(dst, HexDigits[v>>uint(shift)&15])
 	}
 	return dst
 }

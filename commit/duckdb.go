@@ -6,14 +6,15 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"ingot/internal/duck"
 	"ingot/schema"
 )
 
 // sqlString quotes s as a SQL string literal.
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+func sqlString(s string) string { return duck.Literal(s) }
 
 // sqlIdent quotes s as a SQL identifier.
-func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+func sqlIdent(s string) string { return duck.Ident(s) }
 
 // duckdbType returns the DuckDB type that reads back a column of Arrow type
 // t written by a TableWriter.

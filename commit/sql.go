@@ -47,6 +47,14 @@ func OpenSQL(ctx context.Context, s Store) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sql: %w", err)
 	}
+	return OpenSQLWithLog(ctx, s, log)
+}
+
+// OpenSQLWithLog is OpenSQL over the manifests of log (ascending
+// versions) rather than the whole log: reading commands pass what
+// ReadLogTolerant trusts, so that one damaged manifest does not stop
+// them.
+func OpenSQLWithLog(ctx context.Context, s Store, log []Manifest) (*sql.DB, error) {
 	stmts, err := viewStatements(s, log)
 	if err != nil {
 		return nil, fmt.Errorf("open sql over %s: %w", s.URI(), err)

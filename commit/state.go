@@ -13,6 +13,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"ingot/columnar"
+	"ingot/internal/duck"
 )
 
 // stateMemoryLimit bounds DuckDB's memory while LoadState scans: it
@@ -68,17 +69,7 @@ func LoadState(ctx context.Context, s Store, log []Manifest, table, keyColumn, f
 // openArrowConn opens an in-memory DuckDB connection for scans.
 func openArrowConn(ctx context.Context) (driver.Conn, *duckdb.Arrow, error) {
 	threads := max(1, runtime.GOMAXPROCS(0)/2)
-	c, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
-		for _, q := range []string{
-			fmt.Sprintf("SET threads = %d", threads),
-			"SET memory_limit = " + sqlString(stateMemoryLimit),
-		} {
-			if _, err := ex.ExecContext(ctx, q, nil); err != nil {
-				return fmt.Errorf("%s: %w", q, err)
-			}
-		}
-		return nil
-	})
+	c, err := duck.Connector(threads, stateMemoryLimit)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open duckdb: %w", err)
 	}

@@ -44,6 +44,12 @@ type Options struct {
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
 	MaxRejected string
 
+	// Limits against hostile input; zero means each default
+	// (csv.DefaultMaxRecordBytes, DefaultMaxFieldBytes, DefaultMaxColumns,
+	// compress.DefaultMaxRatio; no size limit on decompressed content).
+	MaxRecordBytes, MaxFieldBytes, MaxColumns   int
+	MaxDecompressedBytes, MaxDecompressionRatio int64
+
 	// BatchRows is the rows per batch; default columnar.DefaultBatchRows.
 	BatchRows int
 	// Workers validating batches in parallel; default GOMAXPROCS.

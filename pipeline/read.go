@@ -14,6 +14,7 @@ import (
 
 	"ingot/columnar"
 	"ingot/formats"
+	"ingot/formats/compress"
 	"ingot/formats/parse"
 	"ingot/internal/textfmt"
 	"ingot/kinds"
@@ -100,7 +101,8 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	f := s.files[fi]
 	start := time.Now()
 	defer func() { s.clock.since(start) }()
-	in, err := formats.OpenInput(ctx, f.obj, s.opt.Encoding)
+	in, err := formats.OpenInputLimited(ctx, f.obj, s.opt.Encoding, compress.DecompressOptions{
+		MaxBytes: s.opt.MaxDecompressedBytes, MaxRatio: s.opt.MaxDecompressionRatio})
 	if err != nil {
 		return err
 	}
@@ -114,12 +116,14 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		key = k.Name
 	}
 	r, err := format.Shape(in.Text, name, formats.ReadOptions{
-		Delimiter: s.opt.Delimiter, BatchRows: s.opt.BatchRows, KeyColumn: key, Allocator: s.pool,
+		Delimiter: s.opt.Delimiter, BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: format.Carry(), Allocator: s.pool,
+		MaxRecordBytes: s.opt.MaxRecordBytes, MaxFieldBytes: s.opt.MaxFieldBytes, MaxColumns: s.opt.MaxColumns,
 	})
 	if err != nil {
 		return err
 	}
 	header := r.Header()
+	f.report.IgnoredColumns = format.Ignored(header)
 	rec := s.opt.Records
 	rec.Delimiter = cmp.Or(s.opt.Delimiter, ',')
 	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool, Records: rec})

@@ -8,7 +8,7 @@ import (
 	"ingot/version"
 )
 
-// report assembles report.json from the job's state.
+// report assembles report.json from the attempt and its stages' results.
 func (a *attempt) report(status string) *validate.Report {
 	total := a.totals()
 	var it validate.IssueTable

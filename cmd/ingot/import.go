@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"ingot"
+	"ingot/formats/compress"
+	"ingot/formats/csv"
 	"ingot/validate"
 )
 
@@ -106,7 +108,14 @@ report, by default into the current directory.`,
 	f.StringVar(&opt.KeyColumn, "key", "", "products: the column holding the product id (default productId)")
 	f.StringVar(&opt.Merge, "merge", "", "customers, products: merge (default: given attributes added or replaced, others kept) or overwrite")
 	f.StringVar(&opt.OnRagged, "on-ragged", "", "customers, products: rows with too few or too many fields: reject (default), pad or truncate")
+	f.StringVar(&opt.OrderID, "order-id", "", "the column that identifies an order, where the format offers a choice (shopify-csv: Name or Id; default Name)")
 	f.StringVar(&opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
+	f.IntVar(&opt.MaxRecordBytes, "max-record-bytes", csv.DefaultMaxRecordBytes, "longest CSV record accepted, in bytes; a longer one fails the file")
+	f.IntVar(&opt.MaxFieldBytes, "max-field-bytes", csv.DefaultMaxFieldBytes, "longest CSV field accepted, in bytes; a longer one fails the file")
+	f.IntVar(&opt.MaxColumns, "max-columns", csv.DefaultMaxColumns, "most columns a header may have; more fails the file before reading it")
+	f.Int64Var(&opt.MaxDecompressedBytes, "max-decompressed-bytes", 0, "most bytes one compressed source may expand to (0: no limit)")
+	f.Int64Var(&opt.MaxDecompressionRatio, "max-decompression-ratio", compress.DefaultMaxRatio,
+		"most decompressed bytes per compressed byte, checked after the first 64 MiB; -1 disables (stops decompression bombs)")
 	f.IntVar(&opt.BatchRows, "batch-rows", 0, "rows per batch (default 16384)")
 	f.IntVar(&opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")
 	f.BoolVar(&asJSON, "json", false, "print report.json to stdout")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -28,7 +29,7 @@ func logCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log, err := commit.ReadLog(cmd.Context(), st)
+			log, err := readLogWarn(cmd.Context(), st, g)
 			if err != nil {
 				return err
 			}
@@ -63,4 +64,21 @@ func openExisting(dest string) (commit.Store, error) {
 		return nil, usage("--dest %s: no warehouse there (nothing has been imported into it)", dest)
 	}
 	return commit.OpenLocalReadOnly(dest)
+}
+
+// readLogWarn reads the manifests a reading command can trust and warns
+// on stderr about each one it skips, with the way out.
+func readLogWarn(ctx context.Context, st commit.Store, g *globals) ([]commit.Manifest, error) {
+	log, problems, err := commit.ReadLogTolerant(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range problems {
+		fmt.Fprintf(g.stderr, "ingot: warning: skipped version %d: %v\n", p.Version, p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(g.stderr, "ingot: warning: showing the %d valid version(s); `ingot repair --dest %s` shows what the damaged manifest(s) referenced and, with --apply, moves them aside\n",
+			len(log), st.URI())
+	}
+	return log, nil
 }

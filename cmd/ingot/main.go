@@ -115,7 +115,7 @@ Exit codes: 0 completed, 3 completed but some files failed,
 	}
 	root.Version = version.Get().String()
 	root.SetVersionTemplate("ingot {{.Version}}\n")
-	root.AddCommand(importCmd(g), logCmd(g), sqlCmd(g), genCmd(g), benchCmd(g), versionCmd(g))
+	root.AddCommand(importCmd(g), logCmd(g), sqlCmd(g), genCmd(g), benchCmd(g), versionCmd(g), repairCmd(g), vacuumCmd(g))
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if g.memProfile != "" {
 			time.AfterFunc(g.memAfter, func() {

@@ -21,6 +21,8 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 
+	"ingot"
+	"ingot/bench"
 	"ingot/commit"
 	"ingot/issue"
 	"ingot/validate"
@@ -600,11 +602,31 @@ func TestVersion(t *testing.T) {
 // TestBatchSizes imports the same files at batch sizes that cut orders at
 // every place, and checks that the committed tables, events and counts do
 // not depend on where the batches end.
+// TestBatchSizes runs the batch-size harness for every registered format:
+// batches of 1, 2, 3 and 7 rows give the same tables, events and counts as
+// large ones. A format needs a generator in bench.Writers to be tested.
 func TestBatchSizes(t *testing.T) {
+	// Hand-written fixtures of a format, imported along with its
+	// generated file.
+	fixtures := map[string][]string{
+		"kevel-csv":   {fixture("nonseq.csv"), fixture("rejects.csv")},
+		"shopify-csv": {filepath.Join("..", "..", "testdata", "shopify", "orders.csv")},
+	}
+	for _, format := range ingot.FormatNames("orders") {
+		t.Run(format, func(t *testing.T) { batchSizes(t, format, fixtures[format]) })
+	}
+}
+
+func batchSizes(t *testing.T, format string, fixtures []string) {
 	dir := t.TempDir()
 	gen := filepath.Join(dir, "gen.csv")
-	code, _, errs := cli(t, "gen", "orders", "--orders", "60", "--defects", "0.05", "--repeats", "0.1", "--seed", "9", "-o", gen)
-	require.Equal(t, 0, code, errs)
+	write, ok := bench.Writers[format]
+	require.True(t, ok, "format %s has no generator in bench.Writers", format)
+	f, err := os.Create(gen)
+	require.NoError(t, err)
+	_, err = write(f, bench.GenOptions{Orders: 60, Defects: 0.05, Repeats: 0.1, Seed: 9})
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
 	type result struct {
 		counts         validate.Counts
 		orders, items  [][]string
@@ -614,7 +636,8 @@ func TestBatchSizes(t *testing.T) {
 	}
 	run := func(batch string) result {
 		dest := filepath.Join(dir, "wh-"+batch)
-		r := importJSON(t, 0, fixture("nonseq.csv"), fixture("rejects.csv"), gen, "--dest", dest, "--batch-rows", batch)
+		args := append(append([]string{}, fixtures...), gen, "--format", format, "--dest", dest, "--batch-rows", batch)
+		r := importJSON(t, 0, args...)
 		var ev []string
 		for _, e := range events(t, dest, 1) {
 			ev = append(ev, fmt.Sprint(e["type"], e["key"], e["source"], e["payload"].(map[string]any)["fingerprint"]))

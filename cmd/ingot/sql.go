@@ -59,7 +59,11 @@ per row), markdown. Values are printed as DuckDB prints them: lists as
 			if err != nil {
 				return err
 			}
-			db, err := commit.OpenSQL(cmd.Context(), st)
+			log, err := readLogWarn(cmd.Context(), st, g)
+			if err != nil {
+				return err
+			}
+			db, err := commit.OpenSQLWithLog(cmd.Context(), st, log)
 			if err != nil {
 				return err
 			}

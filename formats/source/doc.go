@@ -4,6 +4,10 @@
 // and hashes them (SHA-256 of the stored, still compressed bytes).
 //
 // Remote schemes (http, s3, sftp) plug in as a Store of Stores; there is
-// no global registry. It does not decompress or decode: packages compress
-// and charset do.
+// no global registry. NewStores builds all three from StoreOptions:
+// streamed, retried with backoff (RetryPolicy), resumed after a dropped
+// connection when the object is unchanged, SFTP host keys always checked,
+// and URIs redacted (Redact) in everything printed or returned.
+// MoveProcessed is the opt-in file lifecycle. It does not decompress or
+// decode: packages compress and charset do.
 package source

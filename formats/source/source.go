@@ -130,7 +130,7 @@ func (s Stores) Resolve(ctx context.Context, args []string) ([]Object, error) {
 // with its error.
 func (s Stores) Open(ctx context.Context, o Object) (*Reader, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("open %s: %w", o.URI, err)
+		return nil, fmt.Errorf("open %s: %w", Redact(o.URI), err)
 	}
 	scheme, _ := splitScheme(o.URI)
 	var (
@@ -183,10 +183,10 @@ func (s Stores) store(scheme, uri string) (Store, error) {
 	case "sftp":
 		st = s.SFTP
 	default:
-		return nil, fmt.Errorf("source %q: unknown URI scheme %q: expected a local path, a glob, or a file://, http(s)://, s3:// or sftp:// URI", uri, scheme)
+		return nil, fmt.Errorf("source %q: unknown URI scheme %q: expected a local path, a glob, or a file://, http(s)://, s3:// or sftp:// URI", Redact(uri), scheme)
 	}
 	if st == nil {
-		return nil, fmt.Errorf("source %q: %s:// %w (local paths, globs and file:// URIs are)", uri, scheme, ErrSchemeNotSupported)
+		return nil, fmt.Errorf("source %q: %s:// %w (local paths, globs and file:// URIs are)", Redact(uri), scheme, ErrSchemeNotSupported)
 	}
 	return st, nil
 }
@@ -453,10 +453,10 @@ func newReader(ctx context.Context, o Object, rc io.ReadCloser) *Reader {
 // fails with ctx's error once ctx is done.
 func (r *Reader) Read(p []byte) (int, error) {
 	if r.closed {
-		return 0, fmt.Errorf("read %s: %w", r.obj.URI, os.ErrClosed)
+		return 0, fmt.Errorf("read %s: %w", Redact(r.obj.URI), os.ErrClosed)
 	}
 	if err := r.ctx.Err(); err != nil {
-		return 0, fmt.Errorf("read %s: %w", r.obj.URI, err)
+		return 0, fmt.Errorf("read %s: %w", Redact(r.obj.URI), err)
 	}
 	n, err := r.rc.Read(p)
 	if n > 0 {
@@ -468,7 +468,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 		return n, io.EOF
 	}
 	if err != nil {
-		return n, fmt.Errorf("read %s at byte %d: %w", r.obj.URI, r.n, err)
+		return n, fmt.Errorf("read %s at byte %d: %w", Redact(r.obj.URI), r.n, err)
 	}
 	return n, nil
 }
@@ -478,13 +478,13 @@ func (r *Reader) Read(p []byte) (int, error) {
 // toward BytesRead or the hash.
 func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 	if r.ra == nil {
-		return 0, fmt.Errorf("read %s at byte %d: no random access to this object", r.obj.URI, off)
+		return 0, fmt.Errorf("read %s at byte %d: no random access to this object", Redact(r.obj.URI), off)
 	}
 	if r.closed {
-		return 0, fmt.Errorf("read %s: %w", r.obj.URI, os.ErrClosed)
+		return 0, fmt.Errorf("read %s: %w", Redact(r.obj.URI), os.ErrClosed)
 	}
 	if err := r.ctx.Err(); err != nil {
-		return 0, fmt.Errorf("read %s: %w", r.obj.URI, err)
+		return 0, fmt.Errorf("read %s: %w", Redact(r.obj.URI), err)
 	}
 	return r.ra.ReadAt(p, off)
 }
@@ -503,7 +503,7 @@ func (r *Reader) Close() error {
 	}
 	r.closed = true
 	if err := r.rc.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", r.obj.URI, err)
+		return fmt.Errorf("close %s: %w", Redact(r.obj.URI), err)
 	}
 	return nil
 }
