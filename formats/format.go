@@ -21,6 +21,9 @@ type Format struct {
 	// Fields is the field table: every field the format knows, matched by
 	// header name (never by position), and the column it fills.
 	Fields []Field
+	// Attributes: every column the field table does not list is an
+	// attribute of the record (customers, products), so none is ignored.
+	Attributes bool
 	// KeyChoices, if set, lists the header names that may be chosen as the
 	// record key (WithKey); the field of type Key is the default.
 	KeyChoices []string
@@ -124,6 +127,9 @@ func (f *Format) Known(name string) bool {
 // Ignored returns the names of header that the format does not read, in
 // header order: they are skipped, and the report lists them.
 func (f *Format) Ignored(header []string) []string {
+	if f.Attributes {
+		return nil
+	}
 	var out []string
 	for _, h := range header {
 		if !f.Known(h) {

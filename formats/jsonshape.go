@@ -34,7 +34,8 @@ type jsonShape struct {
 }
 
 func newJSONShape(r io.Reader, source string, opt ReadOptions, shape json.Shape) (BatchReader, error) {
-	jr, err := json.NewReader(r, source, json.Options{Shape: shape, BatchRows: opt.BatchRows, Allocator: opt.Allocator})
+	jr, err := json.NewReader(r, source, json.Options{Shape: shape, BatchRows: opt.BatchRows, Allocator: opt.Allocator,
+		MaxRecordBytes: max(opt.MaxRecordBytes, 0), MaxFieldBytes: max(opt.MaxFieldBytes, 0), MaxColumns: max(opt.MaxColumns, 0)})
 	if err != nil {
 		return nil, err
 	}

@@ -10,13 +10,13 @@ import "ingot/schema"
 // tables name only the key; a column they do not list is an attribute,
 // never an unknown column.
 var (
-	CustomersCSV   = &Format{Name: "csv", Kind: schema.Customers, Shape: CSV}
-	CustomersJSONL = &Format{Name: "jsonl", Kind: schema.Customers, Shape: JSONLines}
-	CustomersJSON  = &Format{Name: "json", Kind: schema.Customers, Shape: JSONDocument}
+	CustomersCSV   = &Format{Name: "csv", Kind: schema.Customers, Shape: CSV, Attributes: true}
+	CustomersJSONL = &Format{Name: "jsonl", Kind: schema.Customers, Shape: JSONLines, Attributes: true}
+	CustomersJSON  = &Format{Name: "json", Kind: schema.Customers, Shape: JSONDocument, Attributes: true}
 
-	ProductsCSV   = &Format{Name: "csv", Kind: schema.Products, Shape: CSV, Fields: productFields}
-	ProductsJSONL = &Format{Name: "jsonl", Kind: schema.Products, Shape: JSONLines, Fields: productFields}
-	ProductsJSON  = &Format{Name: "json", Kind: schema.Products, Shape: JSONDocument, Fields: productFields}
+	ProductsCSV   = &Format{Name: "csv", Kind: schema.Products, Shape: CSV, Fields: productFields, Attributes: true}
+	ProductsJSONL = &Format{Name: "jsonl", Kind: schema.Products, Shape: JSONLines, Fields: productFields, Attributes: true}
+	ProductsJSON  = &Format{Name: "json", Kind: schema.Products, Shape: JSONDocument, Fields: productFields, Attributes: true}
 )
 
 // ProductIDField is the key of a product record.

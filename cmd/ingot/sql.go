@@ -30,6 +30,9 @@ func sqlCmd(g *globals) *cobra.Command {
 		Long: `Query the warehouse with DuckDB. Views: orders and line_items hold the current
 state (per order, its row of the newest commit, and that import's line items);
 orders_history and line_items_history hold every committed row with its version.
+customers and products hold the current customers (per user_id_type and
+user_id) and products (per product_id), their attributes already merged as
+JSON text; customers_history and products_history every committed row.
 
 Statements are separated by semicolons; the result of every statement is
 printed. Without -c they are read from standard input, or, on a terminal,
