@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,8 +66,8 @@ type HistoryEntry struct {
 // commit (from the manifests), every import that left a report under
 // _ingot/reports (failed, cancelled, dry runs with the default report
 // directory, imports that changed nothing), and every scheduled run. It
-// only reads. Damaged manifests (as commit.LogProblem), reports and run
-// records that cannot be read are skipped and returned in warnings.
+// only reads. Reports and run records that cannot be read are skipped
+// and returned in warnings.
 func History(ctx context.Context, dest string) (entries []HistoryEntry, warnings []error, err error) {
 	st, err := commit.OpenLocalReadOnly(dest)
 	if err != nil {
@@ -76,8 +77,8 @@ func History(ctx context.Context, dest string) (entries []HistoryEntry, warnings
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, p := range problems { // a commit.LogProblem each: the caller may say more
-		warnings = append(warnings, p)
+	for _, p := range problems {
+		warnings = append(warnings, fmt.Errorf("version %d: %w (`ingot repair --dest %s` shows what it referenced)", p.Version, p, dest))
 	}
 	byImport := map[string]int{}
 	for _, m := range log {

@@ -24,6 +24,7 @@ import (
 
 	"ingot/columnar"
 	"ingot/formats/source"
+	"ingot/kinds"
 	"ingot/pipeline"
 	"ingot/validate"
 )
@@ -60,6 +61,17 @@ type ImportOptions struct {
 	// formats that offer a choice (shopify-csv: Name, the default, or Id);
 	// "" keeps the format's default.
 	OrderID string
+	// UserIDColumn and UserIDType name the user id column of customers
+	// and the type of its ids (default userId, email).
+	UserIDColumn, UserIDType string
+	// KeyColumn names the key column of products (default productId).
+	KeyColumn string
+	// Merge is how customers and products meet their committed record:
+	// merge (default) or overwrite.
+	Merge string
+	// OnRagged is what happens to customer and product rows with too few
+	// or too many fields: reject (default), pad or truncate.
+	OnRagged string
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
@@ -121,6 +133,7 @@ func (o ImportOptions) recorded() map[string]any {
 		"kind": o.Kind, "format": o.Format, "sources": o.Sources, "dest": o.Dest,
 		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
 		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails, "order_id": o.OrderID,
+		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 	}
 }
@@ -172,15 +185,15 @@ func usagef(format string, args ...any) error {
 func (o ImportOptions) Validate() error {
 	if kindByName(o.Kind) == nil {
 		switch o.Kind {
-		case KindCustomers, KindProducts, KindEvents:
+		case KindEvents:
 			return usagef("import kind %q is not supported yet (supported: %s)", o.Kind, strings.Join(KindNames(), ", "))
 		}
 		return usagef("unknown import kind %q (want orders, customers, products or events)", o.Kind)
 	}
-	if f := formatByName(o.Format); f == nil || f.Kind != o.Kind {
+	if f := formatByName(o.Kind, o.Format); f == nil {
 		return usagef("unknown %s format %q (supported: %s)", o.Kind, o.Format, strings.Join(FormatNames(o.Kind), ", "))
 	}
-	if _, err := formatByName(o.Format).WithKey(o.OrderID); err != nil {
+	if _, err := formatByName(o.Kind, o.Format).WithKey(o.OrderID); err != nil {
 		return &UsageError{err}
 	}
 	if len(o.Sources) == 0 {
@@ -194,6 +207,16 @@ func (o ImportOptions) Validate() error {
 	}
 	if _, _, err := pipeline.ParseMaxRejected(o.MaxRejected); err != nil {
 		return &UsageError{err}
+	}
+	switch o.Merge {
+	case "", kinds.MergeMerge, kinds.MergeOverwrite:
+	default:
+		return usagef("--merge: expected merge or overwrite, found %q", o.Merge)
+	}
+	switch o.OnRagged {
+	case "", kinds.RaggedReject, kinds.RaggedPad, kinds.RaggedTruncate:
+	default:
+		return usagef("--on-ragged: expected reject, pad or truncate, found %q", o.OnRagged)
 	}
 	return nil
 }
@@ -219,11 +242,14 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	if err != nil {
 		return nil, &UsageError{err}
 	}
-	format, _ := formatByName(opt.Format).WithKey(opt.OrderID) // checked by Validate
+	format, _ := formatByName(opt.Kind, opt.Format).WithKey(opt.OrderID) // checked by Validate
+	rec.Format = format.Name
 	return pipeline.Run(ctx, pipeline.Options{
 		Kind: kindByName(opt.Kind), Format: format, Dest: opt.Dest,
 		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
-		HashEmails: opt.HashEmails, MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
+		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType, KeyColumn: opt.KeyColumn,
+			Merge: opt.Merge, OnRagged: opt.OnRagged},
+		MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
 		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio,
 		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, OnProgress: opt.OnProgress, Now: opt.Now,

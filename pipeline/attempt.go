@@ -102,6 +102,7 @@ type attempt struct {
 	log     []commit.Manifest
 	version int64
 	state   *columnar.KeyMap[uint64]
+	lookups map[string]kinds.Lookup // what the kind asked for (kinds.Lookuper)
 
 	files   []*fileIn // what was read of each source
 	grouper kinds.Grouper
@@ -200,7 +201,7 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	log.Info("import started", "files", len(objs), "version", a.version, "committed_records", a.state.Len(), "dry_run", a.opt.DryRun)
 	a.write.store, a.events.store = a.store, a.store
 	cfg := kinds.GroupConfig{Format: a.opt.Format, Files: uris, State: a.state, Rejects: a.rejects,
-		ImportID: a.importID, Pool: a.pool, TempDir: a.tmp}
+		ImportID: a.importID, Pool: a.pool, TempDir: a.tmp, Records: a.opt.Records, Lookups: a.lookups}
 	if !a.opt.DryRun {
 		cfg.EventHead = fmt.Appendf(nil, `,"version":%d,"import_id":%s,"at":"%s"`, a.version,
 			strconv.Quote(a.importID), a.started.UTC().Format(time.RFC3339Nano))
@@ -336,6 +337,28 @@ func (a *attempt) openWarehouse(ctx context.Context) error {
 		if a.state, err = commit.LoadState(ctx, st, a.log, spec.Table, spec.Key, spec.Fingerprint); err != nil {
 			return fmt.Errorf("loading the committed %s: %w", spec.Table, err)
 		}
+	}
+	return a.loadLookups(ctx)
+}
+
+// loadLookups loads the committed state the kind asked for as a
+// kinds.Lookuper: empty lookups when nothing is committed.
+func (a *attempt) loadLookups(ctx context.Context) error {
+	lk, ok := a.opt.Kind.(kinds.Lookuper)
+	if !ok {
+		return nil
+	}
+	a.lookups = map[string]kinds.Lookup{}
+	for _, spec := range lk.Lookups(a.opt.Records) {
+		if a.store == nil || len(a.log) == 0 {
+			a.lookups[spec.Table] = kinds.Lookup{}
+			continue
+		}
+		m, err := commit.LoadLookup(ctx, a.store, a.log, spec.Table, spec.Key, spec.Value, kinds.KeySep)
+		if err != nil {
+			return fmt.Errorf("loading the committed %s: %w", spec.Table, err)
+		}
+		a.lookups[spec.Table] = m
 	}
 	return nil
 }

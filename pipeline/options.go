@@ -35,6 +35,10 @@ type Options struct {
 	Delimiter byte
 	// HashEmails stores e-mail user ids as their SHA-256 (email_sha256).
 	HashEmails bool
+	// Records configure the kinds whose records are a key and attributes
+	// (customers, products): user id column and type, merge strategy,
+	// ragged rows.
+	Records kinds.RecordOptions
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -124,7 +125,9 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	}
 	header := r.Header()
 	f.report.IgnoredColumns = format.Ignored(header)
-	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool})
+	rec := s.opt.Records
+	rec.Delimiter = cmp.Or(s.opt.Delimiter, ',')
+	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool, Records: rec})
 	if err != nil {
 		return &parse.Error{Source: name, Line: 1, Err: err}
 	}

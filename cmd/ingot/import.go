@@ -46,6 +46,11 @@ func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
 	set("batch-rows", func() { o.BatchRows = f.opt.BatchRows })
 	set("workers", func() { o.Workers = f.opt.Workers })
 	set("order-id", func() { o.OrderID = f.opt.OrderID })
+	set("user-id", func() { o.UserIDColumn = f.opt.UserIDColumn })
+	set("user-id-type", func() { o.UserIDType = f.opt.UserIDType })
+	set("key", func() { o.KeyColumn = f.opt.KeyColumn })
+	set("merge", func() { o.Merge = f.opt.Merge })
+	set("on-ragged", func() { o.OnRagged = f.opt.OnRagged })
 	set("max-record-bytes", func() { o.MaxRecordBytes = f.opt.MaxRecordBytes })
 	set("max-field-bytes", func() { o.MaxFieldBytes = f.opt.MaxFieldBytes })
 	set("max-columns", func() { o.MaxColumns = f.opt.MaxColumns })
@@ -62,7 +67,7 @@ func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
 }
 
 func (f *importFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.opt.Format, "format", "kevel-csv", "input format: "+strings.Join(ingot.FormatNames(""), ", "))
+	fs.StringVar(&f.opt.Format, "format", "", "input format: "+strings.Join(ingot.FormatNames(""), ", ")+" (default: kevel-csv for orders, csv for customers and products)")
 	fs.StringVar(&f.opt.Dest, "dest", "./warehouse", "warehouse directory")
 	fs.BoolVar(&f.opt.DryRun, "dry-run", false, "run everything but the commit; write only the report")
 	fs.StringVar(&f.opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or ./ingot-dry-run-<import id>/ on a dry run)")
@@ -70,6 +75,11 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
 	fs.BoolVar(&f.opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
 	fs.StringVar(&f.opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
+	fs.StringVar(&f.opt.UserIDColumn, "user-id", "", "customers: the column holding the user id (default userId)")
+	fs.StringVar(&f.opt.UserIDType, "user-id-type", "", "customers: the type of the user ids: email (default), email_sha256, email_md5, phone, phone_sha256 or a custom type")
+	fs.StringVar(&f.opt.KeyColumn, "key", "", "products: the column holding the product id (default productId)")
+	fs.StringVar(&f.opt.Merge, "merge", "", "customers, products: merge (default: given attributes added or replaced, others kept) or overwrite")
+	fs.StringVar(&f.opt.OnRagged, "on-ragged", "", "customers, products: rows with too few or too many fields: reject (default), pad or truncate")
 	fs.StringVar(&f.opt.OrderID, "order-id", "", "the column that identifies an order, where the format offers a choice (shopify-csv: Name or Id; default Name)")
 	fs.IntVar(&f.opt.MaxRecordBytes, "max-record-bytes", csv.DefaultMaxRecordBytes, "longest CSV record accepted, in bytes; a longer one fails the file")
 	fs.IntVar(&f.opt.MaxFieldBytes, "max-field-bytes", csv.DefaultMaxFieldBytes, "longest CSV field accepted, in bytes; a longer one fails the file")

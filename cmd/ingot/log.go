@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -58,18 +57,8 @@ It only reads.
 			if err != nil {
 				return err
 			}
-			bad := 0
 			for _, w := range warnings {
-				var p commit.LogProblem
-				if errors.As(w, &p) {
-					fmt.Fprintf(g.stderr, "ingot: warning: skipped version %d: %v\n", p.Version, p)
-					bad++
-					continue
-				}
-				fmt.Fprintln(g.stderr, "ingot: warning: skipped:", w)
-			}
-			if bad > 0 {
-				fmt.Fprintf(g.stderr, "ingot: warning: `ingot repair --dest %s` shows what the damaged manifest(s) referenced and, with --apply, moves them aside\n", dest)
+				fmt.Fprintln(g.stderr, "ingot: warning: skipped", w)
 			}
 			if asJSON {
 				if entries == nil {
