@@ -74,10 +74,12 @@ func (in *Input) Close() error {
 	return first
 }
 
-// OpenInput opens o and decodes it: decompression by magic bytes, then
-// the encoding (a name, "" for UTF-8, or "auto").
-func OpenInput(ctx context.Context, o source.Object, encoding string) (*Input, error) {
-	src, err := source.Open(ctx, o)
+// OpenInput opens o through st (the stores of remote schemes and
+// standard input; the zero Stores reads local files only) and decodes it:
+// decompression by magic bytes, then the encoding (a name, "" for UTF-8,
+// or "auto").
+func OpenInput(ctx context.Context, st source.Stores, o source.Object, encoding string) (*Input, error) {
+	src, err := st.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}

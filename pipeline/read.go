@@ -99,14 +99,14 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	f := s.files[fi]
 	start := time.Now()
 	defer func() { s.clock.since(start) }()
-	in, err := formats.OpenInput(ctx, f.obj, s.opt.Encoding)
+	in, err := formats.OpenInput(ctx, s.opt.Stores, f.obj, s.opt.Encoding)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
 	f.report.Compression = in.Compression
 	f.report.Encoding, f.report.EncodingConfidence = in.Encoding, in.Confidence
-	name := f.obj.URI
+	name := f.report.URI // redacted
 	format := s.opt.Format
 	var key string
 	if k := format.KeyField(); k != nil {
@@ -132,7 +132,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		if errors.Is(err, io.EOF) {
 			f.report.SHA256 = src.SHA256()
 			f.report.Bytes = src.BytesRead()
-			s.opt.Logger.Debug("file read", "file", f.obj.URI, "rows", f.report.Rows, "bytes", f.report.Bytes)
+			s.opt.Logger.Debug("file read", "file", f.report.URI, "rows", f.report.Rows, "bytes", f.report.Bytes)
 			return nil
 		}
 		if err != nil {

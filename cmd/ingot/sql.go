@@ -20,9 +20,10 @@ import (
 
 func sqlCmd(g *globals) *cobra.Command {
 	var (
-		dest    string
-		command string
-		format  string
+		dest      string
+		command   string
+		format    string
+		pathStyle bool
 	)
 	c := &cobra.Command{
 		Use:   "sql",
@@ -55,10 +56,11 @@ per row), markdown. Values are printed as DuckDB prints them: lists as
 			if !ok {
 				return usage("--format: expected table, csv, json, jsonl or markdown, found %q", format)
 			}
-			st, err := openExisting(dest)
+			st, done, err := openExisting(cmd.Context(), dest, pathStyle, true)
 			if err != nil {
 				return err
 			}
+			defer done()
 			db, err := commit.OpenSQL(cmd.Context(), st)
 			if err != nil {
 				return err
@@ -75,7 +77,8 @@ per row), markdown. Values are printed as DuckDB prints them: lists as
 			}
 		},
 	}
-	c.Flags().StringVar(&dest, "dest", "./warehouse", "warehouse directory")
+	c.Flags().StringVar(&dest, "dest", "./warehouse", "warehouse directory or s3://bucket/prefix")
+	c.Flags().BoolVar(&pathStyle, "s3-path-style", false, "address S3 buckets by path (automatic for an IP or localhost endpoint)")
 	c.Flags().StringVarP(&command, "command", "c", "", "SQL to run, statements separated by ; (default: read from stdin)")
 	c.Flags().StringVar(&format, "format", "", "output: table, csv, json, jsonl or markdown (default table on a terminal, csv otherwise)")
 	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"table", "csv", "json", "jsonl", "markdown"}, cobra.ShellCompDirectiveNoFileComp))
