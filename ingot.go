@@ -117,10 +117,10 @@ func (o ImportOptions) recorded() map[string]any {
 	}
 	return map[string]any{
 		"kind": o.Kind, "format": o.Format, "sources": sources, "dest": source.Redact(o.Dest),
-		"move_processed": o.MoveProcessed,
 		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
 		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
+		"move_processed": o.MoveProcessed,
 	}
 }
 
