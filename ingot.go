@@ -25,6 +25,7 @@ import (
 	"ingot/columnar"
 	"ingot/commit"
 	"ingot/formats/source"
+	"ingot/kinds"
 	"ingot/pipeline"
 	"ingot/validate"
 )
@@ -61,8 +62,8 @@ type ImportOptions struct {
 	// DryRun runs every stage but the commit and writes only the report.
 	DryRun bool
 	// ReportDir is where report.json and the rejects go; default
-	// <dest>/_ingot/reports/<import id>/, or the current directory on a
-	// dry run.
+	// <dest>/_ingot/reports/<import id>/, or a fresh
+	// ./ingot-dry-run-<import id>/ on a dry run.
 	ReportDir string
 	// Encoding of the sources: "" or utf-8, auto, or a charset name.
 	Encoding string
@@ -70,10 +71,35 @@ type ImportOptions struct {
 	Delimiter byte
 	// HashEmails stores e-mail user ids as their SHA-256 (email_sha256).
 	HashEmails bool
+	// OrderID chooses the input column that identifies a record, for
+	// formats that offer a choice (shopify-csv: Name, the default, or Id);
+	// "" keeps the format's default.
+	OrderID string
+	// UserIDColumn and UserIDType name the user id column of customers
+	// and the type of its ids (default userId, email).
+	UserIDColumn, UserIDType string
+	// KeyColumn names the key column of products (default productId).
+	KeyColumn string
+	// Merge is how customers and products meet their committed record:
+	// merge (default) or overwrite.
+	Merge string
+	// OnRagged is what happens to customer and product rows with too few
+	// or too many fields: reject (default), pad or truncate.
+	OnRagged string
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
 	MaxRejected string
+
+	// Limits against hostile or broken input; zero means the default of
+	// each (csv.DefaultMaxRecordBytes, DefaultMaxFieldBytes,
+	// DefaultMaxColumns, compress.DefaultMaxRatio; no size limit on
+	// decompressed content). A negative MaxDecompressionRatio disables the ratio check.
+	MaxRecordBytes        int
+	MaxFieldBytes         int
+	MaxColumns            int
+	MaxDecompressedBytes  int64
+	MaxDecompressionRatio int64
 
 	// BatchRows is the rows per batch; default columnar.DefaultBatchRows.
 	BatchRows int
@@ -82,9 +108,15 @@ type ImportOptions struct {
 
 	// Logger receives progress and diagnostics; default discards.
 	Logger *slog.Logger
-	// Progress, if set, gets a line of progress every ProgressEvery.
+	// Progress, if set, gets a line of progress every ProgressEvery
+	// (default 10 s) while reading and one per phase, unless OnProgress
+	// is set.
 	Progress      io.Writer
 	ProgressEvery time.Duration
+	// OnProgress, if set, is told when each phase starts and, while
+	// reading, after every batch: what a progress bar needs. Its calls
+	// come one at a time from the import's goroutines and must be quick.
+	OnProgress func(Progress)
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
 
@@ -118,7 +150,8 @@ func (o ImportOptions) recorded() map[string]any {
 	return map[string]any{
 		"kind": o.Kind, "format": o.Format, "sources": sources, "dest": source.Redact(o.Dest),
 		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
-		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails,
+		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails, "order_id": o.OrderID,
+		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 		"move_processed": o.MoveProcessed,
 	}
@@ -128,6 +161,29 @@ func (o ImportOptions) recorded() map[string]any {
 // set one: an import that rejects more than half of its records almost
 // always has the wrong file, format, delimiter or encoding.
 const DefaultMaxRejected = pipeline.DefaultMaxRejected
+
+// Progress is what an import tells ImportOptions.OnProgress; its Phase is
+// one of the Phase constants.
+type Progress = pipeline.Progress
+
+// Phases of an import, as Progress reports them.
+const (
+	PhaseRead         = pipeline.PhaseRead
+	PhaseSummary      = pipeline.PhaseSummary
+	PhaseSupersession = pipeline.PhaseSupersession
+	PhaseCommit       = pipeline.PhaseCommit
+	PhaseReport       = pipeline.PhaseReport
+	PhaseDone         = pipeline.PhaseDone
+)
+
+// StatusCancelled is the report status of an import cancelled before its
+// commit (nothing committed).
+const StatusCancelled = pipeline.StatusCancelled
+
+// CancelledError is Import's error when ctx was cancelled before the
+// commit: nothing was committed and the import's files were removed. It
+// unwraps to context.Canceled.
+type CancelledError = pipeline.CancelledError
 
 // ErrConflict means another writer committed the version this import was
 // about to take; Import retries on it.
@@ -148,13 +204,16 @@ func usagef(format string, args ...any) error {
 func (o ImportOptions) Validate() error {
 	if kindByName(o.Kind) == nil {
 		switch o.Kind {
-		case KindCustomers, KindProducts, KindEvents:
+		case KindEvents:
 			return usagef("import kind %q is not supported yet (supported: %s)", o.Kind, strings.Join(KindNames(), ", "))
 		}
 		return usagef("unknown import kind %q (want orders, customers, products or events)", o.Kind)
 	}
-	if f := formatByName(o.Format); f == nil || f.Kind != o.Kind {
+	if f := formatByName(o.Kind, o.Format); f == nil {
 		return usagef("unknown %s format %q (supported: %s)", o.Kind, o.Format, strings.Join(FormatNames(o.Kind), ", "))
+	}
+	if _, err := formatByName(o.Kind, o.Format).WithKey(o.OrderID); err != nil {
+		return &UsageError{err}
 	}
 	if len(o.Sources) == 0 {
 		return usagef("no source given")
@@ -162,8 +221,21 @@ func (o ImportOptions) Validate() error {
 	if o.BatchRows < 0 || o.Workers < 0 {
 		return usagef("BatchRows and Workers must not be negative")
 	}
+	if o.MaxRecordBytes < 0 || o.MaxFieldBytes < 0 || o.MaxColumns < 0 || o.MaxDecompressedBytes < 0 {
+		return usagef("--max-record-bytes, --max-field-bytes, --max-columns and --max-decompressed-bytes must not be negative")
+	}
 	if _, _, err := pipeline.ParseMaxRejected(o.MaxRejected); err != nil {
 		return &UsageError{err}
+	}
+	switch o.Merge {
+	case "", kinds.MergeMerge, kinds.MergeOverwrite:
+	default:
+		return usagef("--merge: expected merge or overwrite, found %q", o.Merge)
+	}
+	switch o.OnRagged {
+	case "", kinds.RaggedReject, kinds.RaggedPad, kinds.RaggedTruncate:
+	default:
+		return usagef("--on-ragged: expected reject, pad or truncate, found %q", o.OnRagged)
 	}
 	return nil
 }
@@ -209,12 +281,18 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	for i, a := range opt.Command {
 		command[i] = source.Redact(a)
 	}
+	format, _ := formatByName(opt.Kind, opt.Format).WithKey(opt.OrderID) // checked by Validate
+	rec.Format = format.Name
 	rep, err := pipeline.Run(ctx, pipeline.Options{
-		Kind: kindByName(opt.Kind), Format: formatByName(opt.Format), Dest: opt.Dest,
+		Kind: kindByName(opt.Kind), Format: format, Dest: opt.Dest,
 		Stores: st, StoreOptions: commit.StoreOptions{S3: opt.Stores.S3, Logger: opt.Stores.Logger},
 		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
-		HashEmails: opt.HashEmails, MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
-		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, Now: opt.Now,
+		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType, KeyColumn: opt.KeyColumn,
+			Merge: opt.Merge, OnRagged: opt.OnRagged},
+		MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
+		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
+		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio,
+		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, OnProgress: opt.OnProgress, Now: opt.Now,
 		CommitRetryFor: opt.CommitRetryFor, Command: command, Recorded: rec.recorded(),
 		BeforeCommit: opt.beforeCommit, BeforeManifest: opt.beforeManifest, AfterManifest: opt.afterManifest,
 	}, objs)

@@ -38,8 +38,12 @@ var layers = []struct {
 	{"ingot/commit", []string{"ingot/columnar", "ingot/schema", "ingot/version"}},
 	// The kinds' contract, and the kinds: no pipeline, no other kind.
 	{"ingot/kinds", []string{"ingot/columnar", "ingot/issue", "ingot/schema", "ingot/formats", "ingot/validate"}},
+	// Helpers shared by kinds (kinds/internal/keyed: customers and
+	// products) sit below them and import no kind either.
+	{"ingot/kinds/internal/", []string{"ingot/columnar", "ingot/issue", "ingot/schema", "ingot/formats", "ingot/formats/",
+		"ingot/validate", "ingot/kinds"}},
 	{"ingot/kinds/", []string{"ingot/columnar", "ingot/issue", "ingot/schema", "ingot/formats", "ingot/formats/",
-		"ingot/validate", "ingot/commit", "ingot/kinds"}},
+		"ingot/validate", "ingot/commit", "ingot/kinds", "ingot/kinds/internal/"}},
 	// The generic stages know kinds only through their contract.
 	{"ingot/pipeline", []string{"ingot/columnar", "ingot/issue", "ingot/schema", "ingot/version", "ingot/formats",
 		"ingot/formats/", "ingot/validate", "ingot/commit", "ingot/kinds"}},

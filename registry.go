@@ -1,9 +1,13 @@
 package ingot
 
 import (
+	"slices"
+
 	"ingot/formats"
 	"ingot/kinds"
+	"ingot/kinds/customers"
 	"ingot/kinds/orders"
+	"ingot/kinds/products"
 )
 
 // The registry: every kind and every format ingot imports, as explicit
@@ -15,9 +19,14 @@ import (
 var (
 	registeredKinds = []kinds.Kind{
 		orders.Kind,
+		customers.Kind,
+		products.Kind,
 	}
 	registeredFormats = []*formats.Format{
 		formats.KevelCSV,
+		formats.ShopifyCSV,
+		formats.CustomersCSV, formats.CustomersJSONL, formats.CustomersJSON,
+		formats.ProductsCSV, formats.ProductsJSONL, formats.ProductsJSON,
 	}
 )
 
@@ -31,11 +40,12 @@ func KindNames() []string {
 }
 
 // FormatNames returns the names of the registered formats of kind, or of
-// every kind when kind is "", in registry order.
+// every kind when kind is "" (each name once), in registry order. Two
+// kinds may have formats of the same name (customers csv, products csv).
 func FormatNames(kind string) []string {
 	var out []string
 	for _, f := range registeredFormats {
-		if kind == "" || f.Kind == kind {
+		if (kind == "" || f.Kind == kind) && !slices.Contains(out, f.Name) {
 			out = append(out, f.Name)
 		}
 	}
@@ -56,9 +66,11 @@ func kindByName(name string) kinds.Kind {
 	return nil
 }
 
-func formatByName(name string) *formats.Format {
+// formatByName returns the format of kind named name; an empty name is
+// the kind's first format.
+func formatByName(kind, name string) *formats.Format {
 	for _, f := range registeredFormats {
-		if f.Name == name {
+		if f.Kind == kind && (f.Name == name || name == "") {
 			return f
 		}
 	}

@@ -63,7 +63,8 @@ var defectNames = [numDefects]string{
 // writer per format (gen_<format>.go). Every registered format needs one:
 // the batch-size harness and the benchmarks run for each.
 var Writers = map[string]func(w io.Writer, o GenOptions) (GenStats, error){
-	"kevel-csv": GenerateOrders,
+	"kevel-csv":   GenerateOrders,
+	"shopify-csv": GenerateShopify,
 }
 
 // GenOptions configures GenerateOrders. The zero value (plus Orders) gives a
@@ -179,8 +180,18 @@ func GenerateOrders(w io.Writer, o GenOptions) (GenStats, error) {
 	if err := o.Validate(); err != nil {
 		return GenStats{}, err
 	}
+	return generateFormat(w, o, appendHeader, (*generator).writeRow)
+}
+
+// generateFormat runs the model and writes it with a format's header and row
+// writer (one per format: gen_<format>.go).
+func generateFormat(w io.Writer, o GenOptions, header func([]byte) []byte, row func(g *generator, m *order, k int, d defect)) (GenStats, error) {
+	if err := o.Validate(); err != nil {
+		return GenStats{}, err
+	}
 	o = o.withDefaults()
 	g := newGenerator(o)
+	g.row = row
 	bw := bufio.NewWriterSize(w, writerSize)
 
 	flush := func() error {
@@ -196,7 +207,7 @@ func GenerateOrders(w io.Writer, o GenOptions) (GenStats, error) {
 		return nil
 	}
 
-	g.buf = appendHeader(g.buf)
+	g.buf = header(g.buf)
 	var err error
 	for i := 0; i < o.Orders && err == nil; i++ {
 		g.model(i, &g.m)

@@ -54,7 +54,7 @@ func (g *generator) writeRun(m *order) {
 			}
 			g.counts[d]++
 		}
-		g.writeRow(m, k, d)
+		g.row(g, m, k, d)
 	}
 	g.rows += m.n
 }

@@ -29,7 +29,8 @@ type HarnessOptions struct {
 	Orders    int     // orders to generate; default 1,000,000
 	Defects   float64 // defect rate of the generated file; default 0.005, negative for none
 	Seed      int64   // generator seed; default 1
-	Input     string  // an existing Kevel CSV to use instead of generating one
+	Input     string  // an existing input file to use instead of generating one
+	Format    string  // the order format to generate and import; default kevel-csv
 	Dir       string  // work directory; default a temporary one, removed afterwards
 	Workers   int     // import workers; default GOMAXPROCS
 	BatchRows int     // rows per batch; default the importer's
@@ -45,6 +46,16 @@ type Stage struct {
 	Rows    int64   `json:"rows"`
 	Bytes   int64   `json:"bytes"`
 	PeakRSS int64   `json:"peak_rss_bytes"`
+}
+
+// keyColumn is the record key's header name of a registered format.
+func keyColumn(format string) string {
+	for _, f := range ingot.Formats() {
+		if f.Name == format && f.KeyField() != nil {
+			return f.KeyField().Name
+		}
+	}
+	return ""
 }
 
 // RowsPerSec returns the stage's throughput in rows.
@@ -72,6 +83,7 @@ type Result struct {
 func Run(ctx context.Context, opt HarnessOptions, progress io.Writer) (*Result, error) {
 	opt.Orders = cmp.Or(opt.Orders, 1_000_000)
 	opt.Seed = cmp.Or(opt.Seed, 1)
+	opt.Format = cmp.Or(opt.Format, "kevel-csv")
 	if opt.Defects == 0 {
 		opt.Defects = 0.005
 	} else if opt.Defects < 0 {
@@ -119,7 +131,11 @@ func Run(ctx context.Context, opt HarnessOptions, progress io.Writer) (*Result, 
 			}
 			defer f.Close()
 			w := bufio.NewWriterSize(f, 1<<20)
-			st, err := GenerateOrders(w, GenOptions{Orders: opt.Orders, Defects: opt.Defects, Seed: opt.Seed})
+			write, ok := Writers[opt.Format]
+			if !ok {
+				return 0, 0, fmt.Errorf("bench: no generator for format %q", opt.Format)
+			}
+			st, err := write(w, GenOptions{Orders: opt.Orders, Defects: opt.Defects, Seed: opt.Seed})
 			if err == nil {
 				err = w.Flush()
 			}
@@ -136,7 +152,7 @@ func Run(ctx context.Context, opt HarnessOptions, progress io.Writer) (*Result, 
 	res.Bytes = fi.Size()
 
 	err = phase("read", 0, res.Bytes, func() (int64, int64, error) {
-		n, err := readOnly(res.Input, opt.BatchRows)
+		n, err := readOnly(res.Input, opt.BatchRows, keyColumn(opt.Format))
 		res.Rows = n
 		return n, res.Bytes, err
 	})
@@ -146,7 +162,7 @@ func Run(ctx context.Context, opt HarnessOptions, progress io.Writer) (*Result, 
 	imp := func(name, dest string, dry bool) error {
 		return phase(name, res.Rows, res.Bytes, func() (int64, int64, error) {
 			rep, err := ingot.Import(ctx, ingot.ImportOptions{
-				Kind: ingot.KindOrders, Format: "kevel-csv", Sources: []string{res.Input}, Dest: dest,
+				Kind: ingot.KindOrders, Format: opt.Format, Sources: []string{res.Input}, Dest: dest,
 				DryRun: dry, ReportDir: filepath.Join(dir, "report-"+name), Workers: opt.Workers, BatchRows: opt.BatchRows,
 			})
 			if err != nil {
@@ -183,13 +199,13 @@ func Run(ctx context.Context, opt HarnessOptions, progress io.Writer) (*Result, 
 }
 
 // readOnly reads a CSV into batches and drops them: the reader's speed.
-func readOnly(path string, batch int) (int64, error) {
+func readOnly(path string, batch int, key string) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	r, err := csv.NewReader(f, path, csv.Options{BatchRows: batch, KeyColumn: "orderId"})
+	r, err := csv.NewReader(f, path, csv.Options{BatchRows: batch, KeyColumn: key})
 	if err != nil {
 		return 0, err
 	}

@@ -130,6 +130,7 @@ type generator struct {
 	tCase, tSpace, tZone, tDomain, tPhone         table
 
 	m       order
+	row     func(g *generator, m *order, k int, d defect) // the format's row writer
 	queue   pendingHeap
 	buf     []byte
 	scratch []byte

@@ -70,18 +70,35 @@ func BenchmarkCSVReader(b *testing.B) {
 	}
 }
 
-// BenchmarkValidate measures reading plus typing and checking the Kevel
-// rules on one goroutine.
+// BenchmarkValidate measures reading plus typing and checking the rules
+// on one goroutine, for every registered order format (the same 100,000
+// generated orders written by each format's writer).
 func BenchmarkValidate(b *testing.B) {
-	in := benchInput(b)
+	for _, f := range ingot.Formats() {
+		b.Run(f.Name, func(b *testing.B) {
+			in, rows := benchInput(b), genRows
+			if f.Name != "kevel-csv" {
+				var buf bytes.Buffer
+				st, err := Writers[f.Name](&buf, GenOptions{Orders: 100_000, Defects: 0.005, Seed: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				in, rows = buf.Bytes(), st.Rows
+			}
+			benchValidate(b, f, in, rows)
+		})
+	}
+}
+
+func benchValidate(b *testing.B, f *formats.Format, in []byte, rows int) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := csv.NewReader(bytes.NewReader(in), "bench.csv", csv.Options{KeyColumn: "orderId"})
+		r, err := csv.NewReader(bytes.NewReader(in), "bench.csv", csv.Options{KeyColumn: f.KeyField().Name, Carry: f.Carry()})
 		if err != nil {
 			b.Fatal(err)
 		}
-		v, err := orders.NewValidator(formats.KevelCSV, r.Header(), orders.Options{})
+		v, err := orders.NewValidator(f, r.Header(), orders.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -100,7 +117,7 @@ func BenchmarkValidate(b *testing.B) {
 			o.Release()
 		}
 	}
-	report(b, genRows)
+	report(b, rows)
 }
 
 // BenchmarkImport measures the whole import of 100,000 generated orders:

@@ -43,6 +43,10 @@ type Batch struct {
 	// was told one) before this batch in the same source, so that a batch can
 	// be grouped without seeing its predecessor. Empty for the first batch.
 	PrevKey string
+	// Carry holds the values of the reader's carried columns on the first
+	// row of the last record begun before this batch (see csv.Options.Carry),
+	// nil when none were asked for or no record began yet.
+	Carry []string
 }
 
 // Rows returns the number of rows in the batch.

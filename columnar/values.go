@@ -257,7 +257,8 @@ const microsPerDay = 86400 * 1_000_000
 
 // ParseTimestamp parses an ISO-8601 date-time into microseconds since the
 // Unix epoch, UTC: YYYY-MM-DD, then T or a space, hh:mm[:ss[.fraction]],
-// then Z, ±hh:mm, ±hhmm or ±hh. Without a zone the time is taken as UTC; a
+// then Z, ±hh:mm, ±hhmm or ±hh (a numeric offset may follow one space, as
+// in Shopify's 2021-03-04 10:11:12 +0100). Without a zone the time is taken as UTC; a
 // date alone is midnight UTC. Surrounding spaces are ignored. Fractions
 // beyond microseconds are truncated.
 func ParseTimestamp(b []byte) (int64, bool) {
@@ -303,6 +304,9 @@ func ParseTimestamp(b []byte) (int64, bool) {
 		}
 	}
 	off := 0
+	if i+1 < len(b) && b[i] == ' ' && (b[i+1] == '+' || b[i+1] == '-') {
+		i++ // Shopify's "2021-03-04 10:11:12 +0100"
+	}
 	if i < len(b) {
 		switch c := b[i]; c {
 		case 'Z', 'z':

@@ -8,6 +8,11 @@
 // Stores hide where the warehouse lives; the local store writes under
 // unique temporary names, fsyncs, renames and fsyncs the directory.
 //
+// A manifest that cannot be trusted is skipped by ReadLogTolerant (for
+// reading commands) and stops ReadLog (for writers); PlanRepair and
+// ApplyRepair move it aside. FindGarbage and RemoveGarbage clean up what
+// crashed runs left, never a file a manifest names.
+//
 // Commit does not validate, group or diff records: it writes what it is
 // given.
 package commit

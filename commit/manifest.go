@@ -1,12 +1,10 @@
 package commit
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,33 +94,17 @@ func parseVersion(p, dir, suffix string) (int64, bool) {
 
 // ReadLog returns the manifests of s in ascending version order. Files in
 // the log folder whose names are not ManifestPath of some version are
-// ignored; a manifest that does not parse, or names another version than
-// its file, is an error naming its path.
+// ignored. If any manifest cannot be trusted (see ReadLogTolerant) the
+// error is a *BadLogError naming it and the way out (`ingot repair`):
+// writers must not build on a log they cannot read whole.
 func ReadLog(ctx context.Context, s Store) ([]Manifest, error) {
-	paths, err := s.List(ctx, LogDir)
+	log, problems, err := ReadLogTolerant(ctx, s)
 	if err != nil {
-		return nil, fmt.Errorf("read log of %s: %w", s.URI(), err)
+		return nil, err
 	}
-	var log []Manifest
-	for _, p := range paths {
-		v, ok := parseVersion(p, LogDir, manifestSuffix)
-		if !ok {
-			continue
-		}
-		b, err := s.ReadFile(ctx, p)
-		if err != nil {
-			return nil, fmt.Errorf("read log of %s: %w", s.URI(), err)
-		}
-		var m Manifest
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("read log of %s: manifest %s: %w", s.URI(), p, err)
-		}
-		if m.Version != v {
-			return nil, fmt.Errorf("read log of %s: manifest %s: expected version %d, found %d", s.URI(), p, v, m.Version)
-		}
-		log = append(log, m)
+	if len(problems) > 0 {
+		return nil, &BadLogError{URI: s.URI(), Problems: problems}
 	}
-	slices.SortFunc(log, func(a, b Manifest) int { return cmp.Compare(a.Version, b.Version) })
 	return log, nil
 }
 

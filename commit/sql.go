@@ -19,6 +19,10 @@ const (
 	LineItemsHistoryView = "line_items_history"
 	OrdersView           = "orders"
 	LineItemsView        = "line_items"
+	CustomersHistoryView = "customers_history"
+	CustomersView        = "customers"
+	ProductsHistoryView  = "products_history"
+	ProductsView         = "products"
 )
 
 // OpenSQL returns a DuckDB connection (in memory) with views over the
@@ -30,7 +34,10 @@ const (
 //   - orders: the current state, per order_id the row of the newest
 //     version;
 //   - line_items: the line items of the current orders (same order_id and
-//     import_id).
+//     import_id);
+//   - customers_history, products_history, and customers, products: per
+//     key (user_id_type and user_id; product_id) the newest row, whose
+//     attributes are already merged (the import stores the merged set).
 //
 // With no commits yet the views exist and are empty, typed as the tables.
 // The views name the files of the log as it is when OpenSQL runs. Stores
@@ -40,6 +47,14 @@ func OpenSQL(ctx context.Context, s Store) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sql: %w", err)
 	}
+	return OpenSQLWithLog(ctx, s, log)
+}
+
+// OpenSQLWithLog is OpenSQL over the manifests of log (ascending
+// versions) rather than the whole log: reading commands pass what
+// ReadLogTolerant trusts, so that one damaged manifest does not stop
+// them.
+func OpenSQLWithLog(ctx context.Context, s Store, log []Manifest) (*sql.DB, error) {
 	stmts, err := viewStatements(s, log)
 	if err != nil {
 		return nil, fmt.Errorf("open sql over %s: %w", s.URI(), err)
@@ -63,7 +78,8 @@ func viewStatements(s Store, log []Manifest) ([]string, error) {
 	for _, t := range []struct {
 		view, table string
 		schema      *arrow.Schema
-	}{{OrdersHistoryView, schema.Orders, schema.OrdersSchema}, {LineItemsHistoryView, schema.LineItems, schema.LineItemsSchema}} {
+	}{{OrdersHistoryView, schema.Orders, schema.OrdersSchema}, {LineItemsHistoryView, schema.LineItems, schema.LineItemsSchema},
+		{CustomersHistoryView, schema.Customers, schema.CustomersSchema}, {ProductsHistoryView, schema.Products, schema.ProductsSchema}} {
 		q, err := historyQuery(s, log, t.table, t.schema)
 		if err != nil {
 			return nil, err
@@ -76,7 +92,13 @@ QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY version DESC, source_l
 			OrdersView, OrdersHistoryView),
 		fmt.Sprintf(`CREATE VIEW %s AS SELECT li.* FROM %s li
 SEMI JOIN %s o ON li.order_id = o.order_id AND li.import_id = o.import_id`,
-			LineItemsView, LineItemsHistoryView, OrdersView))
+			LineItemsView, LineItemsHistoryView, OrdersView),
+		fmt.Sprintf(`CREATE VIEW %s AS SELECT * EXCLUDE (%s) FROM %s
+QUALIFY row_number() OVER (PARTITION BY user_id_type, user_id ORDER BY version DESC, source_line DESC) = 1`,
+			CustomersView, sqlIdent(schema.PartitionColumn), CustomersHistoryView),
+		fmt.Sprintf(`CREATE VIEW %s AS SELECT * EXCLUDE (%s) FROM %s
+QUALIFY row_number() OVER (PARTITION BY product_id ORDER BY version DESC, source_line DESC) = 1`,
+			ProductsView, sqlIdent(schema.PartitionColumn), ProductsHistoryView))
 	return stmts, nil
 }
 

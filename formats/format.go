@@ -1,5 +1,11 @@
 package formats
 
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
 // Format is one input format: what the --format flag names, the kind of
 // record it holds, the reader shape that parses it and its field table.
 // It is plain data; each format's file defines one, and the registry in
@@ -14,17 +20,43 @@ type Format struct {
 	// Fields is the field table: every field the format knows, matched by
 	// header name (never by position), and the column it fills.
 	Fields []Field
+	// KeyChoices, if set, lists the header names that may be chosen as the
+	// record key (WithKey); the field of type Key is the default.
+	KeyChoices []string
 }
 
 // Field binds one field of an input format to a column of a committed
 // table (package schema).
+//
+// Most fields copy one input column into one committed column. A few
+// attributes cover formats whose columns do not map one to one:
+//   - Column "": the field is checked (type, Required, Allowed) but not
+//     stored, e.g. a status that only feeds another column through Map.
+//   - Name "" with Const: no input column; every row has the value Const
+//     (e.g. the user id type of a format whose user id is always an
+//     e-mail).
+//   - Inherit: a record-level value that continuation rows leave blank is
+//     taken from the record's first row, for a column of a per-row table
+//     (e.g. an order's currency for each of its line items). Issues are
+//     reported by the record-level field of the same name, not here.
+//   - Times and Less: the stored value is value × Times − Less, naming
+//     other fields of the same table (a unit price times the quantity,
+//     less the line discount), rounded to 4 decimal places.
+//   - Map and With: the stored value is Map(value, value of field With on
+//     the record's first row), both lower-cased (Enum fields).
 type Field struct {
-	Name     string    // header name in the input (case-sensitive)
+	Name     string    // header name in the input (case-sensitive); "" with Const
 	Table    string    // the committed table it fills, e.g. schema.Orders
-	Column   string    // the column of that table
+	Column   string    // the column of that table; "" to check only
 	Type     FieldType // how the value is typed and checked
 	Required bool      // an empty value is an error (record-level fields: on the record's first row)
 	Allowed  []string  // Enum: the allowed values, lower case
+
+	Const       string                          // Name "": the value of every row
+	Inherit     bool                            // take the value of the record's first row
+	Times, Less string                          // Decimal: stored = value × field Times − field Less
+	Map         func(value, with string) string // Enum: the stored value, from the value and field With's
+	With        string                          // the record-level field Map reads (inherited)
 }
 
 // FieldType says how a field is typed and checked.
@@ -37,7 +69,7 @@ const (
 	Decimal                           // a float64
 	Integer                           // an int64
 	Boolean                           // true/false; empty is false
-	Timestamp                         // ISO-8601, stored as microseconds UTC
+	Timestamp                         // ISO-8601 (also "2006-01-02 15:04:05 -0700"), stored as microseconds UTC
 	List                              // ;-separated strings
 	CurrencyCode                      // an ISO 4217 code, upper-cased
 	Enum                              // one of Allowed, lower-cased
@@ -53,4 +85,81 @@ func (f *Format) KeyField() *Field {
 		}
 	}
 	return nil
+}
+
+// Carry returns the header names whose record-level values continuation
+// rows inherit (fields with Inherit, and the fields Map reads through
+// With): a reader passes their values on the last record's first row from
+// batch to batch (ReadOptions.Carry), so that a batch can be validated
+// without its predecessor.
+func (f *Format) Carry() []string {
+	var out []string
+	add := func(name string) {
+		if name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	for _, fd := range f.Fields {
+		if fd.Inherit {
+			add(fd.Name)
+		}
+		if fd.Map != nil {
+			add(fd.With)
+		}
+	}
+	return out
+}
+
+// Known reports whether the format reads the header name.
+func (f *Format) Known(name string) bool {
+	for i := range f.Fields {
+		if f.Fields[i].Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Ignored returns the names of header that the format does not read, in
+// header order: they are skipped, and the report lists them.
+func (f *Format) Ignored(header []string) []string {
+	var out []string
+	for _, h := range header {
+		if !f.Known(h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// WithKey returns a copy of f whose record key is the header name key,
+// one of f.KeyChoices. The former key field is kept, checked only (it
+// fills no column); the chosen one fills the key's column. key "" or the
+// current key's name returns f itself.
+func (f *Format) WithKey(key string) (*Format, error) {
+	cur := f.KeyField()
+	if key == "" || (cur != nil && cur.Name == key) {
+		return f, nil
+	}
+	if cur == nil || !slices.Contains(f.KeyChoices, key) {
+		return nil, fmt.Errorf("format %s: %q cannot be the record key (choose one of: %s)",
+			f.Name, key, strings.Join(f.KeyChoices, ", "))
+	}
+	g := *f
+	g.Fields = slices.Clone(f.Fields)
+	found := false
+	for i := range g.Fields {
+		fd := &g.Fields[i]
+		switch {
+		case fd.Name == cur.Name && fd.Type == Key:
+			fd.Type, fd.Column = Text, ""
+		case fd.Name == key && fd.Table == cur.Table:
+			fd.Type, fd.Column, fd.Required = Key, cur.Column, true
+			found = true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("format %s: no field %q in table %s", f.Name, key, cur.Table)
+	}
+	return &g, nil
 }

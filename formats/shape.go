@@ -32,8 +32,13 @@ type ReadOptions struct {
 	// passed on as Batch.PrevKey, so that records spanning batches can be
 	// grouped.
 	KeyColumn string
+	// Carry names the columns whose values on a record's first row are
+	// passed on as Batch.Carry (Format.Carry).
+	Carry []string
 	// Allocator allocates the batches' buffers.
 	Allocator memory.Allocator
+	// Limits against hostile input (csv.Options); zero means each default.
+	MaxRecordBytes, MaxFieldBytes, MaxColumns int
 }
 
 // Shape turns UTF-8 text into a BatchReader. source names the input in
@@ -43,7 +48,8 @@ type Shape func(r io.Reader, source string, opt ReadOptions) (BatchReader, error
 // CSV is the shape of delimited text with a header row (package csv).
 func CSV(r io.Reader, source string, opt ReadOptions) (BatchReader, error) {
 	return csv.NewReader(r, source, csv.Options{
-		Delimiter: opt.Delimiter, BatchRows: opt.BatchRows, KeyColumn: opt.KeyColumn, Allocator: opt.Allocator,
+		Delimiter: opt.Delimiter, BatchRows: opt.BatchRows, KeyColumn: opt.KeyColumn, Carry: opt.Carry, Allocator: opt.Allocator,
+		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
 	})
 }
 
@@ -79,12 +85,18 @@ func (in *Input) Close() error {
 // decompression by magic bytes, then the encoding (a name, "" for UTF-8,
 // or "auto").
 func OpenInput(ctx context.Context, st source.Stores, o source.Object, encoding string) (*Input, error) {
+	return OpenInputLimited(ctx, st, o, encoding, compress.DecompressOptions{})
+}
+
+// OpenInputLimited is OpenInput with limits on decompression (a
+// decompression bomb fails the file; see compress.DecompressOptions).
+func OpenInputLimited(ctx context.Context, st source.Stores, o source.Object, encoding string, limits compress.DecompressOptions) (*Input, error) {
 	src, err := st.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	in := &Input{Raw: src, closers: []io.Closer{src}}
-	dec, err := compress.Decompress(src, o.Name)
+	dec, err := compress.DecompressWithOptions(src, o.Name, limits)
 	if err != nil {
 		in.Close()
 		return nil, err

@@ -55,6 +55,11 @@ const (
 	OrphanRow     // a line-item row before any order's first row
 	NotSequential // an order id came back after other orders; Arg = first line of the earlier run
 	DuplicateItem // a line-item id repeats within its order
+	// DuplicateRecord: a customer's or product's key came again later in
+	// the import; the last record was imported. Arg = line of the other.
+	DuplicateRecord
+	// UnknownColumn: a column the format does not know was ignored.
+	UnknownColumn
 	numCodes
 )
 
@@ -95,12 +100,17 @@ var infos = [numCodes]Info{
 	OrphanRow:         {"orphan_row", Error, "a line-item row needs an order: the first row of the file must carry the order id"},
 	NotSequential:     {"order_not_sequential", Warning, "keep all rows of an order together; the last run of rows was imported and the earlier one superseded"},
 	DuplicateItem:     {"duplicate_line_item", Warning, "line-item ids should be unique within their order"},
+	DuplicateRecord:   {"duplicate_record", Warning, "each customer or product should appear once per import; the last record was imported and the earlier one superseded"},
+	UnknownColumn:     {"unknown_column", Warning, "the column is not one the format knows and was ignored"},
 }
 
 // InfoOf returns the description of c.
 func InfoOf(c columnar.Code) Info {
 	if int(c) < len(infos) && infos[c].Name != "" {
 		return infos[c]
+	}
+	if i := int(c) - int(JSONSyntax); i >= 0 && i < len(jsonInfos) {
+		return jsonInfos[i]
 	}
 	return Info{Name: fmt.Sprintf("code_%d", c), Severity: Error}
 }
@@ -110,6 +120,9 @@ func Codes() []columnar.Code {
 	cs := make([]columnar.Code, 0, numCodes-1)
 	for c := columnar.Code(1); c < numCodes; c++ {
 		cs = append(cs, c)
+	}
+	for i := range jsonInfos {
+		cs = append(cs, JSONSyntax+columnar.Code(i))
 	}
 	return cs
 }

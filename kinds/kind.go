@@ -49,6 +49,70 @@ type BindOptions struct {
 	Allocator memory.Allocator
 	// Pool, if set, provides recycled memory for buffers written whole.
 	Pool *columnar.PoolAllocator
+	// Records configure kinds whose records are a key and attributes.
+	Records RecordOptions
+}
+
+// RecordOptions configure the kinds whose records are a key and a set of
+// attributes (customers, products). Other kinds ignore them. The zero
+// value is the default of every option.
+type RecordOptions struct {
+	// UserIDColumn names the input column that holds the user id
+	// (customers); default "userId".
+	UserIDColumn string
+	// UserIDType is the type of every user id of the input: email,
+	// email_sha256, email_md5, phone, phone_sha256 or a custom type;
+	// default email.
+	UserIDType string
+	// KeyColumn names the key column of products; default productId.
+	KeyColumn string
+	// Merge is the merge strategy against the committed record: MergeMerge
+	// (default: attributes given are added or replaced, others kept) or
+	// MergeOverwrite (the record becomes exactly what was given).
+	Merge string
+	// OnRagged says what happens to a row with more or fewer fields than
+	// the header: RaggedReject (default), RaggedPad (missing fields are
+	// empty) or RaggedTruncate (extra fields are dropped, missing ones
+	// empty). The rows are counted as issues either way.
+	OnRagged string
+	// Delimiter of delimited text, set by the pipeline (to truncate the
+	// surplus fields a CSV reader appends to a row's last field).
+	Delimiter byte
+}
+
+// The merge strategies and ragged-row policies of RecordOptions.
+const (
+	MergeMerge     = "merge"
+	MergeOverwrite = "overwrite"
+	RaggedReject   = "reject"
+	RaggedPad      = "pad"
+	RaggedTruncate = "truncate"
+)
+
+// LookupSpec asks the pipeline for a read-only view of the current state
+// of a committed table (the row of the newest version of each key): the
+// Value column by key, the Key columns' values joined with KeySep.
+type LookupSpec struct {
+	Table string
+	Key   []string
+	Value string
+}
+
+// KeySep joins the values of a multi-column lookup key.
+const KeySep = "\x00"
+
+// Lookup is a loaded LookupSpec: value by key. It is shared read-only by
+// the stages of an attempt; nobody writes to it once loaded.
+type Lookup map[string]string
+
+// Lookuper is implemented by a kind that reads committed state beyond its
+// own fingerprints: the customers kind its committed attributes (to
+// merge), the orders kind the committed products (to enrich line items).
+// The pipeline loads each spec before the attempt starts and hands the
+// result in GroupConfig.Lookups, keyed by table. Kinds never import each
+// other: they meet only in the committed tables.
+type Lookuper interface {
+	Lookups(opt RecordOptions) []LookupSpec
 }
 
 // Validator types and checks raw batches; it is safe for concurrent use.
@@ -85,6 +149,11 @@ type GroupConfig struct {
 	// TempDir is a scratch directory for spill files, removed after the
 	// attempt.
 	TempDir string
+	// Records are the import's record options (see RecordOptions).
+	Records RecordOptions
+	// Lookups holds what the kind asked for as a Lookuper, by table; a
+	// table with nothing committed has an empty Lookup.
+	Lookups map[string]Lookup
 }
 
 // Grouper is the group and diff stage of one attempt. The pipeline calls

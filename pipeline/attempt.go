@@ -40,7 +40,7 @@ func Run(ctx context.Context, opt Options, objs []source.Object) (*validate.Repo
 	opt = opt.withDefaults()
 	retryUntil := time.Now().Add(opt.CommitRetryFor)
 	for n := 1; ; n++ {
-		a := &attempt{opt: opt, n: n, started: opt.Now(), pool: &columnar.PoolAllocator{}, retryUntil: retryUntil,
+		a := &attempt{opt: opt, n: n, started: opt.Now(), t0: time.Now(), pool: &columnar.PoolAllocator{}, retryUntil: retryUntil,
 			summaryClock: stageClock{name: "summarise"}, commitClock: stageClock{name: "commit"}}
 		a.importID = newImportID(a.started)
 		rep, err := a.run(ctx, objs)
@@ -103,6 +103,7 @@ type attempt struct {
 	log     []commit.Manifest
 	version int64
 	state   *columnar.KeyMap[uint64]
+	lookups map[string]kinds.Lookup // what the kind asked for (kinds.Lookuper)
 
 	files   []*fileIn // what was read of each source
 	grouper kinds.Grouper
@@ -119,7 +120,9 @@ type attempt struct {
 	committed                 bool // the manifest is in place
 	retryUntil                time.Time
 	stateUnknown              bool // the manifest write may have happened: remove nothing
-	readRows                  func() int64
+	readRows, readBytes       func() int64
+	totalBytes                int64     // the size of every source, as far as known
+	t0                        time.Time // when the attempt started, by the monotonic clock
 }
 
 // fileIn is what the attempt knows of one source file. The read stage
@@ -134,21 +137,22 @@ type fileIn struct {
 func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.Report, err error) {
 	log := a.opt.Logger.With("import_id", a.importID)
 	a.reportDir = a.opt.ReportDir
+	inWarehouse := a.reportDir == "" && !a.opt.DryRun
 	if a.reportDir == "" {
 		a.reportDir = filepath.Join(a.opt.Dest, "_ingot", "reports", a.importID)
 		if isRemote(a.opt.Dest) {
 			// Reports are local files; the warehouse is not.
 			a.reportDir = filepath.Join("_ingot", "reports", a.importID)
 		}
-		if a.opt.DryRun {
-			a.reportDir = "."
+		if a.opt.DryRun { // a fresh directory: never over an earlier report
+			a.reportDir = DryRunReportDir(a.importID)
 		}
 	}
 	if err := os.MkdirAll(a.reportDir, 0o777); err != nil {
-		return nil, fmt.Errorf("report directory: %w", err)
+		return nil, reportDirError(a.opt.Dest, a.reportDir, inWarehouse, err)
 	}
 	if a.tmp, err = os.MkdirTemp("", "ingot-*"); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot create a temporary directory (set TMPDIR to a writable one): %w", err)
 	}
 	defer os.RemoveAll(a.tmp)
 	uris := make([]string, len(objs))
@@ -158,9 +162,10 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 		name := source.Redact(o.URI)
 		a.files = append(a.files, &fileIn{obj: o, report: validate.FileReport{URI: name, Status: validate.FileOK, Bytes: o.Size}})
 		uris[i] = name
+		a.totalBytes += max(o.Size, 0)
 	}
 	if a.rejects, err = validate.NewRejectWriter(a.reportDir); err != nil {
-		return nil, err
+		return nil, reportDirError(a.opt.Dest, a.reportDir, inWarehouse, err)
 	}
 	defer a.rejects.Abort()
 	a.write = newWriteStage(a.opt, a.importID, uris)
@@ -171,14 +176,20 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 			a.events.removeSpools(context.WithoutCancel(ctx), a.store)
 		}
 	}()
+	defer a.phase(PhaseDone)
 	fail := func(err error) (*validate.Report, error) {
 		a.cleanup(ctx)
 		if a.result == nil && a.grouper != nil { // the counts so far
 			a.result, _ = a.grouper.Settle()
 		}
 		status := validate.StatusFailed
-		if a.committed { // the data is committed; only the report could not be finished
+		switch {
+		case a.committed: // the data is committed; only the report could not be finished
 			status = validate.StatusCompleted
+		case ctx.Err() != nil && !a.stateUnknown:
+			status = StatusCancelled
+			err = &CancelledError{Cause: context.Cause(ctx)}
+			log.Info("import cancelled; nothing committed")
 		}
 		// The rejects of a failed import are kept: they often say why.
 		if ferr := a.rejects.Finish(a.dropReject); ferr == nil {
@@ -198,7 +209,7 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	log.Info("import started", "files", len(objs), "version", a.version, "committed_records", a.state.Len(), "dry_run", a.opt.DryRun)
 	a.write.store, a.events.store = a.store, a.store
 	cfg := kinds.GroupConfig{Format: a.opt.Format, Files: uris, State: a.state, Rejects: a.rejects,
-		ImportID: a.importID, Pool: a.pool, TempDir: a.tmp}
+		ImportID: a.importID, Pool: a.pool, TempDir: a.tmp, Records: a.opt.Records, Lookups: a.lookups}
 	if !a.opt.DryRun {
 		cfg.EventHead = fmt.Appendf(nil, `,"version":%d,"import_id":%s,"at":"%s"`, a.version,
 			strconv.Quote(a.importID), a.started.UTC().Format(time.RFC3339Nano))
@@ -223,6 +234,7 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 		return fail(err)
 	}
 	log.Debug("pipeline drained", "rows", a.readRows())
+	a.phase(PhaseSummary)
 	t := time.Now()
 	a.stats, err = a.summary.Finish(ctx)
 	a.summaryClock.since(t)
@@ -235,6 +247,9 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	log.Debug("summary done")
 	if a.result, err = a.grouper.Settle(); err != nil {
 		return fail(err)
+	}
+	if len(a.result.Removals) > 0 && !a.opt.DryRun {
+		a.phase(PhaseSupersession)
 	}
 	if err := a.removeSuperseded(ctx); err != nil {
 		return fail(err)
@@ -265,8 +280,12 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 		a.cleanup(ctx)
 		log.Info("nothing changed; no version committed")
 	default:
+		a.phase(PhaseCommit)
 		if a.opt.BeforeCommit != nil {
 			a.opt.BeforeCommit(a.n)
+		}
+		if ctx.Err() != nil { // cancelled: stop before the commit
+			return fail(ctx.Err())
 		}
 		t := time.Now()
 		err := a.commit(ctx, total)
@@ -283,9 +302,13 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 			return fail(err)
 		}
 		a.committed = true // from here on, nothing may be removed
+		if ctx.Err() != nil {
+			log.Info("cancelled after the commit: the import is complete", "version", a.version)
+		}
 	}
+	a.phase(PhaseReport)
 	if err := a.rejects.Finish(a.dropReject); err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("writing rejects.csv and rejects.json into %s: %w", a.reportDir, rootCause(err)))
 	}
 	a.rejectsDone = true
 	rep = a.report(status)
@@ -340,6 +363,28 @@ func (a *attempt) openWarehouse(ctx context.Context) error {
 			return fmt.Errorf("loading the committed %s: %w", spec.Table, err)
 		}
 	}
+	return a.loadLookups(ctx)
+}
+
+// loadLookups loads the committed state the kind asked for as a
+// kinds.Lookuper: empty lookups when nothing is committed.
+func (a *attempt) loadLookups(ctx context.Context) error {
+	lk, ok := a.opt.Kind.(kinds.Lookuper)
+	if !ok {
+		return nil
+	}
+	a.lookups = map[string]kinds.Lookup{}
+	for _, spec := range lk.Lookups(a.opt.Records) {
+		if a.store == nil || len(a.log) == 0 {
+			a.lookups[spec.Table] = kinds.Lookup{}
+			continue
+		}
+		m, err := commit.LoadLookup(ctx, a.store, a.log, spec.Table, spec.Key, spec.Value, kinds.KeySep)
+		if err != nil {
+			return fmt.Errorf("loading the committed %s: %w", spec.Table, err)
+		}
+		a.lookups[spec.Table] = m
+	}
 	return nil
 }
 
@@ -390,7 +435,23 @@ func (a *attempt) cleanup(ctx context.Context) {
 	if a.store == nil || a.committed || a.stateUnknown {
 		return
 	}
-	a.write.abort(ctx)
+	// A cancelled import still removes what it wrote.
+	a.write.abort(context.WithoutCancel(ctx))
+}
+
+// phase tells the observer that the import reached phase.
+func (a *attempt) phase(name string) {
+	if a.opt.OnProgress == nil {
+		return
+	}
+	var rows, bytes int64
+	if a.readRows != nil {
+		rows = a.readRows()
+	}
+	if a.readBytes != nil {
+		bytes = a.readBytes()
+	}
+	a.opt.OnProgress(Progress{Phase: name, Rows: rows, Bytes: bytes, TotalBytes: a.totalBytes, Elapsed: time.Since(a.t0)})
 }
 
 // totals adds up the counts of the files that did not fail; the rows of

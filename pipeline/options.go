@@ -43,10 +43,20 @@ type Options struct {
 	Delimiter byte
 	// HashEmails stores e-mail user ids as their SHA-256 (email_sha256).
 	HashEmails bool
+	// Records configure the kinds whose records are a key and attributes
+	// (customers, products): user id column and type, merge strategy,
+	// ragged rows.
+	Records kinds.RecordOptions
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
 	MaxRejected string
+
+	// Limits against hostile input; zero means each default
+	// (csv.DefaultMaxRecordBytes, DefaultMaxFieldBytes, DefaultMaxColumns,
+	// compress.DefaultMaxRatio; no size limit on decompressed content).
+	MaxRecordBytes, MaxFieldBytes, MaxColumns   int
+	MaxDecompressedBytes, MaxDecompressionRatio int64
 
 	// BatchRows is the rows per batch; default columnar.DefaultBatchRows.
 	BatchRows int
@@ -55,9 +65,14 @@ type Options struct {
 
 	// Logger receives progress and diagnostics; default discards.
 	Logger *slog.Logger
-	// Progress, if set, gets a line of progress every ProgressEvery.
+	// Progress, if set, gets a line of progress every ProgressEvery and
+	// one per phase (LineProgress), unless OnProgress is set.
 	Progress      io.Writer
 	ProgressEvery time.Duration
+	// OnProgress, if set, is told when each phase starts and, while
+	// reading, after every batch (see Progress). Its calls come one at a
+	// time and must be quick: it runs on the import's goroutines.
+	OnProgress func(Progress)
 	// Now is the clock; default time.Now. Tests pin it.
 	Now func() time.Time
 
@@ -86,6 +101,9 @@ func (o Options) withDefaults() Options {
 	o.Workers = cmp.Or(o.Workers, runtime.GOMAXPROCS(0))
 	o.ProgressEvery = cmp.Or(o.ProgressEvery, 10*time.Second)
 	o.CommitRetryFor = cmp.Or(o.CommitRetryFor, 10*time.Minute)
+	if o.OnProgress == nil && o.Progress != nil {
+		o.OnProgress = LineProgress(o.Progress, o.ProgressEvery)
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -46,12 +46,18 @@ func (a *attempt) commit(ctx context.Context, total validate.Counts) error {
 	if a.opt.BeforeManifest != nil {
 		a.opt.BeforeManifest(a.n)
 	}
+	if err := ctx.Err(); err != nil { // cancelled before the commit point
+		_ = a.store.Remove(context.WithoutCancel(ctx), seg)
+		return err
+	}
 	m := &commit.Manifest{
 		Version: a.version, ImportID: a.importID, CommittedAt: a.opt.Now().UTC(),
 		Kind: a.opt.Kind.Name(), Format: a.opt.Format.Name, Files: files, Events: seg, Sources: sources,
 		Counts: countsMap(total),
 	}
-	err := commit.PutManifest(ctx, a.store, m)
+	// The manifest is written whole or not at all: a cancel no longer
+	// interrupts it.
+	err := commit.PutManifest(context.WithoutCancel(ctx), a.store, m)
 	if a.opt.AfterManifest != nil {
 		err = a.opt.AfterManifest(err)
 	}
@@ -192,7 +198,7 @@ func (a *attempt) filterSpool(ctx context.Context, fi int, keep func(key string,
 	}
 	err = commit.ReadEvents(in, func(line []byte) error {
 		if err := json.Unmarshal(line, &head); err != nil {
-			return fmt.Errorf("event spool: %w", err)
+			return fmt.Errorf("writing the event log into the warehouse: %w", err)
 		}
 		if !keep(head.Key, head.Source.Line) {
 			return nil

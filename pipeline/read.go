@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,8 +14,8 @@ import (
 
 	"ingot/columnar"
 	"ingot/formats"
+	"ingot/formats/compress"
 	"ingot/formats/parse"
-	"ingot/internal/textfmt"
 	"ingot/kinds"
 	"ingot/validate"
 )
@@ -60,8 +61,10 @@ type readStage struct {
 	files []*fileIn
 	pool  *columnar.PoolAllocator
 	clock stageClock
-	// progress, read by the progress reporter.
+	// progress, read by the attempt.
 	rows, bytes atomic.Int64
+	// progress, if set, is called after every batch read.
+	progress func(rows, bytes int64)
 }
 
 func (s *readStage) run(ctx context.Context, out chan<- rawItem) error {
@@ -99,7 +102,8 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	f := s.files[fi]
 	start := time.Now()
 	defer func() { s.clock.since(start) }()
-	in, err := formats.OpenInput(ctx, s.opt.Stores, f.obj, s.opt.Encoding)
+	in, err := formats.OpenInputLimited(ctx, s.opt.Stores, f.obj, s.opt.Encoding, compress.DecompressOptions{
+		MaxBytes: s.opt.MaxDecompressedBytes, MaxRatio: s.opt.MaxDecompressionRatio})
 	if err != nil {
 		return err
 	}
@@ -113,13 +117,17 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		key = k.Name
 	}
 	r, err := format.Shape(in.Text, name, formats.ReadOptions{
-		Delimiter: s.opt.Delimiter, BatchRows: s.opt.BatchRows, KeyColumn: key, Allocator: s.pool,
+		Delimiter: s.opt.Delimiter, BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: format.Carry(), Allocator: s.pool,
+		MaxRecordBytes: s.opt.MaxRecordBytes, MaxFieldBytes: s.opt.MaxFieldBytes, MaxColumns: s.opt.MaxColumns,
 	})
 	if err != nil {
 		return err
 	}
 	header := r.Header()
-	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool})
+	f.report.IgnoredColumns = format.Ignored(header)
+	rec := s.opt.Records
+	rec.Delimiter = cmp.Or(s.opt.Delimiter, ',')
+	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool, Records: rec})
 	if err != nil {
 		return &parse.Error{Source: name, Line: 1, Err: err}
 	}
@@ -141,6 +149,9 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		f.report.Rows += int64(b.Rows())
 		s.rows.Add(int64(b.Rows()))
 		s.bytes.Store(s.bytesBefore(fi) + src.BytesRead())
+		if s.progress != nil {
+			s.progress(s.rows.Load(), s.bytes.Load())
+		}
 		if err := send(rawItem{file: fi, batch: b, v: v, header: header}); err != nil {
 			b.Release()
 			return err
@@ -209,10 +220,16 @@ func (a *attempt) runStages(ctx context.Context) error {
 	events := make(chan eventChunk, 8)
 
 	read := &readStage{opt: a.opt, files: a.files, pool: a.pool, clock: stageClock{name: "read"}}
+	if a.opt.OnProgress != nil {
+		read.progress = func(rows, bytes int64) {
+			a.opt.OnProgress(Progress{Phase: PhaseRead, Rows: rows, Bytes: bytes, TotalBytes: a.totalBytes, Elapsed: time.Since(a.t0)})
+		}
+		read.progress(0, 0)
+	}
 	vs := &validateStage{workers: workers, clock: stageClock{name: "validate"}}
 	group := &groupStage{grouper: a.grouper, out: toWrite, events: events, dryRun: a.opt.DryRun,
 		evFree: a.events.free, clock: stageClock{name: "group"}}
-	a.readRows = read.rows.Load
+	a.readRows, a.readBytes = read.rows.Load, read.bytes.Load
 	a.clocks = []*stageClock{&read.clock, &vs.clock, &group.clock, &a.write.clock, &a.events.clock}
 
 	g.Go(func() error {
@@ -239,11 +256,6 @@ func (a *attempt) runStages(ctx context.Context) error {
 	})
 	g.Go(func() error { return a.write.run(ctx, toWrite) })
 	g.Go(func() error { return a.events.run(ctx, events) })
-	if a.opt.Progress != nil {
-		done := make(chan struct{})
-		defer close(done)
-		go reportProgress(a.opt, read, done)
-	}
 	err := g.Wait()
 	// Drain what a failed pipeline left behind.
 	for it := range raw {
@@ -257,22 +269,4 @@ func (a *attempt) runStages(ctx context.Context) error {
 		}
 	}
 	return err
-}
-
-// reportProgress prints a line every ProgressEvery until done.
-func reportProgress(opt Options, read *readStage, done <-chan struct{}) {
-	t := time.NewTicker(opt.ProgressEvery)
-	defer t.Stop()
-	start := time.Now()
-	for {
-		select {
-		case <-done:
-			return
-		case <-t.C:
-			rows, bytes := read.rows.Load(), read.bytes.Load()
-			el := time.Since(start).Seconds()
-			fmt.Fprintf(opt.Progress, "ingot: %s rows, %.1f MB read, %.0f rows/s, %.1f MB/s\n",
-				textfmt.Thousands(rows), float64(bytes)/1e6, float64(rows)/el, float64(bytes)/1e6/el)
-		}
-	}
 }

@@ -202,6 +202,14 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 	defer func() {
 		for range in {
 		}
+		if err != nil { // a cancelled or failed import: no spool half-written
+			for _, out := range s.out {
+				if out.w != nil {
+					_ = out.w.Abort()
+					out.events, out.w, out.spool = nil, nil, ""
+				}
+			}
+		}
 	}()
 	for c := range in {
 		t := time.Now()
@@ -209,7 +217,7 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 		if out.events == nil && c.err == nil {
 			out.spool = s.spoolPath(c.file, 0)
 			if out.w, err = s.store.Create(ctx, out.spool, false); err != nil {
-				return fmt.Errorf("event spool: %w", err)
+				return fmt.Errorf("writing the event log into the warehouse: %w", err)
 			}
 			if out.events, err = commit.NewEventWriter(out.w, commit.EventOptions{}); err != nil {
 				return err
@@ -234,8 +242,10 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 			if err := out.events.Close(); err != nil {
 				return err
 			}
-			if err := out.w.Close(); err != nil {
-				return fmt.Errorf("event spool: %w", err)
+			err := out.w.Close()
+			out.w = nil
+			if err != nil {
+				return fmt.Errorf("writing the event log into the warehouse: %w", err)
 			}
 		}
 		s.clock.since(t)

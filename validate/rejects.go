@@ -38,7 +38,7 @@ type Reject struct {
 	Column   string        // the header name of the field; "" for the whole row
 	Code     columnar.Code // written as the code's name
 	Message  string        // see Message
-	Value    string        // the field's raw value
+	Value    string        // the field's raw value, cut by TruncateValue when added
 }
 
 // rejectJSON is the shape of a reject in rejects.json. Value holds the
@@ -100,7 +100,7 @@ func (w *RejectWriter) Add(r Reject) error {
 	b = appendString(b, r.Column)
 	b = binary.AppendUvarint(b, uint64(r.Code))
 	b = appendString(b, r.Message)
-	b = appendString(b, r.Value)
+	b = appendString(b, TruncateValue(r.Value))
 	w.buf = b
 	if _, err := w.w.Write(b); err != nil {
 		w.err = fmt.Errorf("validate: reject writer: spool to %s: %w", w.spool.Name(), err)

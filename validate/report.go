@@ -117,6 +117,9 @@ type FileReport struct {
 	Compression string `json:"compression"`
 	// Rows is the number of data rows read from the file.
 	Rows int64 `json:"rows"`
+	// IgnoredColumns are the header's columns the format does not read:
+	// skipped, and listed here as a notice.
+	IgnoredColumns []string `json:"ignored_columns,omitempty"`
 	// Status is FileOK or FileFailed.
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
@@ -253,8 +256,9 @@ func (k *SampleKeeper) Add(rec json.RawMessage) {
 	k.n++
 }
 
-// Samples returns copies of the kept records, oldest first. A record that
-// is not valid JSON is given as a JSON string of its text.
+// Samples returns copies of the kept records, oldest first, each string
+// value longer than MaxQuotedValueBytes cut by TruncateValue. A record
+// that is not valid JSON is given as a JSON string of its (cut) text.
 func (k *SampleKeeper) Samples() Samples {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -272,9 +276,9 @@ func (k *SampleKeeper) Samples() Samples {
 
 func sampleJSON(b []byte) json.RawMessage {
 	if json.Valid(b) {
-		return bytes.Clone(b)
+		return bytes.Clone(truncateJSONStrings(b))
 	}
-	q, _ := json.Marshal(string(b))
+	q, _ := json.Marshal(TruncateValue(string(b)))
 	return q
 }
 

@@ -5,12 +5,15 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/spf13/cobra"
 
+	"ingot"
 	"ingot/bench"
 	"ingot/internal/textfmt"
 )
@@ -21,8 +24,9 @@ func genCmd(g *globals) *cobra.Command {
 		Short: "Generate synthetic input files for tests and capacity planning",
 	}
 	var (
-		opt bench.GenOptions
-		out string
+		opt    bench.GenOptions
+		out    string
+		format string
 	)
 	orders := &cobra.Command{
 		Use:   "orders",
@@ -32,7 +36,8 @@ first row only, names with commas, quotes and non-ASCII text, mixed-case e-mails
 and sha256 ids, created over 2020–2022. --defects adds that fraction of broken
 rows (empty required fields, bad numbers, e-mails, dates, statuses, quantities,
 field counts); --repeats makes that fraction of orders come back later as a
-second run. A file name ending in .gz or .zst is compressed.`,
+second run. --format shopify-csv writes the same orders as a Shopify "Export
+orders" CSV. A file name ending in .gz or .zst is compressed.`,
 		Example: `  ingot gen orders --orders 100000 -o orders.csv
   ingot gen orders --orders 1000000 --defects 0.005 --seed 7 -o orders_1m.csv.zst`,
 		Args: cobra.NoArgs,
@@ -43,7 +48,11 @@ second run. A file name ending in .gz or .zst is compressed.`,
 			if out == "" {
 				return usage("-o: an output file is required (- for stdout)")
 			}
-			st, err := generate(opt, out, g.stdout)
+			write, ok := bench.Writers[format]
+			if !ok {
+				return usage("--format: no generator for %q (have: %s)", format, strings.Join(slices.Sorted(maps.Keys(bench.Writers)), ", "))
+			}
+			st, err := generate(write, opt, out, g.stdout)
 			if err != nil {
 				return err
 			}
@@ -57,13 +66,14 @@ second run. A file name ending in .gz or .zst is compressed.`,
 	f.Float64Var(&opt.Defects, "defects", 0.005, "fraction of rows with one defect (0 for a clean file)")
 	f.Float64Var(&opt.Repeats, "repeats", 0, "fraction of orders written a second time, later")
 	f.Int64Var(&opt.Seed, "seed", 1, "random seed: the same seed gives the same file")
+	f.StringVar(&format, "format", "kevel-csv", "the input format to write: "+strings.Join(ingot.FormatNames("orders"), ", "))
 	f.StringVarP(&out, "output", "o", "", "output file (.gz and .zst are compressed; - for stdout)")
 	c.AddCommand(orders)
 	return c
 }
 
 // generate writes the file, compressed by its suffix.
-func generate(opt bench.GenOptions, out string, stdout io.Writer) (bench.GenStats, error) {
+func generate(write func(io.Writer, bench.GenOptions) (bench.GenStats, error), opt bench.GenOptions, out string, stdout io.Writer) (bench.GenStats, error) {
 	var w io.Writer = stdout
 	var closers []io.Closer
 	if out != "-" {
@@ -88,7 +98,7 @@ func generate(opt bench.GenOptions, out string, stdout io.Writer) (bench.GenStat
 		w = zw
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	st, err := bench.GenerateOrders(bw, opt)
+	st, err := write(bw, opt)
 	if err == nil {
 		err = bw.Flush()
 	}

@@ -4,131 +4,275 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"ingot"
-	"ingot/formats/source"
+	"ingot/formats/compress"
+	"ingot/formats/csv"
 	"ingot/validate"
 )
 
+// importFlags are the flags of import (and schedule) that may override a
+// spec's or a report's fields.
+type importFlags struct {
+	opt          ingot.ImportOptions
+	delimiter    string
+	asJSON       bool
+	quiet        bool
+	specFile     string
+	fromReport   string
+	allowChanged bool
+}
+
+// apply copies the flags the user set onto o, leaving the others as the
+// spec or the report has them.
+func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
+	set := func(name string, fn func()) {
+		if fs.Changed(name) {
+			fn()
+		}
+	}
+	set("format", func() { o.Format = f.opt.Format })
+	set("dest", func() { o.Dest = f.opt.Dest })
+	set("dry-run", func() { o.DryRun = f.opt.DryRun })
+	set("report-dir", func() { o.ReportDir = f.opt.ReportDir })
+	set("encoding", func() { o.Encoding = f.opt.Encoding })
+	set("hash-emails", func() { o.HashEmails = f.opt.HashEmails })
+	set("max-rejected", func() { o.MaxRejected = f.opt.MaxRejected })
+	set("batch-rows", func() { o.BatchRows = f.opt.BatchRows })
+	set("workers", func() { o.Workers = f.opt.Workers })
+	set("order-id", func() { o.OrderID = f.opt.OrderID })
+	set("user-id", func() { o.UserIDColumn = f.opt.UserIDColumn })
+	set("user-id-type", func() { o.UserIDType = f.opt.UserIDType })
+	set("key", func() { o.KeyColumn = f.opt.KeyColumn })
+	set("merge", func() { o.Merge = f.opt.Merge })
+	set("on-ragged", func() { o.OnRagged = f.opt.OnRagged })
+	set("s3-path-style", func() { o.Stores.S3.PathStyle = f.opt.Stores.S3.PathStyle })
+	set("sftp-key", func() { o.Stores.SFTP.KeyFile = f.opt.Stores.SFTP.KeyFile })
+	set("known-hosts", func() { o.Stores.SFTP.KnownHosts = f.opt.Stores.SFTP.KnownHosts })
+	set("move-processed", func() { o.MoveProcessed = f.opt.MoveProcessed })
+	set("max-record-bytes", func() { o.MaxRecordBytes = f.opt.MaxRecordBytes })
+	set("max-field-bytes", func() { o.MaxFieldBytes = f.opt.MaxFieldBytes })
+	set("max-columns", func() { o.MaxColumns = f.opt.MaxColumns })
+	set("max-decompressed-bytes", func() { o.MaxDecompressedBytes = f.opt.MaxDecompressedBytes })
+	set("max-decompression-ratio", func() { o.MaxDecompressionRatio = f.opt.MaxDecompressionRatio })
+	if fs.Changed("delimiter") {
+		d, err := ingot.ParseDelimiter(f.delimiter)
+		if err != nil {
+			return usage("--%v", err)
+		}
+		o.Delimiter = d
+	}
+	return nil
+}
+
+func (f *importFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.opt.Format, "format", "", "input format: "+strings.Join(ingot.FormatNames(""), ", ")+" (default: kevel-csv for orders, csv for customers and products)")
+	fs.StringVar(&f.opt.Dest, "dest", "./warehouse", "warehouse directory or s3://bucket/prefix")
+	fs.BoolVar(&f.opt.Stores.S3.PathStyle, "s3-path-style", false, "address S3 buckets by path (automatic for an IP or localhost endpoint)")
+	fs.StringVar(&f.opt.Stores.SFTP.KeyFile, "sftp-key", "", "private key file for sftp:// sources (passphrase from INGOT_SFTP_KEY_PASSPHRASE)")
+	fs.StringVar(&f.opt.Stores.SFTP.KnownHosts, "known-hosts", "", "known_hosts file that SFTP host keys are checked against (default ~/.ssh/known_hosts)")
+	fs.BoolVar(&f.opt.MoveProcessed, "move-processed", false, "after a successful import, move each imported source into processed/ beside it (local, s3, sftp; failed files stay)")
+	fs.BoolVar(&f.opt.DryRun, "dry-run", false, "run everything but the commit; write only the report")
+	fs.StringVar(&f.opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or ./ingot-dry-run-<import id>/ on a dry run)")
+	fs.StringVar(&f.opt.Encoding, "encoding", "", "text encoding of the sources: utf-8 (default), auto, or a name such as windows-1252")
+	fs.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
+	fs.BoolVar(&f.opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
+	fs.StringVar(&f.opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
+	fs.StringVar(&f.opt.UserIDColumn, "user-id", "", "customers: the column holding the user id (default userId)")
+	fs.StringVar(&f.opt.UserIDType, "user-id-type", "", "customers: the type of the user ids: email (default), email_sha256, email_md5, phone, phone_sha256 or a custom type")
+	fs.StringVar(&f.opt.KeyColumn, "key", "", "products: the column holding the product id (default productId)")
+	fs.StringVar(&f.opt.Merge, "merge", "", "customers, products: merge (default: given attributes added or replaced, others kept) or overwrite")
+	fs.StringVar(&f.opt.OnRagged, "on-ragged", "", "customers, products: rows with too few or too many fields: reject (default), pad or truncate")
+	fs.StringVar(&f.opt.OrderID, "order-id", "", "the column that identifies an order, where the format offers a choice (shopify-csv: Name or Id; default Name)")
+	fs.IntVar(&f.opt.MaxRecordBytes, "max-record-bytes", csv.DefaultMaxRecordBytes, "longest CSV record accepted, in bytes; a longer one fails the file")
+	fs.IntVar(&f.opt.MaxFieldBytes, "max-field-bytes", csv.DefaultMaxFieldBytes, "longest CSV field accepted, in bytes; a longer one fails the file")
+	fs.IntVar(&f.opt.MaxColumns, "max-columns", csv.DefaultMaxColumns, "most columns a header may have; more fails the file before reading it")
+	fs.Int64Var(&f.opt.MaxDecompressedBytes, "max-decompressed-bytes", 0, "most bytes one compressed source may expand to (0: no limit)")
+	fs.Int64Var(&f.opt.MaxDecompressionRatio, "max-decompression-ratio", compress.DefaultMaxRatio,
+		"most decompressed bytes per compressed byte, checked after the first 64 MiB; -1 disables (stops decompression bombs)")
+	fs.IntVar(&f.opt.BatchRows, "batch-rows", 0, "rows per batch (default 16384)")
+	fs.IntVar(&f.opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")
+	fs.StringVar(&f.specFile, "spec", "", "job spec (YAML or JSON); flags override its fields")
+}
+
 func importCmd(g *globals) *cobra.Command {
-	var (
-		opt       ingot.ImportOptions
-		asJSON    bool
-		quiet     bool
-		delimiter string
-	)
+	f := &importFlags{}
 	c := &cobra.Command{
-		Use:   "import KIND SOURCE...",
+		Use:   "import KIND SOURCE... | import --spec FILE | import --from-report REPORT",
 		Short: "Import files into the warehouse",
 		Long: `Import files of one kind into the warehouse: read, validate, group the rows of
 each order, diff against what is committed, and commit Parquet, an event-log
 segment and a manifest atomically. Sources are paths, globs (** for any depth),
-directories, file://, http(s)://, s3://bucket/key (or a prefix, or a glob over
-keys) and sftp://user@host:port/path (globs too) URIs, or - for standard input;
-plain or gzip/zstd/zip-compressed. --dest may be s3://bucket/prefix.
+directories or file:// URIs, plain or gzip/zstd/zip-compressed.
 
-S3 uses the standard AWS credential chain, region and AWS_ENDPOINT_URL_S3.
-SFTP authenticates with --sftp-key (INGOT_SFTP_KEY_PASSPHRASE for an encrypted
-key), an ssh-agent, or INGOT_SFTP_PASSWORD; host keys are always checked
-against --known-hosts. Credentials never appear in reports or logs.
+--spec FILE reads the kind, format, sources and options from a job spec; flags
+given as well override its fields, and KIND SOURCE... its kind and sources.
+--from-report REPORT repeats the import a report.json describes (usually a dry
+run) for real, with the same kind, format, options and files; if a file changed
+since (its sha256 differs), it says which and stops unless --allow-changed.
 
 The report (report.json, rejects.csv, rejects.json) goes to
 <dest>/_ingot/reports/<import id>/, or --report-dir; a dry run writes only the
-report, by default into the current directory.`,
+report, by default into a fresh ./ingot-dry-run-<import id>/.
+
+Ctrl-C or SIGTERM stops an import before its commit: nothing is committed,
+what it wrote is removed, the report says cancelled, and the exit code is 130.`,
 		Example: `  ingot import orders export.csv --format kevel-csv
   ingot import orders 'exports/2024-*.csv.gz' --format kevel-csv --dest /data/warehouse
-  ingot import orders export.csv --format kevel-csv --dry-run --json | jq .counts
-  zcat export.csv.gz | ingot import orders - --format kevel-csv
-  ingot import orders 's3://exports/2024/*.csv.gz' --dest s3://lake/warehouse --move-processed`,
-		Args: cobra.MinimumNArgs(2),
+  ingot import orders export.csv --dry-run --json | jq .counts
+  ingot import --spec nightly.yaml --dest /tmp/try
+  ingot import --from-report ingot-dry-run-20261201T101500Z-3f9a1c/report.json`,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
 				return ingot.KindNames(), cobra.ShellCompDirectiveNoFileComp
 			}
 			return nil, cobra.ShellCompDirectiveDefault
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opt.Kind, opt.Sources = args[0], args[1:]
-			switch len(delimiter) {
-			case 0:
-			case 1:
-				opt.Delimiter = delimiter[0]
-			default:
-				if delimiter == `\t` || delimiter == "tab" {
-					opt.Delimiter = '\t'
-				} else {
-					return usage("--delimiter: expected one character, found %q", delimiter)
-				}
+		Args: func(cmd *cobra.Command, args []string) error {
+			if f.specFile != "" && f.fromReport != "" {
+				return usage("--spec and --from-report do not go together: a report already says what to import")
 			}
-			log, err := g.logger()
-			if err != nil {
-				return usage("%v", err)
+			if len(args) == 1 {
+				return usage("expected KIND and at least one SOURCE, found only %q", args[0])
 			}
-			opt.Logger = log
-			opt.Stdin = g.stdin
-			opt.Command = append([]string{"ingot"}, g.args...)
-			if !quiet {
-				opt.Progress = g.stderr
-			}
-			rep, err := ingot.Import(cmd.Context(), opt)
-			var ue *ingot.UsageError
-			if errors.As(err, &ue) {
-				return &exitError{code: exitUsage, err: err}
-			}
-			if rep == nil {
-				return err
-			}
-			if asJSON {
-				enc := json.NewEncoder(g.stdout)
-				enc.SetIndent("", "  ")
-				if jerr := enc.Encode(rep); jerr != nil {
-					return jerr
-				}
-			}
-			if !quiet || err != nil {
-				rep.WriteSummary(g.stderr)
-			}
-			switch {
-			case errors.Is(err, context.Canceled):
-				return &exitError{code: exitCanceled, err: err}
-			case err != nil:
-				return &exitError{code: exitFailed, err: err}
-			case rep.Status == validate.StatusCompletedWithFailures:
-				return &exitError{code: exitPartial}
-			case rep.DryRun && failedFiles(rep) > 0:
-				return &exitError{code: exitPartial}
+			if f.specFile == "" && f.fromReport == "" && len(args) < 2 {
+				return usage("expected KIND SOURCE... (e.g. ingot import orders export.csv), or --spec FILE, or --from-report REPORT")
 			}
 			return nil
 		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			jobs, err := f.jobs(cmd, args, g)
+			if err != nil {
+				return err
+			}
+			var last error
+			for _, o := range jobs {
+				if err := runImport(cmd.Context(), g, f, o); err != nil {
+					var ee *exitError
+					if errors.As(err, &ee) && ee.code == exitPartial {
+						last = err // the others still run
+						continue
+					}
+					return err
+				}
+			}
+			return last
+		},
 	}
-	f := c.Flags()
-	f.StringVar(&opt.Format, "format", "kevel-csv", "input format: "+strings.Join(ingot.FormatNames(""), ", "))
-	f.StringVar(&opt.Dest, "dest", "./warehouse", "warehouse directory or s3://bucket/prefix")
-	addStoreFlags(f, &opt.Stores)
-	f.BoolVar(&opt.MoveProcessed, "move-processed", false, "after a successful import, move each imported source into processed/ beside it (local, s3, sftp; failed files stay)")
-	f.BoolVar(&opt.DryRun, "dry-run", false, "run everything but the commit; write only the report")
-	f.StringVar(&opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or . on a dry run)")
-	f.StringVar(&opt.Encoding, "encoding", "", "text encoding of the sources: utf-8 (default), auto, or a name such as windows-1252")
-	f.StringVar(&delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
-	f.BoolVar(&opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
-	f.StringVar(&opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
-	f.IntVar(&opt.BatchRows, "batch-rows", 0, "rows per batch (default 16384)")
-	f.IntVar(&opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")
-	f.BoolVar(&asJSON, "json", false, "print report.json to stdout")
-	f.BoolVar(&quiet, "quiet", false, "no progress lines or summary on stderr (errors still)")
+	f.register(c.Flags())
+	c.Flags().StringVar(&f.fromReport, "from-report", "", "repeat the import a report.json describes (a dry run) for real")
+	c.Flags().BoolVar(&f.allowChanged, "allow-changed", false, "with --from-report: import even if a source changed since the report")
+	c.Flags().BoolVar(&f.asJSON, "json", false, "print report.json to stdout")
+	c.Flags().BoolVar(&f.quiet, "quiet", false, "no progress or summary on stderr (errors still)")
 	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(ingot.FormatNames(""), cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 
-// addStoreFlags adds the flags of remote sources and destinations.
-func addStoreFlags(f *pflag.FlagSet, o *source.StoreOptions) {
-	f.BoolVar(&o.S3.PathStyle, "s3-path-style", false, "address S3 buckets by path (automatic for an IP or localhost endpoint)")
-	f.StringVar(&o.SFTP.KeyFile, "sftp-key", "", "private key file for sftp:// sources (passphrase from INGOT_SFTP_KEY_PASSPHRASE)")
-	f.StringVar(&o.SFTP.KnownHosts, "known-hosts", "", "known_hosts file that SFTP host keys are checked against (default ~/.ssh/known_hosts)")
+// jobs returns the imports the command line asks for: one from flags and
+// arguments, one per import of a spec, or the one a report describes.
+func (f *importFlags) jobs(cmd *cobra.Command, args []string, g *globals) ([]ingot.ImportOptions, error) {
+	fs := cmd.Flags()
+	var jobs []ingot.ImportOptions
+	switch {
+	case f.specFile != "":
+		s, err := ingot.LoadSpec(f.specFile)
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
+		for _, im := range s.Imports {
+			o, err := ingot.SpecOptions(s, im)
+			if err != nil {
+				return nil, &exitError{code: exitUsage, err: err}
+			}
+			jobs = append(jobs, o)
+		}
+	case f.fromReport != "":
+		o, changed, err := ingot.FromReport(cmd.Context(), f.fromReport)
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
+		if len(changed) > 0 {
+			var b strings.Builder
+			fmt.Fprintf(&b, "%d source(s) changed since the report %s:", len(changed), f.fromReport)
+			for _, c := range changed {
+				b.WriteString("\n  " + c.String())
+			}
+			if !f.allowChanged {
+				b.WriteString("\nnothing was imported; run a new dry run, or add --allow-changed to import the files as they are now")
+				return nil, &exitError{code: exitFailed, err: errors.New(b.String())}
+			}
+			fmt.Fprintf(g.stderr, "ingot: warning: %s\n  importing them as they are now (--allow-changed)\n", b.String())
+		}
+		jobs = append(jobs, o)
+	default:
+		jobs = append(jobs, ingot.ImportOptions{Format: f.opt.Format, Dest: f.opt.Dest})
+	}
+	for i := range jobs {
+		if err := f.apply(fs, &jobs[i]); err != nil {
+			return nil, err
+		}
+		if len(args) > 0 {
+			jobs[i].Kind, jobs[i].Sources = args[0], args[1:]
+		}
+	}
+	return jobs, nil
+}
+
+// runImport runs one import and maps its result to an exit code.
+func runImport(ctx context.Context, g *globals, f *importFlags, opt ingot.ImportOptions) error {
+	log, err := g.logger()
+	if err != nil {
+		return usage("%v", err)
+	}
+	opt.Logger = log
+	opt.Stdin = g.stdin
+	opt.Command = append([]string{"ingot"}, g.args...)
+	var wait func()
+	opt.OnProgress, wait = progressFor(g.stderr, f.quiet)
+	rep, err := ingot.Import(ctx, opt)
+	wait()
+	var ue *ingot.UsageError
+	if errors.As(err, &ue) {
+		return &exitError{code: exitUsage, err: err}
+	}
+	var ce *ingot.CancelledError
+	if errors.As(err, &ce) || (rep == nil && errors.Is(err, context.Canceled)) {
+		msg := "cancelled, nothing committed"
+		if rep != nil && rep.ReportDir != "" {
+			msg += " (report: " + reportPath(rep) + ")"
+		}
+		return &exitError{code: exitCanceled, err: errors.New(msg)}
+	}
+	if rep == nil {
+		return err
+	}
+	if f.asJSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		if jerr := enc.Encode(rep); jerr != nil {
+			return jerr
+		}
+	}
+	if !f.quiet || err != nil {
+		writeSummary(g.stderr, rep)
+	}
+	if err == nil && ctx.Err() != nil && rep.Version > 0 {
+		fmt.Fprintf(g.stderr, "ingot: the cancel came after the commit: the import is complete (version %d)\n", rep.Version)
+	}
+	switch {
+	case err != nil:
+		return &exitError{code: exitFailed, err: err}
+	case rep.Status == validate.StatusCompletedWithFailures:
+		return &exitError{code: exitPartial}
+	case rep.DryRun && failedFiles(rep) > 0:
+		return &exitError{code: exitPartial}
+	}
+	return nil
 }
 
 func failedFiles(r *validate.Report) int {

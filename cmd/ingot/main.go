@@ -5,7 +5,8 @@
 //	0  completed (rejected records allowed, unless --max-rejected is exceeded)
 //	3  completed, but some files failed (the others were committed)
 //	1  failed, nothing committed
-//	2  bad usage
+//	2  bad usage or spec
+//	130 cancelled (Ctrl-C, SIGTERM): nothing committed
 package main
 
 import (
@@ -97,7 +98,8 @@ into a warehouse of Hive-partitioned Parquet tables with an event log,
 validating every row and reporting what it did.
 
 Exit codes: 0 completed, 3 completed but some files failed,
-1 failed (nothing committed), 2 bad usage.`,
+1 failed (nothing committed), 2 bad usage or spec, 130 cancelled (nothing
+committed).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -115,7 +117,7 @@ Exit codes: 0 completed, 3 completed but some files failed,
 	}
 	root.Version = version.Get().String()
 	root.SetVersionTemplate("ingot {{.Version}}\n")
-	root.AddCommand(importCmd(g), logCmd(g), sqlCmd(g), genCmd(g), benchCmd(g), versionCmd(g))
+	root.AddCommand(importCmd(g), scheduleCmd(g), logCmd(g), sqlCmd(g), genCmd(g), benchCmd(g), versionCmd(g), repairCmd(g), vacuumCmd(g))
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if g.memProfile != "" {
 			time.AfterFunc(g.memAfter, func() {

@@ -179,13 +179,17 @@ func TestImportAndReimport(t *testing.T) {
 		sqlRows(t, dest, `SELECT line_no, status FROM line_items WHERE order_id = 'D-4' ORDER BY line_no`))
 	require.Equal(t, [][]string{{"2"}}, sqlRows(t, dest, `SELECT count(*) FROM orders_history WHERE order_id = 'D-4'`))
 
-	// ingot log lists the commits, newest first.
+	// ingot log lists the imports, newest first: the two commits and the
+	// import that changed nothing in between.
 	code, out, _ := cli(t, "log", "--dest", dest, "--json")
 	require.Equal(t, 0, code)
-	var listed []commit.Manifest
+	var listed []ingot.HistoryEntry
 	require.NoError(t, json.Unmarshal([]byte(out), &listed))
-	require.Len(t, listed, 2)
-	require.Equal(t, []int64{2, 1}, []int64{listed[0].Version, listed[1].Version})
+	require.Len(t, listed, 3)
+	require.Equal(t, []int64{2, 0, 1}, []int64{listed[0].Version, listed[1].Version, listed[2].Version})
+	require.Equal(t, []string{r3.ImportID, r2.ImportID, r.ImportID}, []string{listed[0].ImportID, listed[1].ImportID, listed[2].ImportID})
+	require.Equal(t, []bool{true, false, true}, []bool{listed[0].Committed, listed[1].Committed, listed[2].Committed})
+	require.Equal(t, int64(2), listed[0].Manifest.Version)
 }
 
 func TestImportNonSequential(t *testing.T) {
@@ -608,7 +612,10 @@ func TestVersion(t *testing.T) {
 func TestBatchSizes(t *testing.T) {
 	// Hand-written fixtures of a format, imported along with its
 	// generated file.
-	fixtures := map[string][]string{"kevel-csv": {fixture("nonseq.csv"), fixture("rejects.csv")}}
+	fixtures := map[string][]string{
+		"kevel-csv":   {fixture("nonseq.csv"), fixture("rejects.csv")},
+		"shopify-csv": {filepath.Join("..", "..", "testdata", "shopify", "orders.csv")},
+	}
 	for _, format := range ingot.FormatNames("orders") {
 		t.Run(format, func(t *testing.T) { batchSizes(t, format, fixtures[format]) })
 	}

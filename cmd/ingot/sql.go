@@ -21,9 +21,9 @@ import (
 func sqlCmd(g *globals) *cobra.Command {
 	var (
 		dest      string
+		pathStyle bool
 		command   string
 		format    string
-		pathStyle bool
 	)
 	c := &cobra.Command{
 		Use:   "sql",
@@ -56,12 +56,16 @@ per row), markdown. Values are printed as DuckDB prints them: lists as
 			if !ok {
 				return usage("--format: expected table, csv, json, jsonl or markdown, found %q", format)
 			}
-			st, done, err := openExisting(cmd.Context(), dest, pathStyle, true)
+			st, done, err := openWarehouseRead(cmd.Context(), dest, pathStyle, true)
 			if err != nil {
 				return err
 			}
 			defer done()
-			db, err := commit.OpenSQL(cmd.Context(), st)
+			log, err := readLogWarn(cmd.Context(), st, g)
+			if err != nil {
+				return err
+			}
+			db, err := commit.OpenSQLWithLog(cmd.Context(), st, log)
 			if err != nil {
 				return err
 			}

@@ -233,7 +233,8 @@ func TestDecompressZipFileCount(t *testing.T) {
 				t.Setenv("TMPDIR", t.TempDir())
 				_, err := Decompress(mode(tt.zip), "export.zip")
 				require.ErrorIs(t, err, ErrZipFileCount)
-				require.ErrorContains(t, err, "export.zip: zip archive must hold exactly one file, "+tt.wantErr)
+				require.ErrorIs(t, err, ErrCorruptArchive)
+				require.ErrorContains(t, err, "export.zip: corrupt_archive: zip archive must hold exactly one file, "+tt.wantErr)
 				left, err := os.ReadDir(os.TempDir())
 				require.NoError(t, err)
 				require.Empty(t, left, "the spool file is removed on error")
@@ -273,7 +274,7 @@ func TestDecompressTruncated(t *testing.T) {
 					require.ErrorAs(t, err, &ce, "got %v", err)
 					require.Equal(t, c.compression, ce.Compression)
 					require.Equal(t, "orders.csv.x", ce.Source)
-					require.ErrorContains(t, err, "orders.csv.x: "+c.compression+": truncated or corrupt input at compressed byte ")
+					require.ErrorContains(t, err, "orders.csv.x: corrupt_archive: "+c.compression+": truncated or corrupt input at compressed byte ")
 					require.LessOrEqual(t, ce.Offset, int64(cut))
 					if c.compression != CompressionZip {
 						// A stream decoder fails at the end of what is there.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"strings"
 	"sync/atomic"
@@ -37,15 +38,32 @@ type Options struct {
 	// KeyColumn, if set, names the column whose last non-empty value before
 	// each batch is passed on as Batch.PrevKey.
 	KeyColumn string
+	// Carry, with KeyColumn, names columns whose values on the first row
+	// of the last record begun before each batch are passed on as
+	// Batch.Carry (in this order; "" for a column not in the header). A
+	// record begins where the key changes to a new non-empty value.
+	Carry []string
 	// BatchRows caps the rows of a batch; default columnar.DefaultBatchRows.
 	BatchRows int
 	// BatchBytes ends a batch early once its field bytes exceed it; default
 	// 8 MiB. It bounds memory when rows are wide.
 	BatchBytes int
 	// MaxRecordBytes is the longest record accepted (a quoted field can span
-	// lines); a longer one is a fatal *parse.Error, most likely an unbalanced
-	// quote. Default 64 MiB.
+	// lines); a longer one is a fatal *parse.Error wrapping
+	// parse.ErrRecordTooLong, most likely an unbalanced quote. It bounds the
+	// read buffer, which holds a whole record. Default DefaultMaxRecordBytes
+	// (16 MiB).
 	MaxRecordBytes int
+	// MaxFieldBytes is the longest field accepted; a longer one is a fatal
+	// *parse.Error wrapping parse.ErrFieldTooLong that names line, column
+	// and field. Default DefaultMaxFieldBytes (1 MiB).
+	MaxFieldBytes int
+	// MaxColumns is the most fields the header (or, with NoHeader, the
+	// first record) may have; more is a fatal *parse.Error wrapping
+	// parse.ErrTooManyColumns, raised while the header is parsed, before
+	// any per-column state is allocated. Default DefaultMaxColumns
+	// (10,000).
+	MaxColumns int
 	// Allocator allocates the batches' buffers; default memory.DefaultAllocator.
 	Allocator memory.Allocator
 }
@@ -55,7 +73,9 @@ func (o Options) withDefaults() Options {
 	o.Quote = cmp.Or(o.Quote, '"')
 	o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
 	o.BatchBytes = cmp.Or(o.BatchBytes, 8<<20)
-	o.MaxRecordBytes = cmp.Or(o.MaxRecordBytes, 64<<20)
+	o.MaxRecordBytes = cmp.Or(o.MaxRecordBytes, DefaultMaxRecordBytes)
+	o.MaxFieldBytes = cmp.Or(o.MaxFieldBytes, DefaultMaxFieldBytes)
+	o.MaxColumns = cmp.Or(o.MaxColumns, DefaultMaxColumns)
 	if o.Allocator == nil {
 		o.Allocator = memory.DefaultAllocator
 	}
@@ -78,9 +98,21 @@ func (o Options) Validate() error {
 		return fmt.Errorf("csv.Options.BatchBytes: must be > 0, got %d", o.BatchBytes)
 	case o.MaxRecordBytes < 0:
 		return fmt.Errorf("csv.Options.MaxRecordBytes: must be > 0, got %d", o.MaxRecordBytes)
+	case o.MaxFieldBytes < 0 || o.MaxFieldBytes > math.MaxInt32:
+		return fmt.Errorf("csv.Options.MaxFieldBytes: must be > 0 and < 2 GiB, got %d", o.MaxFieldBytes)
+	case o.MaxColumns < 0:
+		return fmt.Errorf("csv.Options.MaxColumns: must be > 0, got %d", o.MaxColumns)
 	}
 	return nil
 }
+
+// Default limits of Options against hostile or broken input. Each bounds
+// memory whatever the input's shape; raise them in Options.
+const (
+	DefaultMaxRecordBytes = 16 << 20
+	DefaultMaxFieldBytes  = 1 << 20
+	DefaultMaxColumns     = 10_000
+)
 
 // The read buffer starts small, so that small inputs (and fuzzing) cost
 // little, and doubles each time a read fills it, up to readChunk.
@@ -132,6 +164,8 @@ type Reader struct {
 	headerMode bool
 	keyCol     int
 	prevKey    string
+	carryCol   []int
+	carry      []string
 
 	cols    []colBuf
 	lines   []int64
@@ -143,10 +177,11 @@ type Reader struct {
 	issues  columnar.Issues
 	estSize []int // per column, bytes of the last batch: the next one's first guess
 
-	seq  int
-	err  error // sticky
-	cur  *columnar.Batch
-	refs atomic.Int64
+	seq    int
+	err    error // sticky
+	recErr error // set by parseRecord with stErr
+	cur    *columnar.Batch
+	refs   atomic.Int64
 }
 
 // NewReader reads the header (unless opt.NoHeader) and returns a reader
@@ -234,6 +269,16 @@ func (r *Reader) readHeader() error {
 		}
 		r.keyCol = k
 	}
+	if len(r.opt.Carry) > 0 && r.keyCol >= 0 {
+		r.carryCol = make([]int, len(r.opt.Carry))
+		r.carry = make([]string, len(r.opt.Carry))
+		for i, name := range r.opt.Carry {
+			r.carryCol[i] = -1
+			if k, ok := seen[name]; ok {
+				r.carryCol[i] = k
+			}
+		}
+	}
 	r.estSize = make([]int, r.nf)
 	return nil
 }
@@ -259,6 +304,7 @@ const (
 	stBlank
 	stMore
 	stEOF
+	stErr // a limit was exceeded: the error is in recErr
 )
 
 // ReadBatch returns the next batch, which the caller owns (Release it), or
@@ -293,6 +339,8 @@ func (r *Reader) nextRecord() (recStatus, error) {
 		switch st := r.parseRecord(); st {
 		case stOK, stEOF:
 			return st, nil
+		case stErr:
+			return st, r.recErr
 		case stMore:
 			if err := r.refill(); err != nil {
 				return st, err
@@ -315,7 +363,7 @@ func (r *Reader) refill() error {
 	full := r.end == len(r.buf) // one record fills the buffer
 	if full && r.end >= r.opt.MaxRecordBytes {
 		r.readErr = &parse.Error{Source: r.source, Line: r.line, Column: 1, Offset: r.base,
-			Err: fmt.Errorf("%w: a record starting here is longer than %d bytes; is a quote left open?", parse.ErrFieldTooLong, r.opt.MaxRecordBytes)}
+			Err: fmt.Errorf("%w: a record starting here is longer than %d bytes (csv.Options.MaxRecordBytes); is a quote left open?", parse.ErrRecordTooLong, r.opt.MaxRecordBytes)}
 		return r.readErr
 	}
 	if full || len(r.buf) < readChunk {
@@ -378,6 +426,13 @@ func (r *Reader) parseRecord() recStatus {
 	masks := &r.masks
 	field := 0
 	for {
+		if r.headerMode && field >= r.opt.MaxColumns {
+			r.rewind(row, mark)
+			r.recErr = &parse.Error{Source: r.source, Line: line, Column: r.base + int64(p) - lineStart + 1, Offset: r.base + int64(p),
+				Err: fmt.Errorf("%w: the header has more than %d columns (csv.Options.MaxColumns)", parse.ErrTooManyColumns, r.opt.MaxColumns)}
+			return stErr
+		}
+		fp, fline, fls := p, line, lineStart // where the field starts, for errors
 		c, fi := r.column(field)
 		if field > fi { // a field past the header's count joins the last one
 			r.appendTo(c, []byte{delim})
@@ -464,6 +519,10 @@ func (r *Reader) parseRecord() recStatus {
 			r.appendTo(c, buf[p:j])
 			p = j
 		}
+		if n := len(c.data) - int(c.offs[row]); n > r.opt.MaxFieldBytes {
+			r.recErr = r.fieldTooLong(row, mark, fi, n, fline, r.base+int64(fp), fls)
+			return stErr
+		}
 		c.offs[row+1] = int32(len(c.data))
 		field++
 		if p < end && buf[p] == delim {
@@ -500,6 +559,20 @@ func (r *Reader) parseRecord() recStatus {
 	r.bytes += p - r.pos
 	r.pos, r.line, r.lineStart = p, line, lineStart
 	return stOK
+}
+
+// fieldTooLong undoes the record row and explains that its field fi,
+// starting on line at stream offset off (the line starting at lineStart),
+// is n bytes long.
+func (r *Reader) fieldTooLong(row, mark, fi, n int, line, off, lineStart int64) error {
+	r.rewind(row, mark)
+	pe := &parse.Error{Source: r.source, Line: line, Column: off - lineStart + 1, Offset: off,
+		Err: fmt.Errorf("%w: field %d of the record starting at line %d is %d bytes, longer than %d (csv.Options.MaxFieldBytes)",
+			parse.ErrFieldTooLong, fi+1, r.line, n, r.opt.MaxFieldBytes)}
+	if fi < len(r.header) {
+		pe.Field = r.header[fi]
+	}
+	return pe
 }
 
 const (
@@ -637,6 +710,7 @@ func (r *Reader) finishBatch() *columnar.Batch {
 		Rec:     array.NewRecordBatch(r.schema, arrs, int64(n)),
 		Issues:  r.issues,
 		PrevKey: r.prevKey,
+		Carry:   r.carry,
 	}
 	for _, a := range arrs {
 		a.Release()
@@ -644,7 +718,9 @@ func (r *Reader) finishBatch() *columnar.Batch {
 	r.rawL, r.rawF, r.lines, r.offs = nil, nil, nil, nil
 	r.issues = columnar.Issues{}
 	r.seq++
-	if r.keyCol >= 0 {
+	if r.carryCol != nil {
+		r.carryForward(b)
+	} else if r.keyCol >= 0 {
 		k := b.Field(r.keyCol)
 		for i := n - 1; i >= 0; i-- {
 			if v := k.Value(i); v != "" {
@@ -654,6 +730,31 @@ func (r *Reader) finishBatch() *columnar.Batch {
 		}
 	}
 	return b
+}
+
+// carryForward finds the first row of the batch's last record begun in
+// it, if any, and keeps its carried values (and the key in force) for the
+// next batch. A new slice is made so that b keeps its own.
+func (r *Reader) carryForward(b *columnar.Batch) {
+	k := columnar.StringsOf(b.Field(r.keyCol))
+	cur := []byte(r.prevKey)
+	start := -1
+	for i := range k.Len() {
+		if v := k.At(i); len(v) > 0 && string(v) != string(cur) {
+			cur = v
+			start = i
+		}
+	}
+	if start < 0 {
+		return
+	}
+	r.prevKey = string(cur)
+	r.carry = make([]string, len(r.carryCol))
+	for i, c := range r.carryCol {
+		if c >= 0 {
+			r.carry[i] = strings.Clone(b.Field(c).Value(start))
+		}
+	}
 }
 
 // wrap makes an array of n values over allocator-owned buffers (the last

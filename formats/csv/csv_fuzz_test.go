@@ -94,6 +94,9 @@ func FuzzCSVReader(f *testing.F) {
 			f.Add(in)
 		}
 	}
+	// The shared corpora beyond the copies in testdata, when present.
+	addSharedSeeds(f, sharedCorpus(f, "w3c-csvw-tests", ".csv", ".tsv"))
+	addSharedSeeds(f, sharedCorpus(f, "csvlint-fixtures", ".csv"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		checkInvariants(t, in, Options{BatchRows: 2})
 		checkInvariants(t, in, Options{Delimiter: ';', NoHeader: true, BatchRows: 5})

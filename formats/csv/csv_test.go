@@ -252,7 +252,7 @@ func TestCSVReaderRecordTooLong(t *testing.T) {
 	require.Len(t, rows, 1, "the rows before the long record still come out")
 	var pe *parse.Error
 	require.ErrorAs(t, err, &pe)
-	require.ErrorIs(t, err, parse.ErrFieldTooLong)
+	require.ErrorIs(t, err, parse.ErrRecordTooLong)
 	require.Equal(t, int64(3), pe.Line)
 	require.Equal(t, int64(8), pe.Offset)
 }

@@ -16,6 +16,8 @@ var (
 	ErrQuote             = errors.New(`extraneous or missing " in quoted field`)
 	ErrUnterminatedQuote = errors.New(`quoted field not terminated`)
 	ErrFieldTooLong      = errors.New("field too long")
+	ErrRecordTooLong     = errors.New("record too long")
+	ErrTooManyColumns    = errors.New("too many columns")
 	ErrInvalidUTF8       = errors.New("invalid UTF-8")
 	ErrEmpty             = errors.New("empty input: no header row")
 	ErrMissingColumns    = errors.New("missing required columns")

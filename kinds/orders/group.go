@@ -6,6 +6,7 @@ import (
 	"ingot/columnar"
 	"ingot/issue"
 	"ingot/kinds"
+	"ingot/schema"
 	"ingot/validate"
 )
 
@@ -97,11 +98,12 @@ type grouper struct {
 	fileKey []byte // the current file's name as a JSON string
 	payload []byte
 	out     kinds.Sink
+	enrich  *enricher // nil when no product is committed
 }
 
 func newGrouper(cfg kinds.GroupConfig, keyField string) *grouper {
 	g := &grouper{cfg: cfg, keyField: keyField, runs: newRunLog(cfg.TempDir), file: -1,
-		files: make([]fileGroup, len(cfg.Files))}
+		files: make([]fileGroup, len(cfg.Files)), enrich: newEnricher(cfg.Lookups[schema.Products])}
 	for i := range g.files {
 		g.files[i].issues = map[kinds.IssueKey]int64{}
 	}
@@ -332,7 +334,7 @@ func (g *grouper) keep(r *openRun, f *fileGroup, rows int, ref *runRef) error {
 		dst = appendEventHead(*evbuf, typ, r.key, g.cfg.EventHead, g.fileKey, ref.first)
 	}
 	p0 := len(dst)
-	dst = appendPayload(dst, o0, r.si, fp, r.parts)
+	dst = appendPayload(dst, o0, r.si, fp, r.parts, g.enrich)
 	g.samples.Add(dst[p0:])
 	if evbuf != nil {
 		*evbuf = append(dst, "}\n"...)
@@ -370,8 +372,9 @@ func appendEventHead(dst []byte, typ, key string, head, fileKey []byte, line int
 }
 
 // appendPayload appends the order as JSON: its order columns, its
-// fingerprint and its line items.
-func appendPayload(dst []byte, o0 *Rows, si int, fp uint64, parts []part) []byte {
+// fingerprint and its line items, enriched with what e knows of their
+// products.
+func appendPayload(dst []byte, o0 *Rows, si int, fp uint64, parts []part, e *enricher) []byte {
 	dst = append(dst, '{')
 	dst = append(dst, o0.OrderJSON.At(si)...)
 	dst = append(dst, `,"fingerprint":"`...)
@@ -385,7 +388,11 @@ func appendPayload(dst []byte, o0 *Rows, si int, fp uint64, parts []part) []byte
 			}
 			sep = true
 			dst = append(dst, '{')
+			start := len(dst)
 			dst = append(dst, p.pb.o.ItemJSON.At(row)...)
+			if e != nil {
+				dst = e.appendItem(dst, start, p.pb.o.productID(row))
+			}
 			dst = append(dst, '}')
 		}
 	}

@@ -3,6 +3,7 @@ package orders
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -71,9 +72,10 @@ type Validator struct {
 	header   []string
 	fieldCol []int // raw column of each field, -1 if absent
 	keyField int
-	order    []int // field feeding each column of OrderColumns, -1 if none
-	item     []int // field feeding each column of ItemColumns
-	typeF    int   // the UserIDType field
+	order    []int    // field feeding each column of OrderColumns, -1 if none
+	item     []int    // field feeding each column of ItemColumns
+	typeF    int      // the UserIDType field
+	carry    []string // the format's carried header names (formats.Format.Carry)
 	orderSum [4]int
 	itemSum  [4]int // columns total, subtotal, tax, shipping in their parts
 
@@ -97,9 +99,12 @@ func NewValidator(format *formats.Format, header []string, opt Options) (*Valida
 	near := map[string]string{}
 	for fi, f := range format.Fields {
 		i, ok := pos[f.Name]
-		if !ok {
+		switch {
+		case f.Name == "" && f.Const != "":
+			i = colConst
+		case !ok:
 			i = -1
-			if f.Required {
+			if f.Required && !slices.Contains(missing, f.Name) {
 				missing = append(missing, f.Name)
 				for _, h := range header {
 					if normName(h) == normName(f.Name) {
@@ -109,6 +114,9 @@ func NewValidator(format *formats.Format, header []string, opt Options) (*Valida
 			}
 		}
 		v.fieldCol = append(v.fieldCol, i)
+		if f.Name == "" && f.Const == "" {
+			return nil, fmt.Errorf("orders: order format %s: field %d has neither a name nor a constant", format.Name, fi)
+		}
 		switch f.Type {
 		case formats.Key:
 			v.keyField = fi
@@ -122,6 +130,7 @@ func NewValidator(format *formats.Format, header []string, opt Options) (*Valida
 	if v.keyField < 0 {
 		return nil, fmt.Errorf("orders: order format %s has no Key field", format.Name)
 	}
+	v.carry = format.Carry()
 	var err error
 	if v.order, err = v.feeds(OrderColumns, schema.Orders); err != nil {
 		return nil, err
@@ -135,6 +144,9 @@ func NewValidator(format *formats.Format, header []string, opt Options) (*Valida
 	}
 	return v, nil
 }
+
+// colConst is the fieldCol of a constant field (Name "", Const set).
+const colConst = -2
 
 func normName(s string) string {
 	return strings.Map(func(r rune) rune {
@@ -272,10 +284,27 @@ func (v *Validator) Validate(b *columnar.Batch) (_ *Rows, err error) {
 		o.Issues.Add(int(r), keyCol, issue.OrphanRow, 0)
 	}
 
-	if o.Orders, err = v.build(b, OrderColumns, v.order, o.Starts, &o.Issues); err != nil {
+	raws := v.raws(b, o.Starts)
+	defer func() {
+		for fi, a := range raws {
+			if a != nil && (v.fieldCol[fi] < 0 || v.format.Fields[fi].Inherit) {
+				a.Release()
+			}
+		}
+	}()
+	inh := v.inherited(b, o.Starts)
+	defer func() {
+		for _, a := range inh {
+			a.Release()
+		}
+	}()
+	if o.Orders, err = v.build(b, raws, inh, OrderColumns, v.order, o.Starts, &o.Issues); err != nil {
 		return nil, err
 	}
-	if o.Items, err = v.build(b, ItemColumns, v.item, nil, &o.Issues); err != nil {
+	if o.Items, err = v.build(b, raws, inh, ItemColumns, v.item, nil, &o.Issues); err != nil {
+		return nil, err
+	}
+	if err = v.checkOnly(b, raws, inh, o.Starts, &o.Issues); err != nil {
 		return nil, err
 	}
 	validate.SumCheck(o.Orders, v.orderSum, o.Starts, v.fieldCol[v.order[v.orderSum[0]]], &o.Issues)
@@ -381,8 +410,113 @@ func fragments(rec arrow.RecordBatch, hint *atomic.Int64, pool *columnar.PoolAll
 	return f, nil
 }
 
+// raws returns the raw column of every field: the input's column, a
+// constant one for Const fields, the record's first-row values for
+// Inherit fields, nil when absent. Const and Inherit columns are new and
+// the caller releases them.
+func (v *Validator) raws(b *columnar.Batch, starts []int32) []*array.String {
+	out := make([]*array.String, len(v.format.Fields))
+	for fi := range v.format.Fields {
+		f := &v.format.Fields[fi]
+		switch col := v.fieldCol[fi]; {
+		case col == colConst:
+			out[fi] = constString(v.opt.Allocator, f.Const, b.Rows()).(*array.String)
+		case col < 0:
+		case f.Inherit:
+			out[fi] = v.inherit(b, col, slices.Index(v.carry, f.Name), starts)
+		default:
+			out[fi] = b.Field(col)
+		}
+	}
+	return out
+}
+
+// inherited returns the record's first-row values of every carried
+// column (v.carry); empty values for those absent from the input.
+func (v *Validator) inherited(b *columnar.Batch, starts []int32) []*array.String {
+	out := make([]*array.String, len(v.carry))
+	for k, name := range v.carry {
+		if col := slices.Index(v.header, name); col >= 0 {
+			out[k] = v.inherit(b, col, k, starts)
+		} else {
+			out[k] = constString(v.opt.Allocator, "", b.Rows()).(*array.String)
+		}
+	}
+	return out
+}
+
+// inherit makes a column holding, for every row, the value of column col
+// on the first row of its record: rows before the batch's first start take
+// carried value k (the reader's, from the previous batch).
+func (v *Validator) inherit(b *columnar.Batch, col, k int, starts []int32) *array.String {
+	in := columnar.StringsOf(b.Field(col))
+	out := array.NewStringBuilder(v.opt.Allocator)
+	defer out.Release()
+	n := b.Rows()
+	out.Reserve(n)
+	var cur []byte
+	if k >= 0 && k < len(b.Carry) {
+		cur = []byte(b.Carry[k])
+	}
+	si := 0
+	for i := range n {
+		if si < len(starts) && int(starts[si]) == i {
+			cur = in.At(i)
+			si++
+		}
+		out.BinaryBuilder.Append(cur)
+	}
+	return out.NewStringArray()
+}
+
+// checkOnly checks the present fields that fill no column (Column ""):
+// record-level ones (table orders) on the records' first rows, the others
+// on every row.
+func (v *Validator) checkOnly(b *columnar.Batch, raws, inh []*array.String, starts []int32, is *columnar.Issues) error {
+	for fi := range v.format.Fields {
+		f := &v.format.Fields[fi]
+		if f.Column != "" || raws[fi] == nil {
+			continue
+		}
+		sel := starts
+		if f.Table != schema.Orders {
+			sel = nil
+		}
+		typ, ok := checkTypes[f.Type]
+		if !ok {
+			return fmt.Errorf("orders: order format %s: field %s of type %d cannot be checked only", v.format.Name, f.Name, f.Type)
+		}
+		sch := arrow.NewSchema([]arrow.Field{{Name: f.Name, Type: typ, Nullable: true}}, nil)
+		rec, err := v.build(b, raws, inh, sch, []int{fi}, sel, is)
+		if err != nil {
+			return err
+		}
+		rec.Release()
+	}
+	return nil
+}
+
+// repeats reports whether an earlier field reads the same input column.
+func (v *Validator) repeats(fi int) bool {
+	name := v.format.Fields[fi].Name
+	for _, f := range v.format.Fields[:fi] {
+		if f.Name == name && name != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTypes are the Arrow types a check-only field is built as.
+var checkTypes = map[formats.FieldType]arrow.DataType{
+	formats.Text: arrow.BinaryTypes.String, formats.Key: arrow.BinaryTypes.String,
+	formats.Enum: arrow.BinaryTypes.String, formats.CurrencyCode: arrow.BinaryTypes.String,
+	formats.Decimal: arrow.PrimitiveTypes.Float64, formats.Integer: arrow.PrimitiveTypes.Int64,
+	formats.Boolean: arrow.FixedWidthTypes.Boolean, formats.Timestamp: schema.Timestamp,
+}
+
 // build makes the columns of schema for the rows sel (all when nil) of b.
-func (v *Validator) build(b *columnar.Batch, schema *arrow.Schema, feed []int, sel []int32, is *columnar.Issues) (arrow.RecordBatch, error) {
+func (v *Validator) build(b *columnar.Batch, raws, inh []*array.String, schema *arrow.Schema, feed []int, sel []int32, is *columnar.Issues) (arrow.RecordBatch, error) {
 	mem := v.opt.Allocator
 	rows := b.Rows()
 	if sel != nil {
@@ -393,7 +527,7 @@ func (v *Validator) build(b *columnar.Batch, schema *arrow.Schema, feed []int, s
 	views := make([]arrow.Array, len(feed)) // columns shared with the raw batch
 	for c, fi := range feed {
 		out := rb.Field(c)
-		if fi < 0 || v.fieldCol[fi] < 0 { // column absent from this input
+		if fi < 0 || raws[fi] == nil { // column absent from this input
 			if bb, ok := out.(*array.BooleanBuilder); ok {
 				for range rows {
 					bb.Append(false)
@@ -405,11 +539,14 @@ func (v *Validator) build(b *columnar.Batch, schema *arrow.Schema, feed []int, s
 		}
 		f := &v.format.Fields[fi]
 		col := v.fieldCol[fi]
-		in := columnar.StringsOf(b.Field(col))
+		in := columnar.StringsOf(raws[fi])
 		chk := columnar.Check{Issues: is, Col: col, Required: f.Required, Missing: issue.Missing}
+		if f.Inherit || v.repeats(fi) { // the record-level or first field of the name reports its issues
+			chk.Issues = &columnar.Issues{}
+		}
 		switch f.Type {
 		case formats.Text, formats.Key:
-			if sel == nil {
+			if sel == nil && col >= 0 && !f.Inherit {
 				if a, ok := columnar.TextsView(mem, b.Field(col), chk); ok {
 					views[c] = a
 					continue
@@ -439,10 +576,10 @@ func (v *Validator) build(b *columnar.Batch, schema *arrow.Schema, feed []int, s
 		case formats.UserIDType:
 			// Written together with the value, below.
 		case formats.UserIDValue:
-			if v.typeF < 0 || v.fieldCol[v.typeF] < 0 {
+			if v.typeF < 0 || raws[v.typeF] == nil {
 				return nil, fmt.Errorf("orders: order format %s: a user id needs a user id type", v.format.Name)
 			}
-			types := columnar.StringsOf(b.Field(v.fieldCol[v.typeF]))
+			types := columnar.StringsOf(raws[v.typeF])
 			typeOut := rb.Field(slices.Index(feed, v.typeF)).(*array.StringBuilder)
 			validate.UserIDs(types, in, sel, typeOut, out.(*array.StringBuilder), v.opt.HashEmails, v.fieldCol[v.typeF], chk)
 		default:
@@ -462,5 +599,106 @@ func (v *Validator) build(b *columnar.Batch, schema *arrow.Schema, feed []int, s
 			a.Release()
 		}
 	}()
+	if err := v.derive(schema, feed, cols, sel, inh); err != nil {
+		return nil, err
+	}
 	return array.NewRecordBatch(schema, cols, int64(rows)), nil
+}
+
+// derive replaces the columns of fields with Times/Less or Map by their
+// derived values (formats.Field).
+func (v *Validator) derive(sch *arrow.Schema, feed []int, cols []arrow.Array, sel []int32, inh []*array.String) error {
+	colOf := func(name string) int {
+		for c, fi := range feed {
+			if fi >= 0 && v.format.Fields[fi].Name == name {
+				return c
+			}
+		}
+		return -1
+	}
+	for c, fi := range feed {
+		if fi < 0 {
+			continue
+		}
+		f := &v.format.Fields[fi]
+		switch {
+		case f.Times != "" || f.Less != "":
+			times, less := colOf(f.Times), colOf(f.Less)
+			if (f.Times != "" && times < 0) || (f.Less != "" && less < 0) {
+				return fmt.Errorf("orders: order format %s: field %s: %s or %s fills no column of %s", v.format.Name, f.Name, f.Times, f.Less, sch.Field(c).Name)
+			}
+			var q *array.Int64
+			var d *array.Float64
+			if times >= 0 {
+				q, _ = cols[times].(*array.Int64)
+			}
+			if less >= 0 {
+				d, _ = cols[less].(*array.Float64)
+			}
+			p, ok := cols[c].(*array.Float64)
+			if !ok || (times >= 0 && q == nil) || (less >= 0 && d == nil) {
+				return fmt.Errorf("orders: order format %s: field %s: Times must be an integer and Less a decimal", v.format.Name, f.Name)
+			}
+			nb := array.NewFloat64Builder(v.opt.Allocator)
+			nb.Reserve(p.Len())
+			for i := range p.Len() {
+				if p.IsNull(i) || (q != nil && q.IsNull(i)) || (d != nil && d.IsNull(i)) {
+					nb.AppendNull()
+					continue
+				}
+				x := p.Value(i)
+				if q != nil {
+					x *= float64(q.Value(i))
+				}
+				if d != nil {
+					x -= d.Value(i)
+				}
+				nb.UnsafeAppend(math.Round(x*1e4) / 1e4)
+			}
+			cols[c].Release()
+			cols[c] = nb.NewArray()
+			nb.Release()
+		case f.Map != nil:
+			k := slices.Index(v.carry, f.With)
+			s, ok := cols[c].(*array.String)
+			if k < 0 || !ok {
+				return fmt.Errorf("orders: order format %s: field %s: Map needs a text column and a carried With field", v.format.Name, f.Name)
+			}
+			with := columnar.StringsOf(inh[k])
+			var allowed []string // the With field's values, to match without allocating
+			for _, wf := range v.format.Fields {
+				if wf.Name == f.With && len(wf.Allowed) > 0 {
+					allowed = wf.Allowed
+					break
+				}
+			}
+			sb := array.NewStringBuilder(v.opt.Allocator)
+			sb.Reserve(s.Len())
+			for i := range s.Len() {
+				if s.IsNull(i) {
+					sb.AppendNull()
+					continue
+				}
+				raw := columnar.TrimSpace(with.At(rowOf(sel, i)))
+				var w string
+				if allowed == nil {
+					w = strings.ToLower(string(raw))
+				} else if a := columnar.MatchFold(raw, allowed); a >= 0 {
+					w = allowed[a]
+				}
+				sb.Append(f.Map(s.Value(i), w))
+			}
+			cols[c].Release()
+			cols[c] = sb.NewArray()
+			sb.Release()
+		}
+	}
+	return nil
+}
+
+func rowOf(sel []int32, i int) int {
+	if sel == nil {
+		return i
+	}
+	return int(sel[i])
 }

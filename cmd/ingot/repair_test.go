@@ -1,0 +1,116 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"ingot/commit"
+)
+
+// TestDamagedManifest tears the manifest of version 2 and checks that
+// log and sql keep working on version 1 with a warning, that an import
+// refuses naming the file and the way out, and that repair shows what the
+// manifest referenced and, with --apply, moves it aside so imports work
+// again.
+func TestDamagedManifest(t *testing.T) {
+	dest := t.TempDir()
+	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	importJSON(t, 0, fixture("changed.csv"), "--dest", dest)
+	mpath := filepath.Join(dest, filepath.FromSlash(commit.ManifestPath(2)))
+	b, err := os.ReadFile(mpath)
+	require.NoError(t, err)
+	torn := b[:len(b)/2]
+	require.NoError(t, os.WriteFile(mpath, torn, 0o644))
+
+	code, out, errs := cli(t, "log", "--dest", dest)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, errs, "ingot: warning: skipped version 2: _ingot/log/00000000000000000002.json: manifest cannot be trusted: unexpected end of JSON input")
+	require.Contains(t, errs, "`ingot repair --dest "+dest+"`")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 2, out)
+	require.True(t, strings.HasPrefix(lines[1], "1 "), out)
+
+	code, out, errs = cli(t, "sql", "--dest", dest, "-c", "SELECT max(version) FROM orders_history")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, errs, "skipped version 2")
+	require.Contains(t, out, "\n1\n")
+
+	code, _, errs = cli(t, "import", "orders", fixture("basic.csv"), "--format", "kevel-csv", "--dest", dest, "--quiet")
+	require.Equal(t, 1, code)
+	require.Contains(t, errs, "_ingot/log/00000000000000000002.json: manifest cannot be trusted")
+	require.Contains(t, errs, "Run `ingot repair --dest "+dest+"`")
+
+	code, out, errs = cli(t, "repair", "--dest", dest)
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "_ingot/log/00000000000000000002.json (version 2, ")
+	require.Contains(t, out, "names (as far as it can be read):")
+	require.Contains(t, out, ".parquet  ")
+	require.Contains(t, out, "would move it to _ingot/quarantine/00000000000000000002.json.")
+	require.Contains(t, out, "nothing changed; run again with --apply")
+	_, err = os.Stat(mpath)
+	require.NoError(t, err, "without --apply nothing moves")
+
+	code, out, errs = cli(t, "repair", "--dest", dest, "--apply")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "moved to _ingot/quarantine/")
+	_, err = os.Stat(mpath)
+	require.ErrorIs(t, err, os.ErrNotExist)
+	q, err := filepath.Glob(filepath.Join(dest, "_ingot", "quarantine", "00000000000000000002.json.*"))
+	require.NoError(t, err)
+	require.Len(t, q, 1)
+	kept, err := os.ReadFile(q[0])
+	require.NoError(t, err)
+	require.Equal(t, torn, kept)
+
+	code, out, _ = cli(t, "repair", "--dest", dest)
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "nothing to repair")
+	r := importJSON(t, 0, fixture("changed.csv"), "--dest", dest)
+	require.Equal(t, int64(2), r.Version, "the import runs again on top of version 1")
+}
+
+func TestVacuumCommand(t *testing.T) {
+	dest := t.TempDir()
+	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	// What a crash leaves: a part no manifest names, a spool, a temporary.
+	old := time.Now().Add(-2 * time.Hour)
+	left := []string{
+		"orders/created_month=2020-09/part-20261201T000000Z-dead00-1.parquet",
+		"_ingot/tmp/20261201T000000Z-dead00/events-0-0.jsonl.zst",
+		"orders/created_month=2020-09/.tmp-99-part-20261201T000000Z-dead00-2.parquet",
+	}
+	for _, p := range left {
+		lp := filepath.Join(dest, filepath.FromSlash(p))
+		require.NoError(t, os.MkdirAll(filepath.Dir(lp), 0o777))
+		require.NoError(t, os.WriteFile(lp, []byte("crash"), 0o666))
+		require.NoError(t, os.Chtimes(lp, old, old))
+	}
+	code, out, errs := cli(t, "vacuum", "--dest", dest)
+	require.Equal(t, 0, code, errs)
+	for _, p := range left {
+		require.Contains(t, out, p)
+	}
+	require.Contains(t, out, "unreferenced_data")
+	require.Contains(t, out, "3 item(s), 15 bytes; nothing removed")
+
+	code, out, _ = cli(t, "vacuum", "--dest", dest, "--older-than", "3h")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "nothing to remove")
+
+	code, out, errs = cli(t, "vacuum", "--dest", dest, "--apply")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "removed 3 item(s), 15 bytes")
+	for _, p := range left {
+		_, err := os.Stat(filepath.Join(dest, filepath.FromSlash(p)))
+		require.ErrorIs(t, err, os.ErrNotExist)
+	}
+	require.Len(t, sqlRows(t, dest, "SELECT * FROM orders"), 4, "the committed data is untouched")
+
+	code, _, errs = cli(t, "vacuum", "--dest", dest, "--older-than", "0s")
+	require.Equal(t, 2, code, errs)
+}

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"ingot"
+	"ingot/internal/textfmt"
+	"ingot/issue"
+	"ingot/validate"
+)
+
+// How much of the report the summary shows.
+const (
+	summaryIssues  = 10
+	summaryColumns = 8
+)
+
+// writeSummary writes the report for a person, as the import prints it on
+// stderr. Its numbers reconcile: rows read are split into committed,
+// rejected, superseded and failed; issues (problems found in fields),
+// rejected records (those with an error) and reject lines (one per error
+// in a rejected record, in rejects.csv) are named as such; the most
+// frequent issues are sorted by count; approximate statistics say so; and
+// the stage timings say that stages overlap.
+func writeSummary(w io.Writer, r *validate.Report) {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	g := textfmt.Thousands
+
+	status := strings.ReplaceAll(cmp.Or(r.Status, "-"), "_", " ")
+	if r.DryRun {
+		status = "DRY RUN"
+		if r.Status != validate.StatusDryRun {
+			status += ", " + strings.ReplaceAll(r.Status, "_", " ")
+		}
+	}
+	p("ingot import %s (%s): %s", cmp.Or(r.Kind, "-"), cmp.Or(r.Format, "-"), status)
+	switch {
+	case r.DryRun || r.Status == validate.StatusFailed || r.Status == ingot.StatusCancelled:
+		p(", nothing committed")
+	case r.Version > 0:
+		p(", version %d", r.Version)
+	case r.Status == validate.StatusCompleted:
+		p(", nothing changed: no new version")
+	}
+	p("\n  import %s → %s", cmp.Or(r.ImportID, "-"), cmp.Or(r.Dest, "-"))
+	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
+		p(", started %s, took %s", r.StartedAt.UTC().Format(time.RFC3339), secs(r.FinishedAt.Sub(r.StartedAt).Seconds()))
+	}
+	p("\n")
+	if r.Error != "" {
+		p("  error: %s\n", r.Error)
+	}
+
+	failed := failedFiles(r)
+	p("\nfiles: %d (%d ok, %d failed)\n", len(r.Files), len(r.Files)-failed, failed)
+	files := &grid{align: "llrrll"}
+	for _, f := range r.Files {
+		enc := cmp.Or(f.Encoding, "-")
+		if f.EncodingConfidence > 0 {
+			enc += fmt.Sprintf(" (%.0f%% sure)", f.EncodingConfidence*100)
+		}
+		files.row(f.Status, f.URI, g(f.Bytes)+" bytes", g(f.Rows)+" rows", enc, cmp.Or(f.Compression, "-"))
+		if f.Error != "" {
+			files.note("    error: " + f.Error)
+		}
+	}
+	files.write(&b, "  ")
+
+	c := r.Counts
+	committed := "committed"
+	if r.DryRun || r.Version == 0 {
+		committed = "to commit"
+	}
+	p("\nrows:    %s read = %s %s + %s in rejected records + %s superseded + %s in failed files\n",
+		g(c.Rows), g(c.RowsCommitted), committed, g(c.RowsRejected), g(c.RowsSuperseded), g(c.RowsFailed))
+	if err := c.Check(); err != nil && r.Status != ingot.StatusCancelled && r.Status != validate.StatusFailed {
+		p("  WARNING: the counts do not add up: %v\n", err)
+	}
+	would := ""
+	if r.DryRun {
+		would = "would be "
+	}
+	p("records: %s read: %s valid (%s%s added, %s updated, %s unchanged), %s rejected, %s superseded\n",
+		g(c.Records), g(c.Valid), would, g(c.Added), g(c.Updated), g(c.Unchanged), g(c.Rejected), g(c.Superseded))
+
+	// Issues, rejected records and reject lines are three different counts.
+	var total, errs, warns int64
+	for _, is := range r.Issues {
+		total += is.Count
+		if is.Severity == issue.Error {
+			errs += is.Count
+		} else {
+			warns += is.Count
+		}
+	}
+	if total == 0 {
+		p("\nissues: none\n")
+	} else {
+		p("\nissues: %s found (%s errors, %s warnings) — a record can have several\n", g(total), g(errs), g(warns))
+		p("  rejected records: %s (an error rejects its record; a warning does not)\n", g(c.Rejected))
+		if r.Rejects.CSV != "" {
+			p("  reject lines:     %s (one per error in a rejected record, in the rejects files)\n", g(r.Rejects.Count))
+		}
+		rows := slices.Clone(r.Issues)
+		slices.SortStableFunc(rows, func(a, b validate.IssueRow) int {
+			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Severity, b.Severity))
+		})
+		p("most frequent issues, by count")
+		if len(rows) > summaryIssues {
+			p(" (%d of %d kinds; all in report.json)", summaryIssues, len(rows))
+		}
+		p(":\n")
+		t := &grid{align: "rrllll"}
+		t.row("count", "% of records", "severity", "code", "column", "hint")
+		for _, is := range rows[:min(len(rows), summaryIssues)] {
+			t.row(g(is.Count), fmt.Sprintf("%.2f%%", is.Percent), is.Severity.String(), is.Code, cmp.Or(is.Column, "(record)"), is.Hint)
+		}
+		t.write(&b, "  ")
+	}
+
+	if len(r.Superseded) > 0 {
+		p("\nsuperseded: %s runs of rows replaced by a later run of the same order (the last run wins); first %d:\n",
+			g(max(c.Superseded, int64(len(r.Superseded)))), min(len(r.Superseded), 5))
+		for _, s := range r.Superseded[:min(len(r.Superseded), 5)] {
+			p("  order %s: %s lines %d–%d, superseded by %s lines %d–%d\n", s.OrderID, s.File, s.FirstLine, s.LastLine, s.ByFile, s.ByFirstLine, s.ByLastLine)
+		}
+	}
+
+	writeStats(&b, r)
+
+	if len(r.Timings) > 0 {
+		p("\ntimings (the stages overlap — they run at the same time — so their times add up to more than the total):\n")
+		t := &grid{align: "lrrrr"}
+		for _, tm := range r.Timings {
+			mb := ""
+			if tm.MBPerSec > 0 {
+				mb = fmt.Sprintf("%.1f MB/s", tm.MBPerSec)
+			}
+			t.row(tm.Stage, secs(tm.Seconds), g(tm.Rows)+" rows", g(int64(math.Round(tm.RowsPerSec)))+" rows/s", mb)
+		}
+		t.write(&b, "  ")
+	}
+
+	p("\n")
+	if r.ReportDir != "" {
+		p("report:  %s\n", reportPath(r))
+	}
+	if r.Rejects.CSV != "" {
+		p("rejects: %s, %s (%s reject lines)\n", filepath.Join(r.ReportDir, r.Rejects.CSV), filepath.Join(r.ReportDir, r.Rejects.JSON), g(r.Rejects.Count))
+	}
+	io.WriteString(w, b.String())
+}
+
+// writeStats prints a few column statistics per table; distinct counts
+// are HyperLogLog estimates and say so (≈), as do sampled statistics.
+func writeStats(b *strings.Builder, r *validate.Report) {
+	tables := make([]string, 0, len(r.Stats))
+	for t := range r.Stats {
+		tables = append(tables, t)
+	}
+	slices.Sort(tables)
+	for _, name := range tables {
+		cols := r.Stats[name]
+		if len(cols) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "\ncolumns of %s (≈ marks approximate values: distinct counts are estimates", name)
+		if cols[0].Sampled > 0 {
+			fmt.Fprintf(b, "; distinct values and top values from a sample of %s rows", textfmt.Thousands(cols[0].Sampled))
+		}
+		b.WriteString("):\n")
+		t := &grid{align: "llrrl"}
+		t.row("column", "type", "nulls", "distinct", "most frequent")
+		for _, c := range cols[:min(len(cols), summaryColumns)] {
+			top := ""
+			if len(c.Top) > 0 {
+				approx := ""
+				if c.TopApprox {
+					approx = "≈"
+				}
+				top = fmt.Sprintf("%v (%s%s)", c.Top[0].Value, approx, textfmt.Thousands(c.Top[0].Count))
+			}
+			t.row(c.Column, c.Type, textfmt.Thousands(c.Nulls), "≈"+textfmt.Thousands(c.Distinct), top)
+		}
+		if len(cols) > summaryColumns {
+			t.note(fmt.Sprintf("  … %d more columns in report.json", len(cols)-summaryColumns))
+		}
+		t.write(b, "  ")
+	}
+}
+
+// reportPath is where the report's report.json is.
+func reportPath(r *validate.Report) string { return filepath.Join(r.ReportDir, validate.ReportFile) }
+
+// grid lays out rows of cells in columns aligned left (l) or right (r),
+// two spaces apart; a note is a line of its own.
+type grid struct {
+	align string
+	rows  [][]string
+}
+
+func (t *grid) row(cells ...string) { t.rows = append(t.rows, cells) }
+func (t *grid) note(s string)       { t.rows = append(t.rows, []string{"\x00" + s}) }
+
+func (t *grid) write(b *strings.Builder, indent string) {
+	widths := make([]int, len(t.align))
+	for _, r := range t.rows {
+		if !strings.HasPrefix(r[0], "\x00") {
+			for i, c := range r {
+				widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			}
+		}
+	}
+	for _, r := range t.rows {
+		if s, ok := strings.CutPrefix(r[0], "\x00"); ok {
+			b.WriteString(indent + s + "\n")
+			continue
+		}
+		var line strings.Builder
+		line.WriteString(indent)
+		for i, c := range r {
+			if i > 0 {
+				line.WriteString("  ")
+			}
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			if t.align[i] == 'r' {
+				line.WriteString(pad + c)
+			} else {
+				line.WriteString(c + pad)
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
+}
+
+func secs(s float64) string {
+	switch {
+	case s >= 100:
+		return strconv.FormatFloat(s, 'f', 0, 64) + " s"
+	case s >= 10:
+		return strconv.FormatFloat(s, 'f', 1, 64) + " s"
+	}
+	return strconv.FormatFloat(s, 'f', 3, 64) + " s"
+}

@@ -1,0 +1,86 @@
+package charset
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sharedDir returns the team's shared folder of test data: $INGOT_SHARED
+// if set (make passes it), else "shared" beside the module root, or ""
+// when neither exists. Tests that need it skip when it is "".
+func sharedDir(t testing.TB) string {
+	if d := os.Getenv("INGOT_SHARED"); d != "" {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+		return ""
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+	d := filepath.Join(filepath.Dir(dir), "shared")
+	if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+		return d
+	}
+	return ""
+}
+
+// sharedCorpus returns the files under shared/corpora/sub whose names end
+// in one of exts (all files when exts is empty), each at most 1 MiB, or
+// none when the shared folder is absent.
+func sharedCorpus(t testing.TB, sub string, exts ...string) []string {
+	root := sharedDir(t)
+	if root == "" {
+		return nil
+	}
+	var files []string
+	_ = filepath.WalkDir(filepath.Join(root, "corpora", sub), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if info, err := d.Info(); err != nil || info.Size() > 1<<20 {
+			return nil
+		}
+		if len(exts) == 0 {
+			files = append(files, p)
+			return nil
+		}
+		for _, e := range exts {
+			if strings.HasSuffix(p, e) {
+				files = append(files, p)
+				break
+			}
+		}
+		return nil
+	})
+	return files
+}
+
+// addSharedSeeds adds the corpus files to f's seed corpus and returns how
+// many it added.
+func addSharedSeeds(f *testing.F, files []string) int {
+	n := 0
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		f.Add(b)
+		n++
+	}
+	return n
+}
