@@ -13,7 +13,7 @@ FUZZCITIME ?= 10s
 SHARED    ?= ../shared
 BENCHTIME ?= 3x
 
-.PHONY: all build test vet demo bench bench-go fuzz fuzz-ci bce clean
+.PHONY: all build test test-browser vet demo bench bench-go fuzz fuzz-ci bce clean
 
 all: build
 
@@ -27,6 +27,12 @@ vet:
 
 test: vet
 	$(GO) test $(TAGS) -count=1 ./...
+
+# Renders report.html and the pages of `ingot serve` in headless Chromium
+# (installing Debian's chromium if missing): no console errors, data
+# shown as text. Screenshots land in bin/browser/. Not part of `make test`.
+test-browser: build
+	./scripts/browser-check.sh
 
 # Generates a realistic Kevel CSV of $(DEMO_ORDERS) orders into a temporary
 # file, imports it into ./warehouse and prints the summary.

@@ -85,3 +85,16 @@ func TestShopifyRealExports(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderIDOption checks --order-id: a choice the format offers is
+// accepted, anything else is a usage error naming the choices.
+func TestOrderIDOption(t *testing.T) {
+	opt := ImportOptions{Kind: KindOrders, Format: "shopify-csv", Sources: []string{"x.csv"}, OrderID: "Id"}
+	require.NoError(t, opt.Validate())
+	opt.OrderID = "Email"
+	var ue *UsageError
+	require.ErrorAs(t, opt.Validate(), &ue)
+	require.ErrorContains(t, opt.Validate(), "choose one of: Name, Id")
+	opt.Format, opt.OrderID = "kevel-csv", "Id"
+	require.ErrorContains(t, opt.Validate(), "format kevel-csv has a fixed record key (orderId)")
+}

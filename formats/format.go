@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -141,6 +142,9 @@ func (f *Format) WithKey(key string) (*Format, error) {
 	if key == "" || (cur != nil && cur.Name == key) {
 		return f, nil
 	}
+	if len(f.KeyChoices) == 0 {
+		return nil, fmt.Errorf("format %s has a fixed record key (%s); it offers no choice", f.Name, cmp.Or(keyName(cur), "none"))
+	}
 	if cur == nil || !slices.Contains(f.KeyChoices, key) {
 		return nil, fmt.Errorf("format %s: %q cannot be the record key (choose one of: %s)",
 			f.Name, key, strings.Join(f.KeyChoices, ", "))
@@ -162,4 +166,11 @@ func (f *Format) WithKey(key string) (*Format, error) {
 		return nil, fmt.Errorf("format %s: no field %q in table %s", f.Name, key, cur.Table)
 	}
 	return &g, nil
+}
+
+func keyName(f *Field) string {
+	if f == nil {
+		return ""
+	}
+	return f.Name
 }

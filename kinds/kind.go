@@ -223,6 +223,10 @@ type Result struct {
 	// Removals says, per file, which rows and events already written
 	// belong to superseded records and must be taken out before commit.
 	Removals map[int]*Removal
+	// Dropped lists the valid records that were superseded after the
+	// writer had seen them (added, updated or unchanged), so that the
+	// report's charts can take them out again.
+	Dropped []validate.ChartDrop
 }
 
 // Removal describes the superseded rows and events of one file.

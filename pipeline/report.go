@@ -40,6 +40,7 @@ func (a *attempt) report(status string) *validate.Report {
 		Samples:       samples,
 		Stats:         a.stats,
 		Superseded:    superseded,
+		Charts:        a.chartsReport(),
 		ReportDir:     a.reportDir,
 		Ingot:         ptr(version.Get()),
 		Command:       a.opt.Command,

@@ -45,6 +45,7 @@ type writeStage struct {
 	exact   map[string]*validate.TableTotals // per table, over every row
 	sampled map[string]int64                 // rows given to the summary
 	batches int                              // batches written, for sampling
+	charts  validate.ChartCollector          // the main table's records per month, totals
 }
 
 // fileWrites is what the writer made of one source file.
@@ -137,6 +138,9 @@ func (s *writeStage) writeBatch(ctx context.Context, out *fileWrites, it writeIt
 			}
 		}
 		s.exact[table].Add(rec)
+		if table == s.tables[0].Name {
+			s.charts.AddRecords(it.file, partition, changed, rec)
+		}
 		if sample {
 			s.sampled[table] += rec.NumRows()
 			if err := s.summary.Add(ctx, table, rec); err != nil {

@@ -84,6 +84,8 @@ type Report struct {
 	// the last run wins). The importer may cap the list; Counts has the
 	// totals.
 	Superseded []SupersededRun `json:"superseded"`
+	// Charts holds what the charts of report.html are drawn from.
+	Charts *Charts `json:"charts,omitempty"`
 
 	// ReportDir is the directory of report.json and the rejects files:
 	// set by WriteFile and ReadReport, or by the importer before
@@ -305,10 +307,11 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	return json.Marshal(p)
 }
 
-// WriteFile writes the report, indented, as dir/report.json: to a
-// temporary file first, synced and renamed into place, so that a reader
-// sees the old report or the new one, never half of one. It sets
-// SchemaVersion when it is zero, and ReportDir.
+// WriteFile writes the report, indented, as dir/report.json, and for
+// people as dir/report.html (see WriteHTML): each to a temporary file
+// first, synced and renamed into place, so that a reader sees the old
+// report or the new one, never half of one. It sets SchemaVersion when it
+// is zero, and ReportDir.
 func (r *Report) WriteFile(dir string) (path string, err error) {
 	if r.SchemaVersion == 0 {
 		r.SchemaVersion = ReportSchemaVersion
@@ -322,6 +325,9 @@ func (r *Report) WriteFile(dir string) (path string, err error) {
 		return "", err
 	}
 	r.ReportDir = dir
+	if err := r.writeHTMLFile(dir); err != nil {
+		return path, err
+	}
 	return path, nil
 }
 
@@ -333,6 +339,17 @@ func ReadReport(path string) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("validate: read report: %w", err)
 	}
+	r, err := ParseReport(b, path)
+	if err != nil {
+		return nil, err
+	}
+	r.ReportDir = filepath.Dir(path)
+	return r, nil
+}
+
+// ParseReport decodes the bytes of a report.json, as ReadReport does;
+// name says where they come from, in errors. ReportDir is left empty.
+func ParseReport(b []byte, name string) (*Report, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var r Report
@@ -340,14 +357,13 @@ func ReadReport(path string) (*Report, error) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := lineCol(b, se.Offset-1) // Offset is just past the bad byte
-			return nil, fmt.Errorf("validate: read report %s: line %d, column %d: %w", path, line, col, err)
+			return nil, fmt.Errorf("validate: read report %s: line %d, column %d: %w", name, line, col, err)
 		}
-		return nil, fmt.Errorf("validate: read report %s: %w", path, err)
+		return nil, fmt.Errorf("validate: read report %s: %w", name, err)
 	}
 	if r.SchemaVersion < 1 || r.SchemaVersion > ReportSchemaVersion {
-		return nil, fmt.Errorf("validate: read report %s: expected schema_version 1 to %d, found %d", path, ReportSchemaVersion, r.SchemaVersion)
+		return nil, fmt.Errorf("validate: read report %s: expected schema_version 1 to %d, found %d", name, ReportSchemaVersion, r.SchemaVersion)
 	}
-	r.ReportDir = filepath.Dir(path)
 	return &r, nil
 }
 
@@ -428,6 +444,14 @@ func (r *Report) WriteSummary(w io.Writer) {
 		files.row(f.Status, f.URI, group(f.Bytes)+" bytes", group(f.Rows)+" rows", enc, orDash(f.Compression))
 		if f.Error != "" {
 			files.note("    error: " + f.Error)
+		}
+		if n := len(f.IgnoredColumns); n > 0 {
+			names := f.IgnoredColumns[:min(n, 5)]
+			more := ""
+			if n > len(names) {
+				more = fmt.Sprintf(", … (%d more; see report.json)", n-len(names))
+			}
+			files.note(fmt.Sprintf("    ignored %d columns the format does not read: %s%s", n, strings.Join(names, ", "), more))
 		}
 	}
 	files.write(&b, "  ")

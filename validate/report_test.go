@@ -120,7 +120,7 @@ func TestReportWriteReadGolden(t *testing.T) {
 	require.NoError(t, err)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
-	require.Len(t, entries, 1)
+	require.Len(t, entries, 2, "report.json and report.html")
 }
 
 func TestReportDryRunAndEmpty(t *testing.T) {

@@ -64,7 +64,7 @@ It only reads.
 				return err
 			}
 			for _, w := range warnings {
-				fmt.Fprintln(g.stderr, "ingot: warning: skipped:", w)
+				fmt.Fprintln(g.stderr, "ingot: warning: skipped", w)
 			}
 			if asJSON {
 				if entries == nil {

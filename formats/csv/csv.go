@@ -271,7 +271,6 @@ func (r *Reader) readHeader() error {
 	}
 	if len(r.opt.Carry) > 0 && r.keyCol >= 0 {
 		r.carryCol = make([]int, len(r.opt.Carry))
-		r.carry = make([]string, len(r.opt.Carry))
 		for i, name := range r.opt.Carry {
 			r.carryCol[i] = -1
 			if k, ok := seen[name]; ok {

@@ -294,6 +294,38 @@ func TestCSVReaderPrevKey(t *testing.T) {
 	require.Equal(t, []string{"", "A", "B"}, prev)
 }
 
+// TestCSVReaderCarry checks that the carried columns' values on the first
+// row of the last record begun before a batch reach that batch, whether
+// the key is repeated on continuation rows (Shopify's Name) or left empty,
+// and that a record spanning several batches keeps its first row's values.
+func TestCSVReaderCarry(t *testing.T) {
+	in := "name,cur,fin,x\n" +
+		"A,EUR,paid,1\n" + // batch 0
+		"A,,,2\n" +
+		",,,3\n" + // batch 1
+		"A,,,4\n" +
+		"B,USD,voided,5\n" + // batch 2
+		"C,,pending,6\n" +
+		"C,GBP,,7\n" + // batch 3: a later non-empty cur on C is not its first row's
+		"D,CHF,paid,8\n"
+	r, err := NewReader(strings.NewReader(in), "t.csv", Options{KeyColumn: "name", Carry: []string{"cur", "nope", "fin"}, BatchRows: 2})
+	require.NoError(t, err)
+	var carry [][]string
+	var prev []string
+	for {
+		b, err := r.ReadBatch()
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+		carry = append(carry, b.Carry)
+		prev = append(prev, b.PrevKey)
+		b.Release()
+	}
+	require.Equal(t, [][]string{nil, {"EUR", "", "paid"}, {"EUR", "", "paid"}, {"", "", "pending"}}, carry)
+	require.Equal(t, []string{"", "A", "A", "C"}, prev)
+}
+
 // TestCSVReaderRecordReader checks the array.RecordReader face.
 func TestCSVReaderRecordReader(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())

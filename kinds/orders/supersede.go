@@ -29,6 +29,7 @@ func (g *grouper) Settle() (*kinds.Result, error) {
 		Superseded: g.supersededReport(),
 		DropReject: g.dropReject,
 		Removals:   g.removals(),
+		Dropped:    g.droppedRecords(),
 	}
 	for i, f := range g.files {
 		res.Issues[i], res.Counts[i] = f.issues, f.counts
@@ -158,6 +159,18 @@ func (g *grouper) supersededReport() []validate.SupersededRun {
 			File:    g.cfg.Files[d.file], FirstLine: d.first, LastLine: d.last,
 			ByFile: g.cfg.Files[d.by.file], ByFirstLine: d.by.first, ByLastLine: d.by.last,
 		})
+	}
+	return out
+}
+
+// droppedRecords lists the dropped runs that were valid, for the charts.
+func (g *grouper) droppedRecords() []validate.ChartDrop {
+	var out []validate.ChartDrop
+	for _, d := range g.dropped {
+		if d.outcome != outRejected {
+			out = append(out, validate.ChartDrop{File: int(d.file), Partition: string(columnar.AppendMonth(nil, d.month)),
+				Changed: d.outcome == outAdded || d.outcome == outUpdated})
+		}
 	}
 	return out
 }
