@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"ingot/commit"
@@ -69,7 +70,14 @@ type HistoryEntry struct {
 // only reads. Reports and run records that cannot be read are skipped
 // and returned in warnings.
 func History(ctx context.Context, dest string) (entries []HistoryEntry, warnings []error, err error) {
-	st, err := commit.OpenLocalReadOnly(dest)
+	var st commit.Store
+	if strings.HasPrefix(strings.ToLower(dest), "s3://") {
+		// The log of an S3 warehouse is read through the SDK; its
+		// reports are local files elsewhere and are not listed.
+		st, err = commit.OpenStore(ctx, dest, commit.StoreOptions{})
+	} else {
+		st, err = commit.OpenLocalReadOnly(dest)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"ingot/columnar"
+	"ingot/commit"
 	"ingot/formats/source"
 	"ingot/kinds"
 	"ingot/pipeline"
@@ -42,8 +43,21 @@ const (
 type ImportOptions struct {
 	Kind    string   // a registered kind: orders (customers, products and events come later)
 	Format  string   // a registered format of that kind, e.g. kevel-csv (see Formats)
-	Sources []string // paths, globs, directories, file:// URIs
-	Dest    string   // warehouse directory; default ./warehouse
+	Sources []string // paths, globs, directories, file://, http(s)://, s3://, sftp:// URIs, or "-" for stdin
+	Dest    string   // warehouse directory or s3://bucket/prefix; default ./warehouse
+
+	// Stores configure the remote sources (retries, S3 path-style
+	// addressing, the SFTP key and known_hosts) and the s3:// Dest's
+	// client; the zero value reads credentials and endpoints from the
+	// environment. Its Logger defaults to Logger.
+	Stores source.StoreOptions
+	// Stdin is what the source "-" reads; default os.Stdin.
+	Stdin io.Reader
+	// MoveProcessed moves each source that was imported into a
+	// processed/ folder beside it once the import has committed (local
+	// files, S3, SFTP); failed files stay where they are, and a dry run
+	// or a failed import moves nothing.
+	MoveProcessed bool
 
 	// DryRun runs every stage but the commit and writes only the report.
 	DryRun bool
@@ -129,12 +143,17 @@ type ImportOptions struct {
 // report.json: the fields a person re-running it needs, no clocks or
 // writers.
 func (o ImportOptions) recorded() map[string]any {
+	sources := make([]string, len(o.Sources))
+	for i, src := range o.Sources {
+		sources[i] = source.Redact(src)
+	}
 	return map[string]any{
-		"kind": o.Kind, "format": o.Format, "sources": o.Sources, "dest": o.Dest,
+		"kind": o.Kind, "format": o.Format, "sources": sources, "dest": source.Redact(o.Dest),
 		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
 		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails, "order_id": o.OrderID,
 		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
+		"move_processed": o.MoveProcessed,
 	}
 }
 
@@ -238,14 +257,35 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	rec := opt // recorded with the defaults the pipeline applies
 	rec.Dest = cmp.Or(rec.Dest, "warehouse")
 	rec.BatchRows = cmp.Or(rec.BatchRows, columnar.DefaultBatchRows)
-	objs, err := source.Resolve(ctx, opt.Sources)
+	if opt.Stores.Logger == nil {
+		opt.Stores.Logger = opt.Logger
+	}
+	st, err := source.NewStores(ctx, opt.Stores)
+	if err != nil {
+		return nil, err
+	}
+	defer source.CloseStores(st)
+	st.Stdin = opt.Stdin
+	objs, err := st.Resolve(ctx, opt.Sources)
 	if err != nil {
 		return nil, &UsageError{err}
 	}
+	if opt.MoveProcessed {
+		for _, o := range objs {
+			if o.URI == source.StdinURI || strings.HasPrefix(strings.ToLower(o.URI), "http") && strings.Contains(o.URI, "://") {
+				return nil, usagef("--move-processed: source %s cannot be moved (only local files, s3:// and sftp:// sources can)", source.Redact(o.URI))
+			}
+		}
+	}
+	command := make([]string, len(opt.Command))
+	for i, a := range opt.Command {
+		command[i] = source.Redact(a)
+	}
 	format, _ := formatByName(opt.Kind, opt.Format).WithKey(opt.OrderID) // checked by Validate
 	rec.Format = format.Name
-	return pipeline.Run(ctx, pipeline.Options{
+	rep, err := pipeline.Run(ctx, pipeline.Options{
 		Kind: kindByName(opt.Kind), Format: format, Dest: opt.Dest,
+		Stores: st, StoreOptions: commit.StoreOptions{S3: opt.Stores.S3, Logger: opt.Stores.Logger},
 		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
 		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType, KeyColumn: opt.KeyColumn,
 			Merge: opt.Merge, OnRagged: opt.OnRagged},
@@ -253,7 +293,42 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
 		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio,
 		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, OnProgress: opt.OnProgress, Now: opt.Now,
-		CommitRetryFor: opt.CommitRetryFor, Command: opt.Command, Recorded: rec.recorded(),
+		CommitRetryFor: opt.CommitRetryFor, Command: command, Recorded: rec.recorded(),
 		BeforeCommit: opt.beforeCommit, BeforeManifest: opt.beforeManifest, AfterManifest: opt.afterManifest,
 	}, objs)
+	if err == nil && opt.MoveProcessed {
+		moveProcessed(ctx, st, objs, rep, opt.Stores.Logger)
+	}
+	return rep, err
+}
+
+// moveProcessed is the opt-in file lifecycle: once the import has
+// succeeded (its data committed, or already in the warehouse when nothing
+// changed), each source whose file was imported moves to processed/
+// beside it. Failed files stay where they are; a dry run moves nothing. A
+// failed move is logged: the import itself has committed.
+func moveProcessed(ctx context.Context, st source.Stores, objs []source.Object, rep *validate.Report, log *slog.Logger) {
+	if rep == nil || rep.DryRun || len(rep.Files) != len(objs) {
+		return
+	}
+	switch rep.Status {
+	case validate.StatusCompleted, validate.StatusCompletedWithFailures:
+	default:
+		return
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	for i, o := range objs {
+		if rep.Files[i].Status != validate.FileOK {
+			log.Info("failed source left in place", "file", source.Redact(o.URI))
+			continue
+		}
+		moved, err := st.MoveProcessed(ctx, o)
+		if err != nil {
+			log.Warn("moving a processed source", "file", source.Redact(o.URI), "err", err)
+			continue
+		}
+		log.Info("moved processed source", "file", source.Redact(o.URI), "to", source.Redact(moved.URI))
+	}
 }

@@ -80,16 +80,18 @@ func (in *Input) Close() error {
 	return first
 }
 
-// OpenInput opens o and decodes it: decompression by magic bytes, then
-// the encoding (a name, "" for UTF-8, or "auto").
-func OpenInput(ctx context.Context, o source.Object, encoding string) (*Input, error) {
-	return OpenInputLimited(ctx, o, encoding, compress.DecompressOptions{})
+// OpenInput opens o through st (the stores of remote schemes and
+// standard input; the zero Stores reads local files only) and decodes it:
+// decompression by magic bytes, then the encoding (a name, "" for UTF-8,
+// or "auto").
+func OpenInput(ctx context.Context, st source.Stores, o source.Object, encoding string) (*Input, error) {
+	return OpenInputLimited(ctx, st, o, encoding, compress.DecompressOptions{})
 }
 
 // OpenInputLimited is OpenInput with limits on decompression (a
 // decompression bomb fails the file; see compress.DecompressOptions).
-func OpenInputLimited(ctx context.Context, o source.Object, encoding string, limits compress.DecompressOptions) (*Input, error) {
-	src, err := source.Open(ctx, o)
+func OpenInputLimited(ctx context.Context, st source.Stores, o source.Object, encoding string, limits compress.DecompressOptions) (*Input, error) {
+	src, err := st.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -139,6 +140,10 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	inWarehouse := a.reportDir == "" && !a.opt.DryRun
 	if a.reportDir == "" {
 		a.reportDir = filepath.Join(a.opt.Dest, "_ingot", "reports", a.importID)
+		if isRemote(a.opt.Dest) {
+			// Reports are local files; the warehouse is not.
+			a.reportDir = filepath.Join("_ingot", "reports", a.importID)
+		}
 		if a.opt.DryRun { // a fresh directory: never over an earlier report
 			a.reportDir = DryRunReportDir(a.importID)
 		}
@@ -152,8 +157,11 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	defer os.RemoveAll(a.tmp)
 	uris := make([]string, len(objs))
 	for i, o := range objs {
-		a.files = append(a.files, &fileIn{obj: o, report: validate.FileReport{URI: o.URI, Status: validate.FileOK, Bytes: o.Size}})
-		uris[i] = o.URI
+		// Reports, rejects, manifests and logs name a source by its
+		// redacted URI: no user info or token leaves the import.
+		name := source.Redact(o.URI)
+		a.files = append(a.files, &fileIn{obj: o, report: validate.FileReport{URI: name, Status: validate.FileOK, Bytes: o.Size}})
+		uris[i] = name
 		a.totalBytes += max(o.Size, 0)
 	}
 	if a.rejects, err = validate.NewRejectWriter(a.reportDir); err != nil {
@@ -311,17 +319,22 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	return rep, nil
 }
 
+// isRemote reports whether dest is an s3:// URI rather than a directory.
+func isRemote(dest string) bool {
+	return len(dest) >= 5 && strings.EqualFold(dest[:5], "s3://")
+}
+
 // openWarehouse reads the log and the committed state the import diffs
 // against, and picks the version it will commit.
 func (a *attempt) openWarehouse(ctx context.Context) error {
 	a.state = &columnar.KeyMap[uint64]{}
 	a.version = 1
-	if a.opt.DryRun {
+	if a.opt.DryRun && !isRemote(a.opt.Dest) {
 		if _, err := os.Stat(a.opt.Dest); errors.Is(err, os.ErrNotExist) {
 			return nil // nothing committed yet, and a dry run creates nothing
 		}
 	}
-	st, err := commit.OpenLocal(a.opt.Dest)
+	st, err := commit.OpenStore(ctx, a.opt.Dest, a.opt.StoreOptions)
 	if err != nil {
 		return fmt.Errorf("opening the warehouse: %w", err)
 	}
@@ -334,7 +347,19 @@ func (a *attempt) openWarehouse(ctx context.Context) error {
 	a.version = commit.NextVersion(a.log)
 	if len(a.log) > 0 {
 		spec := a.opt.Kind.State()
-		if a.state, err = commit.LoadState(ctx, st, a.log, spec.Table, spec.Key, spec.Fingerprint); err != nil {
+		// DuckDB reads local files only: a remote warehouse's data files
+		// are fetched into the attempt's temporary directory (removed
+		// when the attempt ends) for the committed state.
+		cached, err := commit.NewCachedStore(st, filepath.Join(a.tmp, "warehouse"))
+		if err != nil {
+			return err
+		}
+		if c, ok := cached.(*commit.CachedStore); ok {
+			if err := c.Fetch(ctx, a.log); err != nil {
+				return fmt.Errorf("loading the committed %s: %w", spec.Table, err)
+			}
+		}
+		if a.state, err = commit.LoadState(ctx, cached, a.log, spec.Table, spec.Key, spec.Fingerprint); err != nil {
 			return fmt.Errorf("loading the committed %s: %w", spec.Table, err)
 		}
 	}
@@ -461,7 +486,7 @@ func (a *attempt) totals() validate.Counts {
 // records.
 func (a *attempt) dropReject(file string, line int64) bool {
 	for fi, f := range a.files {
-		if f.obj.URI != file {
+		if f.report.URI != file {
 			continue
 		}
 		if f.failed {

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"ingot/columnar"
+	"ingot/commit"
 	"ingot/formats"
+	"ingot/formats/source"
 	"ingot/kinds"
 )
 
@@ -21,13 +23,19 @@ import (
 type Options struct {
 	Kind   kinds.Kind
 	Format *formats.Format
-	Dest   string // warehouse directory; default ./warehouse
+	Dest   string // warehouse directory or s3://bucket/prefix; default ./warehouse
+
+	// Stores open the sources: remote schemes and standard input. The
+	// zero value reads local files only.
+	Stores source.Stores
+	// StoreOptions configure an s3:// Dest (commit.OpenStore).
+	StoreOptions commit.StoreOptions
 
 	// DryRun runs every stage but the commit and writes only the report.
 	DryRun bool
 	// ReportDir is where report.json and the rejects go; default
-	// <dest>/_ingot/reports/<import id>/, or the current directory on a
-	// dry run.
+	// <dest>/_ingot/reports/<import id>/ (for an s3:// Dest, the local
+	// _ingot/reports/<import id>/), or the current directory on a dry run.
 	ReportDir string
 	// Encoding of the sources: "" or utf-8, auto, or a charset name.
 	Encoding string

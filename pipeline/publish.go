@@ -27,7 +27,7 @@ func (a *attempt) commit(ctx context.Context, total validate.Counts) error {
 			continue
 		}
 		files = append(files, a.write.out[fi].files...)
-		sources = append(sources, commit.SourceInfo{URI: f.obj.URI, SHA256: f.report.SHA256, Bytes: f.report.Bytes})
+		sources = append(sources, commit.SourceInfo{URI: f.report.URI, SHA256: f.report.SHA256, Bytes: f.report.Bytes})
 	}
 	seg := commit.EventsPath(a.version, a.importID)
 	var spools []string

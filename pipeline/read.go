@@ -102,7 +102,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	f := s.files[fi]
 	start := time.Now()
 	defer func() { s.clock.since(start) }()
-	in, err := formats.OpenInputLimited(ctx, f.obj, s.opt.Encoding, compress.DecompressOptions{
+	in, err := formats.OpenInputLimited(ctx, s.opt.Stores, f.obj, s.opt.Encoding, compress.DecompressOptions{
 		MaxBytes: s.opt.MaxDecompressedBytes, MaxRatio: s.opt.MaxDecompressionRatio})
 	if err != nil {
 		return err
@@ -110,7 +110,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	defer in.Close()
 	f.report.Compression = in.Compression
 	f.report.Encoding, f.report.EncodingConfidence = in.Encoding, in.Confidence
-	name := f.obj.URI
+	name := f.report.URI // redacted
 	format := s.opt.Format
 	var key string
 	if k := format.KeyField(); k != nil {
@@ -140,7 +140,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		if errors.Is(err, io.EOF) {
 			f.report.SHA256 = src.SHA256()
 			f.report.Bytes = src.BytesRead()
-			s.opt.Logger.Debug("file read", "file", f.obj.URI, "rows", f.report.Rows, "bytes", f.report.Bytes)
+			s.opt.Logger.Debug("file read", "file", f.report.URI, "rows", f.report.Rows, "bytes", f.report.Bytes)
 			return nil
 		}
 		if err != nil {

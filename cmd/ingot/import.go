@@ -51,6 +51,10 @@ func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
 	set("key", func() { o.KeyColumn = f.opt.KeyColumn })
 	set("merge", func() { o.Merge = f.opt.Merge })
 	set("on-ragged", func() { o.OnRagged = f.opt.OnRagged })
+	set("s3-path-style", func() { o.Stores.S3.PathStyle = f.opt.Stores.S3.PathStyle })
+	set("sftp-key", func() { o.Stores.SFTP.KeyFile = f.opt.Stores.SFTP.KeyFile })
+	set("known-hosts", func() { o.Stores.SFTP.KnownHosts = f.opt.Stores.SFTP.KnownHosts })
+	set("move-processed", func() { o.MoveProcessed = f.opt.MoveProcessed })
 	set("max-record-bytes", func() { o.MaxRecordBytes = f.opt.MaxRecordBytes })
 	set("max-field-bytes", func() { o.MaxFieldBytes = f.opt.MaxFieldBytes })
 	set("max-columns", func() { o.MaxColumns = f.opt.MaxColumns })
@@ -68,7 +72,11 @@ func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
 
 func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.opt.Format, "format", "", "input format: "+strings.Join(ingot.FormatNames(""), ", ")+" (default: kevel-csv for orders, csv for customers and products)")
-	fs.StringVar(&f.opt.Dest, "dest", "./warehouse", "warehouse directory")
+	fs.StringVar(&f.opt.Dest, "dest", "./warehouse", "warehouse directory or s3://bucket/prefix")
+	fs.BoolVar(&f.opt.Stores.S3.PathStyle, "s3-path-style", false, "address S3 buckets by path (automatic for an IP or localhost endpoint)")
+	fs.StringVar(&f.opt.Stores.SFTP.KeyFile, "sftp-key", "", "private key file for sftp:// sources (passphrase from INGOT_SFTP_KEY_PASSPHRASE)")
+	fs.StringVar(&f.opt.Stores.SFTP.KnownHosts, "known-hosts", "", "known_hosts file that SFTP host keys are checked against (default ~/.ssh/known_hosts)")
+	fs.BoolVar(&f.opt.MoveProcessed, "move-processed", false, "after a successful import, move each imported source into processed/ beside it (local, s3, sftp; failed files stay)")
 	fs.BoolVar(&f.opt.DryRun, "dry-run", false, "run everything but the commit; write only the report")
 	fs.StringVar(&f.opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or ./ingot-dry-run-<import id>/ on a dry run)")
 	fs.StringVar(&f.opt.Encoding, "encoding", "", "text encoding of the sources: utf-8 (default), auto, or a name such as windows-1252")
@@ -222,6 +230,7 @@ func runImport(ctx context.Context, g *globals, f *importFlags, opt ingot.Import
 		return usage("%v", err)
 	}
 	opt.Logger = log
+	opt.Stdin = g.stdin
 	opt.Command = append([]string{"ingot"}, g.args...)
 	var wait func()
 	opt.OnProgress, wait = progressFor(g.stderr, f.quiet)

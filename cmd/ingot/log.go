@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -11,12 +13,14 @@ import (
 
 	"ingot"
 	"ingot/commit"
+	"ingot/internal/s3conf"
 )
 
 func logCmd(g *globals) *cobra.Command {
 	var (
-		dest   string
-		asJSON bool
+		dest      string
+		pathStyle bool
+		asJSON    bool
 	)
 	c := &cobra.Command{
 		Use:   "log",
@@ -50,9 +54,11 @@ It only reads.
   ingot log --dest ./warehouse --json | jq '.[] | select(.status == "failed")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := openExisting(dest); err != nil {
+			_, done, err := openWarehouseRead(cmd.Context(), dest, pathStyle, false)
+			if err != nil {
 				return err
 			}
+			done()
 			entries, warnings, err := ingot.History(cmd.Context(), dest)
 			if err != nil {
 				return err
@@ -106,7 +112,8 @@ It only reads.
 			return tw.Flush()
 		},
 	}
-	c.Flags().StringVar(&dest, "dest", "./warehouse", "warehouse directory")
+	c.Flags().StringVar(&dest, "dest", "./warehouse", "warehouse directory or s3://bucket/prefix")
+	c.Flags().BoolVar(&pathStyle, "s3-path-style", false, "address S3 buckets by path (automatic for an IP or localhost endpoint)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the entries as a JSON array (fields above)")
 	return c
 }
@@ -135,4 +142,45 @@ func readLogWarn(ctx context.Context, st commit.Store, g *globals) ([]commit.Man
 			len(log), st.URI())
 	}
 	return log, nil
+}
+
+// openWarehouseRead opens a warehouse that must exist, read-only, as
+// openExisting does, or an s3:// warehouse through the SDK. With fetch,
+// the data files its log names are copied into a temporary directory for
+// DuckDB (which reads local files only here), and done removes it: reading
+// commands write nothing to the warehouse.
+func openWarehouseRead(ctx context.Context, dest string, pathStyle, fetch bool) (st commit.Store, done func(), err error) {
+	done = func() {}
+	if !strings.HasPrefix(strings.ToLower(dest), "s3://") {
+		st, err = openExisting(dest)
+		return st, done, err
+	}
+	remote, err := commit.OpenStore(ctx, dest, commit.StoreOptions{S3: s3conf.Options{PathStyle: pathStyle}})
+	if err != nil {
+		return nil, done, err
+	}
+	if !fetch {
+		return remote, done, nil
+	}
+	tmp, err := os.MkdirTemp("", "ingot-cache-*")
+	if err != nil {
+		return nil, done, err
+	}
+	done = func() { _ = os.RemoveAll(tmp) }
+	cached, err := commit.NewCachedStore(remote, tmp)
+	if err != nil {
+		done()
+		return nil, func() {}, err
+	}
+	log, err := commit.ReadLog(ctx, cached)
+	if err == nil {
+		if c, ok := cached.(*commit.CachedStore); ok {
+			err = c.Fetch(ctx, log)
+		}
+	}
+	if err != nil {
+		done()
+		return nil, func() {}, err
+	}
+	return cached, done, nil
 }

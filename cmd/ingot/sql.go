@@ -20,9 +20,10 @@ import (
 
 func sqlCmd(g *globals) *cobra.Command {
 	var (
-		dest    string
-		command string
-		format  string
+		dest      string
+		pathStyle bool
+		command   string
+		format    string
 	)
 	c := &cobra.Command{
 		Use:   "sql",
@@ -58,10 +59,11 @@ per row), markdown. Values are printed as DuckDB prints them: lists as
 			if !ok {
 				return usage("--format: expected table, csv, json, jsonl or markdown, found %q", format)
 			}
-			st, err := openExisting(dest)
+			st, done, err := openWarehouseRead(cmd.Context(), dest, pathStyle, true)
 			if err != nil {
 				return err
 			}
+			defer done()
 			log, err := readLogWarn(cmd.Context(), st, g)
 			if err != nil {
 				return err
@@ -82,7 +84,8 @@ per row), markdown. Values are printed as DuckDB prints them: lists as
 			}
 		},
 	}
-	c.Flags().StringVar(&dest, "dest", "./warehouse", "warehouse directory")
+	c.Flags().StringVar(&dest, "dest", "./warehouse", "warehouse directory or s3://bucket/prefix")
+	c.Flags().BoolVar(&pathStyle, "s3-path-style", false, "address S3 buckets by path (automatic for an IP or localhost endpoint)")
 	c.Flags().StringVarP(&command, "command", "c", "", "SQL to run, statements separated by ; (default: read from stdin)")
 	c.Flags().StringVar(&format, "format", "", "output: table, csv, json, jsonl or markdown (default table on a terminal, csv otherwise)")
 	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"table", "csv", "json", "jsonl", "markdown"}, cobra.ShellCompDirectiveNoFileComp))

@@ -30,6 +30,9 @@ func (s Stores) MoveProcessed(ctx context.Context, o Object) (Object, error) {
 	if err := ctx.Err(); err != nil {
 		return Object{}, err
 	}
+	if o.URI == StdinURI {
+		return Object{}, fmt.Errorf("move standard input: there is no file to move: %w", errors.ErrUnsupported)
+	}
 	scheme, _ := splitScheme(o.URI)
 	if scheme == "" || scheme == "file" {
 		return moveLocal(o)

@@ -57,7 +57,15 @@ type Stores struct {
 	HTTP Store // http:// and https://
 	S3   Store // s3://bucket/key
 	SFTP Store // sftp://user@host:port/path
+	// Stdin is what the source "-" reads; nil reads os.Stdin. It can be
+	// read once only, so "-" may be given once.
+	Stdin io.Reader
 }
+
+// StdinURI is the source argument that reads standard input. Its Object
+// has this URI, the Name "stdin" and an unknown size; it is counted and
+// hashed like any file, and cannot be moved by MoveProcessed.
+const StdinURI = "-"
 
 // Resolve expands the user's source arguments into objects with the zero
 // Stores, which knows local paths and file:// URIs only. See
@@ -103,6 +111,14 @@ func (s Stores) Resolve(ctx context.Context, args []string) ([]Object, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("resolve sources: %w", err)
 		}
+		if arg == StdinURI {
+			if seen[StdinURI] {
+				return nil, errors.New(`resolve sources: "-" (standard input) given twice: it can be read once only`)
+			}
+			seen[StdinURI] = true
+			out = append(out, Object{URI: StdinURI, Name: "stdin", Size: -1})
+			continue
+		}
 		objs, err := s.resolveOne(ctx, arg)
 		if err != nil {
 			return nil, err
@@ -137,9 +153,16 @@ func (s Stores) Open(ctx context.Context, o Object) (*Reader, error) {
 		rc  io.ReadCloser
 		err error
 	)
-	if scheme == "" || scheme == "file" {
+	switch {
+	case o.URI == StdinURI:
+		in := s.Stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		rc = io.NopCloser(in)
+	case scheme == "" || scheme == "file":
 		rc, err = localStore{}.Open(ctx, o)
-	} else {
+	default:
 		st, serr := s.store(scheme, o.URI)
 		if serr != nil {
 			return nil, serr
