@@ -54,7 +54,7 @@ var layers = []struct {
 	{"ingot/spec", []string{"ingot/columnar", "ingot/issue", "ingot/schema", "ingot/transform", "ingot/transform/"}},
 	{"ingot/schedule", nil},
 	// The read-only web view reads the log, the events and the reports.
-	{"ingot/serve", []string{"ingot/commit", "ingot/validate"}},
+	{"ingot/serve", []string{"ingot/commit", "ingot/validate", "ingot/schedule"}},
 	// The facade and registry, the benchmarks and the CLI: anything
 	// below them.
 	{"ingot", []string{"ingot/"}},

@@ -63,6 +63,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p p
 func (r importRow) Date() string  { d, _, _ := strings.Cut(r.Time, " "); return d }
 func (r importRow) Clock() string { _, c, _ := strings.Cut(r.Time, " "); return c }
 
+// importsPage is the import list and the runs of `ingot schedule`.
+type importsPage struct {
+	Imports []importRow
+	Runs    []runRow
+}
+
 // importRow is one line of the import list.
 type importRow struct {
 	ID          string
@@ -84,7 +90,9 @@ type importRow struct {
 
 func (s *Server) imports(w http.ResponseWriter, r *http.Request) {
 	rows, problems := s.importRows(r)
-	p := page{Title: "Imports", Data: rows}
+	runs, more := s.scheduledRuns()
+	problems = append(problems, more...)
+	p := page{Title: "Imports", Data: importsPage{Imports: rows, Runs: runs}}
 	if len(problems) > 0 {
 		p.Error = strings.Join(problems, "\n")
 	}

@@ -398,3 +398,39 @@ func TestRun(t *testing.T) {
 		t.Fatal("Run did not stop")
 	}
 }
+
+// TestServeScheduledRuns: the runs of `ingot schedule` recorded in the
+// warehouse are listed under the imports, newest first, skipped ones too,
+// with the data HTML-escaped.
+func TestServeScheduledRuns(t *testing.T) {
+	dest := t.TempDir()
+	dir := mkdir(t, filepath.Join(dest, filepath.FromSlash(ScheduleDir)))
+	for name, body := range map[string]string{
+		"20261201T030000.000Z.json": `{"id":"20261201T030000.000Z","schedule":"@daily","scheduled_at":"2026-12-01T03:00:00Z",
+			"started_at":"2026-12-01T03:00:00.1Z","finished_at":"2026-12-01T03:00:09Z","status":"completed",
+			"import_id":"20261201T030000Z-abcdef","version":7,"counts":{"added":12,"unchanged":3},"spec":"/etc/<b>nightly</b>.yaml"}`,
+		"20261202T030000.000Z.json": `{"id":"20261202T030000.000Z","schedule":"@daily","scheduled_at":"2026-12-02T03:00:00Z",
+			"status":"skipped","error":"the previous run was still in progress","spec":"nightly.yaml"}`,
+		"notes.txt": "ignored",
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+	s, err := New(dest, nil)
+	require.NoError(t, err)
+	defer s.Close()
+	w := get(t, s, "/")
+	require.Equal(t, http.StatusOK, w.Code)
+	doc := parse(t, w.Body.Bytes())
+	rows := bodyRows(byID(t, doc, "scheduled-runs"))
+	require.Len(t, rows, 2)
+	require.Equal(t, "2026-12-02 03:00:00", cells(rows[0])[0])
+	require.Contains(t, text(rows[0]), "skipped")
+	require.Contains(t, text(rows[0]), "the previous run was still in progress")
+	c := cells(rows[1])
+	require.Equal(t, "/etc/<b>nightly</b>.yaml", c[3], "escaped, shown as text")
+	require.Equal(t, "completed", c[4])
+	require.Equal(t, "7", c[6])
+	require.Equal(t, "12", c[7])
+	require.Empty(t, elements(doc, "b"), "no element injected from the data")
+	require.Contains(t, w.Body.String(), "No imports yet.")
+}
