@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"ingot/internal/shareddata"
 )
 
 // FuzzDecode feeds arbitrary bytes to the charset layer under each way of
@@ -22,8 +24,8 @@ func FuzzDecode(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	addSharedSeeds(f, sharedCorpus(f, "csvlint-fixtures"))
-	addSharedSeeds(f, sharedCorpus(f, "JSONTestSuite/test_parsing", "utf16.json", "UTF-16.json", "BOM.json", "UTF8_BOM_no_data.json"))
+	shareddata.AddSeeds(f, shareddata.Corpus("csvlint-fixtures"))
+	shareddata.AddSeeds(f, shareddata.Corpus("JSONTestSuite/test_parsing", "utf16.json", "UTF-16.json", "BOM.json", "UTF8_BOM_no_data.json"))
 	f.Add([]byte("\xef\xbb\xbfa,b\n"))
 	f.Add([]byte("\xff\xfea\x00,\x00b\x00"))
 	f.Add([]byte("\xfe\xff\x00a"))

@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/formats/parse"
+
+	"ingot/internal/shareddata"
 )
 
 // corpusFiles lists the CSV seeds kept in testdata.
@@ -95,8 +97,8 @@ func FuzzCSVReader(f *testing.F) {
 		}
 	}
 	// The shared corpora beyond the copies in testdata, when present.
-	addSharedSeeds(f, sharedCorpus(f, "w3c-csvw-tests", ".csv", ".tsv"))
-	addSharedSeeds(f, sharedCorpus(f, "csvlint-fixtures", ".csv"))
+	shareddata.AddSeeds(f, shareddata.Corpus("w3c-csvw-tests", ".csv", ".tsv"))
+	shareddata.AddSeeds(f, shareddata.Corpus("csvlint-fixtures", ".csv"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		checkInvariants(t, in, Options{BatchRows: 2})
 		checkInvariants(t, in, Options{Delimiter: ';', NoHeader: true, BatchRows: 5})

@@ -1,4 +1,8 @@
-package charset
+// Package shareddata finds the team's shared folder of real files and
+// edge-case corpora for tests and fuzz seeds: $INGOT_SHARED if set (make
+// passes it), else "shared" beside the module root. Tests that need it
+// skip when it is absent; CI lays it beside the clone, so there they run.
+package shareddata
 
 import (
 	"io/fs"
@@ -8,10 +12,10 @@ import (
 	"testing"
 )
 
-// sharedDir returns the team's shared folder of test data: $INGOT_SHARED
+// Dir returns the team's shared folder of test data: $INGOT_SHARED
 // if set (make passes it), else "shared" beside the module root, or ""
 // when neither exists. Tests that need it skip when it is "".
-func sharedDir(t testing.TB) string {
+func Dir() string {
 	if d := os.Getenv("INGOT_SHARED"); d != "" {
 		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
 			return d
@@ -39,11 +43,11 @@ func sharedDir(t testing.TB) string {
 	return ""
 }
 
-// sharedCorpus returns the files under shared/corpora/sub whose names end
+// Corpus returns the files under shared/corpora/sub whose names end
 // in one of exts (all files when exts is empty), each at most 1 MiB, or
 // none when the shared folder is absent.
-func sharedCorpus(t testing.TB, sub string, exts ...string) []string {
-	root := sharedDir(t)
+func Corpus(sub string, exts ...string) []string {
+	root := Dir()
 	if root == "" {
 		return nil
 	}
@@ -70,9 +74,9 @@ func sharedCorpus(t testing.TB, sub string, exts ...string) []string {
 	return files
 }
 
-// addSharedSeeds adds the corpus files to f's seed corpus and returns how
+// AddSeeds adds the corpus files to f's seed corpus and returns how
 // many it added.
-func addSharedSeeds(f *testing.F, files []string) int {
+func AddSeeds(f *testing.F, files []string) int {
 	n := 0
 	for _, p := range files {
 		b, err := os.ReadFile(p)
