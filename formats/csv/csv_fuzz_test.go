@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/formats/parse"
-
 	"ingot/internal/shareddata"
 )
 
