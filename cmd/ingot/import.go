@@ -236,6 +236,9 @@ func runImport(ctx context.Context, g *globals, f *importFlags, opt ingot.Import
 	opt.OnProgress, wait = progressFor(g.stderr, f.quiet)
 	rep, err := ingot.Import(ctx, opt)
 	wait()
+	if opt.HashEmails && err != nil {
+		err = maskedError{err}
+	}
 	var ue *ingot.UsageError
 	if errors.As(err, &ue) {
 		return &exitError{code: exitUsage, err: err}
@@ -274,6 +277,14 @@ func runImport(ctx context.Context, g *globals, f *importFlags, opt ingot.Import
 	}
 	return nil
 }
+
+// maskedError is an error whose message has its e-mail addresses masked
+// (validate.MaskEmails): with --hash-emails, an error quoting the input
+// must not print a plain address on stderr.
+type maskedError struct{ err error }
+
+func (e maskedError) Error() string { return validate.MaskEmails(e.err.Error()) }
+func (e maskedError) Unwrap() error { return e.err }
 
 func failedFiles(r *validate.Report) int {
 	n := 0
