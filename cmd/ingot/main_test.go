@@ -514,8 +514,9 @@ func TestEncoding(t *testing.T) {
 	require.Zero(t, r.Counts.Rejected)
 
 	code, _, errs := cli(t, "import", "orders", src, "--format", "kevel-csv", "--dest", filepath.Join(dir, "wh4"), "--encoding", "klingon", "--quiet")
-	require.Equal(t, 1, code)
+	require.Equal(t, exitUsage, code, "an unknown encoding is a bad flag")
 	require.Contains(t, errs, "klingon")
+	require.NoDirExists(t, filepath.Join(dir, "wh4"))
 }
 
 func TestSQLCommand(t *testing.T) {
