@@ -17,7 +17,8 @@ const MaskedNote = " [e-mail masked: --hash-emails]"
 // domain kept ("frank.doe@example.com" becomes "f***@example.com",
 // "@example.com" and "a@@b" keep their shape). A token is a run of bytes
 // other than white space, quotes, commas, semicolons, angle brackets and
-// parentheses that holds an '@'. With --hash-emails a plain address must
+// parentheses that holds an '@', unless the '@' ends the user info of a
+// URL (redacted by the sources already). With --hash-emails a plain address must
 // never be written anywhere, and a value that failed validation (an
 // address with a typo, a ragged row holding one) is still an address, so
 // every token with an '@' is masked, whatever its column. s comes back
@@ -40,7 +41,11 @@ func MaskEmails(s string) string {
 			end++
 		}
 		b.WriteString(s[done:start])
-		if start < at {
+		switch {
+		case start == at:
+		case userInfo(s[start:at]):
+			b.WriteString(s[start:at])
+		default:
 			_, size := utf8.DecodeRuneInString(s[start:])
 			b.WriteString(s[start : start+size])
 			b.WriteString("***")
@@ -55,6 +60,15 @@ func MaskEmails(s string) string {
 	}
 	b.WriteString(s[done:])
 	return b.String()
+}
+
+// userInfo reports whether local, what precedes an '@' in a token, is
+// the scheme and user info of a URL ("sftp://user:REDACTED"): the '@'
+// then ends the user info, which source.Redact has already redacted, and
+// the token is left alone. An '@' in a URL's path or query is masked.
+func userInfo(local string) bool {
+	i := strings.Index(local, "://")
+	return i > 0 && !strings.ContainsAny(local[i+3:], "/?#")
 }
 
 // tokenBreak reports whether c ends an e-mail-like token.

@@ -27,6 +27,10 @@ func TestMaskEmails(t *testing.T) {
 		{"x@a.io,y@b.io;<z@c.io> (w@d.io)", "x***@a.io,y***@b.io;<z***@c.io> (w***@d.io)"},
 		{"A-1,email,carol@example.com,EUR", "A-1,email,c***@example.com,EUR"},
 		{"two@ats@once", "t***@ats@once"},
+		{"GET http://REDACTED@127.0.0.1:80/x.csv?token=REDACTED: 404", "GET http://REDACTED@127.0.0.1:80/x.csv?token=REDACTED: 404"},
+		{"sftp://partner:REDACTED@host/in/a.csv", "sftp://partner:REDACTED@host/in/a.csv"},
+		{"http://host/export/bob@example.com.csv", "h***@example.com.csv"},
+		{"http://host/x?to=bob@example.com", "h***@example.com"},
 	} {
 		require.Equal(t, c.want, MaskEmails(c.in), c.in)
 	}
