@@ -277,6 +277,7 @@ func runImport(ctx context.Context, g *globals, f *importFlags, opt ingot.Import
 	}
 	return nil
 }
+
 // maskedError is an error whose message has its e-mail addresses masked
 // (validate.MaskEmails): with --hash-emails, an error quoting the input
 // must not print a plain address on stderr.
