@@ -81,7 +81,7 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or ./ingot-dry-run-<import id>/ on a dry run)")
 	fs.StringVar(&f.opt.Encoding, "encoding", "", "text encoding of the sources: utf-8 (default), auto, or a name such as windows-1252")
 	fs.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
-	fs.BoolVar(&f.opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
+	fs.BoolVar(&f.opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256); addresses quoted in rejects, errors and reports are masked (f***@example.com)")
 	fs.StringVar(&f.opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
 	fs.StringVar(&f.opt.UserIDColumn, "user-id", "", "customers: the column holding the user id (default userId)")
 	fs.StringVar(&f.opt.UserIDType, "user-id-type", "", "customers: the type of the user ids: email (default), email_sha256, email_md5, phone, phone_sha256 or a custom type")
