@@ -39,17 +39,17 @@ func TestS3DestinationFaults(t *testing.T) {
 		{"500 on a part, once", s3test.Fault{Kind: "PUT object", KeyContains: "orders/", Status: 500, Code: "InternalError"}, true},
 		{"503 SlowDown on the manifest, always", s3test.Fault{Kind: "PUT object", KeyContains: "_ingot/log/", Times: -1, Status: 503, Code: "SlowDown"}, false},
 		{"500 on the event segment's copy, always", s3test.Fault{Kind: "PUT copy", KeyContains: "_ingot/events/", Times: -1, Status: 500, Code: "InternalError"}, false},
-		{"a part stalls past the read timeout", s3test.Fault{Kind: "PUT object", KeyContains: "line_items/", Delay: 2 * time.Second}, true},
-		{"the manifest stalls past the read timeout", s3test.Fault{Kind: "PUT object", KeyContains: "_ingot/log/", Delay: 2 * time.Second}, true},
+		{"a part stalls past the read timeout", s3test.Fault{Kind: "PUT object", KeyContains: "line_items/", Delay: 5 * time.Second}, true},
+		{"the manifest stalls past the read timeout", s3test.Fault{Kind: "PUT object", KeyContains: "_ingot/log/", Delay: 5 * time.Second}, true},
 		{"the manifest is written, then 500", s3test.Fault{Kind: "PUT object", KeyContains: "_ingot/log/", After: true, Status: 500, Code: "InternalError"}, true},
-		{"the manifest is written, then stalls", s3test.Fault{Kind: "PUT object", KeyContains: "_ingot/log/", After: true, Delay: 2 * time.Second}, true},
+		{"the manifest is written, then stalls", s3test.Fault{Kind: "PUT object", KeyContains: "_ingot/log/", After: true, Delay: 5 * time.Second}, true},
 		{"a part is written, then 503", s3test.Fault{Kind: "PUT object", KeyContains: "orders/", After: true, Status: 503, Code: "SlowDown"}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := s3test.Start(t, "lake")
 			srv.Env(t)
 			opt := ImportOptions{Kind: KindOrders, Format: "kevel-csv", Dest: "s3://lake/wh", Workers: 1,
-				Stores: source.StoreOptions{S3: s3conf.Options{MaxBackoff: 20 * time.Millisecond, ReadTimeout: 300 * time.Millisecond}}}
+				Stores: source.StoreOptions{S3: s3conf.Options{MaxBackoff: 20 * time.Millisecond, ReadTimeout: time.Second}}}
 			first := opt
 			first.Sources, first.ReportDir = []string{basic}, t.TempDir()
 			rep, err := Import(ctx, first)

@@ -305,7 +305,7 @@ func (s *S3Store) Link(ctx context.Context, from, to string) error {
 			return err
 		}
 	}
-	src := url.PathEscape(s.bucket) + "/" + escapeKey(s.prefix+from)
+	src := s3conf.CopySource(s.bucket, s.prefix+from)
 	_, err := s.c.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket: &s.bucket, Key: s.key(to), CopySource: &src, IfNoneMatch: aws.String("*"),
 	})
@@ -325,15 +325,6 @@ func (s *S3Store) Link(ctx context.Context, from, to string) error {
 		return fmt.Errorf("link %s to %s in %s: %w", from, to, s.uri, err)
 	}
 	return nil
-}
-
-// escapeKey escapes each element of a key for x-amz-copy-source.
-func escapeKey(key string) string {
-	elems := strings.Split(key, "/")
-	for i, e := range elems {
-		elems[i] = url.PathEscape(e)
-	}
-	return strings.Join(elems, "/")
 }
 
 // s3Writer is a FileWriter of an S3Store: it buffers one part; the first

@@ -348,16 +348,16 @@ func TestS3StoreFaults(t *testing.T) {
 	}{
 		{"complete: 500 once", s3test.Fault{Kind: "POST complete", Status: 500, Code: "InternalError"}, true},
 		{"complete: done, then 500", s3test.Fault{Kind: "POST complete", After: true, Status: 500, Code: "InternalError"}, true},
-		{"complete: done, then stalls", s3test.Fault{Kind: "POST complete", After: true, Delay: 2 * time.Second}, true},
+		{"complete: done, then stalls", s3test.Fault{Kind: "POST complete", After: true, Delay: 5 * time.Second}, true},
 		{"complete: 500 always", s3test.Fault{Kind: "POST complete", Times: -1, Status: 500, Code: "InternalError"}, false},
 		{"part: 503 SlowDown twice", s3test.Fault{Kind: "PUT part", Nth: 2, Times: 2, Status: 503, Code: "SlowDown"}, true},
 		{"part: 503 SlowDown always", s3test.Fault{Kind: "PUT part", Nth: 2, Times: -1, Status: 503, Code: "SlowDown"}, false},
-		{"part: stalls once", s3test.Fault{Kind: "PUT part", Delay: 2 * time.Second}, true},
+		{"part: stalls once", s3test.Fault{Kind: "PUT part", Delay: 5 * time.Second}, true},
 		{"start: 500 always", s3test.Fault{Kind: "POST create-multipart", Times: -1, Status: 500, Code: "InternalError"}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s, srv := openS3TestStore(t, StoreOptions{PartSize: minPartSize,
-				S3: s3conf.Options{MaxBackoff: 10 * time.Millisecond, ReadTimeout: 300 * time.Millisecond}})
+				S3: s3conf.Options{MaxBackoff: 10 * time.Millisecond, ReadTimeout: time.Second}})
 			srv.Inject(c.fault)
 			w, err := s.Create(ctx, "big/x.bin", true)
 			require.NoError(t, err)
@@ -367,7 +367,7 @@ func TestS3StoreFaults(t *testing.T) {
 			} else {
 				werr = w.Close()
 			}
-			require.Positive(t, srv.Hits())
+			require.Positive(t, srv.Hits(), "the fault was hit (write: %v)", werr)
 			got, rerr := s.ReadFile(ctx, "big/x.bin")
 			if c.published {
 				require.NoError(t, werr)

@@ -157,6 +157,16 @@ func ParseURI(uri string) (bucket, key string, err error) {
 	return bucket, key, nil
 }
 
+// CopySource returns the x-amz-copy-source of a CopyObject from key in
+// bucket: the bucket and each element of the key path-escaped.
+func CopySource(bucket, key string) string {
+	elems := strings.Split(key, "/")
+	for i, e := range elems {
+		elems[i] = url.PathEscape(e)
+	}
+	return url.PathEscape(bucket) + "/" + strings.Join(elems, "/")
+}
+
 // slogAdapter sends the SDK's log lines to a slog.Logger. The SDK's retry
 // lines name the operation and attempt, never credentials.
 type slogAdapter struct{ l *slog.Logger }
