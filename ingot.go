@@ -86,6 +86,11 @@ type ImportOptions struct {
 	// OnRagged is what happens to customer and product rows with too few
 	// or too many fields: reject (default), pad or truncate.
 	OnRagged string
+	// AllowChangedOptions lets the import use a different value of a
+	// pinned option (PinnedOptions: what changes how records are stored)
+	// than the warehouse's earlier commits of its kind; without it such an
+	// import is refused before any data is read.
+	AllowChangedOptions bool
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.

@@ -55,6 +55,7 @@ func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
 	set("sftp-key", func() { o.Stores.SFTP.KeyFile = f.opt.Stores.SFTP.KeyFile })
 	set("known-hosts", func() { o.Stores.SFTP.KnownHosts = f.opt.Stores.SFTP.KnownHosts })
 	set("move-processed", func() { o.MoveProcessed = f.opt.MoveProcessed })
+	set("allow-changed-options", func() { o.AllowChangedOptions = f.opt.AllowChangedOptions })
 	set("max-record-bytes", func() { o.MaxRecordBytes = f.opt.MaxRecordBytes })
 	set("max-field-bytes", func() { o.MaxFieldBytes = f.opt.MaxFieldBytes })
 	set("max-columns", func() { o.MaxColumns = f.opt.MaxColumns })
@@ -97,7 +98,40 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 		"most decompressed bytes per compressed byte, checked after the first 64 MiB; -1 disables (stops decompression bombs)")
 	fs.IntVar(&f.opt.BatchRows, "batch-rows", 0, "rows per batch (default 16384)")
 	fs.IntVar(&f.opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")
+	fs.BoolVar(&f.opt.AllowChangedOptions, "allow-changed-options", false,
+		"import even if an option that changes what is stored (hash-emails, user-id-type, order-id, merge) differs from the warehouse's earlier commits")
 	fs.StringVar(&f.specFile, "spec", "", "job spec (YAML or JSON); flags override its fields")
+	_ = fs.SetAnnotation("spec", cobra.BashCompFilenameExt, []string{"yaml", "yml", "json"})
+	for name, values := range flagValues {
+		_ = fs.SetAnnotation(name, flagValuesAnnotation, values)
+	}
+}
+
+// flagValues are the values of the import flags that take one of a
+// fixed list, for shell completion.
+var flagValues = map[string][]string{
+	"merge":        {"merge", "overwrite"},
+	"on-ragged":    {"reject", "pad", "truncate"},
+	"order-id":     {"Name", "Id"},
+	"user-id-type": {"email", "email_sha256", "email_md5", "phone", "phone_sha256"},
+	"encoding":     {"utf-8", "auto", "windows-1252", "iso-8859-1", "iso-8859-15", "utf-16", "shift_jis"},
+	"max-rejected": {"none", "0", "1%", "50%"},
+}
+
+const flagValuesAnnotation = "ingot_values"
+
+// registerCompletions gives the flags of c completions: --format the
+// registered formats, and the flags listed in flagValues their values.
+func registerCompletions(c *cobra.Command) {
+	fs := c.Flags()
+	if fs.Lookup("format") != nil {
+		_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(ingot.FormatNames(""), cobra.ShellCompDirectiveNoFileComp))
+	}
+	fs.VisitAll(func(fl *pflag.Flag) {
+		if v, ok := fl.Annotations[flagValuesAnnotation]; ok {
+			_ = c.RegisterFlagCompletionFunc(fl.Name, cobra.FixedCompletions(v, cobra.ShellCompDirectiveNoFileComp))
+		}
+	})
 }
 
 func importCmd(g *globals) *cobra.Command {
@@ -169,7 +203,7 @@ what it wrote is removed, the report says cancelled, and the exit code is 130.`,
 	c.Flags().BoolVar(&f.allowChanged, "allow-changed", false, "with --from-report: import even if a source changed since the report")
 	c.Flags().BoolVar(&f.asJSON, "json", false, "print report.json to stdout")
 	c.Flags().BoolVar(&f.quiet, "quiet", false, "no progress or summary on stderr (errors still)")
-	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(ingot.FormatNames(""), cobra.ShellCompDirectiveNoFileComp))
+	registerCompletions(c)
 	return c
 }
 

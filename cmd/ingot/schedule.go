@@ -119,5 +119,6 @@ fields.`,
 	f.register(c.Flags())
 	c.Flags().IntVar(&maxRuns, "max-runs", 0, "stop after this many runs (skips do not count); 0 runs until stopped")
 	c.Flags().BoolVar(&f.quiet, "quiet", false, "no line per run on stderr (errors still)")
+	registerCompletions(c)
 	return c
 }
