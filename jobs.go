@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 
 	"ingot/columnar"
@@ -24,15 +23,7 @@ import (
 // that this build registers. A *spec.Error lists every problem with its
 // file:line:col; it is also a *UsageError (exit code 2).
 func LoadSpec(path string) (*spec.Spec, error) {
-	formats := spec.DefaultFormats()
-	for _, k := range []string{KindOrders, KindCustomers, KindProducts, KindEvents} {
-		for _, f := range FormatNames(k) {
-			if !slices.Contains(formats[k], f) {
-				formats[k] = append(formats[k], f)
-			}
-		}
-	}
-	s, err := spec.Load(path, spec.Options{Formats: formats})
+	s, err := spec.Load(path, specOptions())
 	if err != nil {
 		return nil, &UsageError{err}
 	}
@@ -162,7 +153,21 @@ func ResolveSpec(s *spec.Spec, apply func(*ImportOptions) error) ([]byte, error)
 		o.MaxDecompressionRatio = cmp.Or(o.MaxDecompressionRatio, compress.DefaultMaxRatio)
 		o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
 		o.MaxRejected = cmp.Or(o.MaxRejected, DefaultMaxRejected)
+		// A flag that does not concern this import's kind (--merge on a
+		// spec's orders import, say) is not part of it.
+		if o.Kind != KindCustomers && o.Kind != KindProducts {
+			o.Merge = ""
+		}
+		if o.Kind != KindOrders {
+			o.OrderID = ""
+		}
+		if o.Kind != KindProducts {
+			o.KeyColumn = ""
+		}
 		out.Imports[i] = specImport(im, o)
+		if o.Kind != KindCustomers {
+			out.Imports[i].UserID = nil
+		}
 	}
 	return out.Resolved()
 }

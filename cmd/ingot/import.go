@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -125,7 +126,13 @@ const flagValuesAnnotation = "ingot_values"
 func registerCompletions(c *cobra.Command) {
 	fs := c.Flags()
 	if fs.Lookup("format") != nil {
-		_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(ingot.FormatNames(""), cobra.ShellCompDirectiveNoFileComp))
+		// The formats of the kind given as the first argument, or all.
+		_ = c.RegisterFlagCompletionFunc("format", func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 && slices.Contains(ingot.KindNames(), args[0]) {
+				return ingot.FormatNames(args[0]), cobra.ShellCompDirectiveNoFileComp
+			}
+			return ingot.FormatNames(""), cobra.ShellCompDirectiveNoFileComp
+		})
 	}
 	fs.VisitAll(func(fl *pflag.Flag) {
 		if v, ok := fl.Annotations[flagValuesAnnotation]; ok {
