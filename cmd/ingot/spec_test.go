@@ -323,3 +323,46 @@ func completions(out string) []string {
 	slices.Sort(c)
 	return c
 }
+
+// TestSpecImportsRunInKindOrder: a spec's imports run customers →
+// products → orders whatever their order in the file, each its own
+// commit, and the run stops at the first that fails.
+func TestSpecImportsRunInKindOrder(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "wh")
+	job := func(customersMaxRejected string) string {
+		return writeFile(t, dir, "job.yaml", fmt.Sprintf(`dest: %s
+max_rejected: none
+imports:
+  - kind: orders
+    source: {uri: %s}
+  - kind: products
+    format: csv
+    source: {uri: %s}
+  - kind: customers
+    format: csv
+    source: {uri: %s}
+    max_rejected: "%s"
+`, dest, abs(t, fixture("basic.csv")), abs(t, filepath.Join("..", "..", "testdata", "products", "products.csv")),
+			abs(t, filepath.Join("..", "..", "testdata", "customers", "customers.csv")), customersMaxRejected))
+	}
+
+	// customers.csv has a record with a bad user id: with max_rejected 0
+	// the customers import fails, and nothing after it runs.
+	code, _, errs := cli(t, "import", "--spec", job("0"), "--quiet")
+	require.Equal(t, exitFailed, code, errs)
+	require.Contains(t, errs, "rejected")
+	_, err := os.Stat(filepath.Join(dest, "_ingot", "log"))
+	if err == nil {
+		require.Empty(t, manifests(t, dest), "nothing committed after the failed customers import")
+	}
+
+	code, _, errs = cli(t, "import", "--spec", job("none"), "--quiet")
+	require.Equal(t, 0, code, errs)
+	var kinds []string
+	for i, m := range manifests(t, dest) {
+		require.Equal(t, int64(i+1), m.Version)
+		kinds = append(kinds, m.Kind)
+	}
+	require.Equal(t, []string{"customers", "products", "orders"}, kinds)
+}
