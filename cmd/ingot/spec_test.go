@@ -366,3 +366,128 @@ imports:
 	}
 	require.Equal(t, []string{"customers", "products", "orders"}, kinds)
 }
+
+// latestReport reads the report.json of the newest import whose report
+// is in the warehouse.
+func latestReport(t *testing.T, dest string) map[string]any {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(dest, "_ingot", "reports", "*", "report.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	slices.Sort(dirs)
+	data, err := os.ReadFile(dirs[len(dirs)-1])
+	require.NoError(t, err)
+	var r map[string]any
+	require.NoError(t, json.Unmarshal(data, &r))
+	return r
+}
+
+// TestPinnedOptions: the options that change what is stored are recorded
+// in each manifest and report; an import that would change them is
+// refused before reading data (exit 2) unless --allow-changed-options;
+// manifests of older builds pin nothing.
+func TestPinnedOptions(t *testing.T) {
+	dir := t.TempDir()
+	orders := func(t *testing.T, want int, dest, file string, flags ...string) string {
+		t.Helper()
+		code, _, errs := cli(t, append([]string{"import", "orders", fixture(file), "--dest", dest, "--quiet"}, flags...)...)
+		require.Equal(t, want, code, errs)
+		return errs
+	}
+
+	t.Run("plain, then hashed", func(t *testing.T) {
+		dest := filepath.Join(dir, "plain")
+		orders(t, 0, dest, "basic.csv")
+		m := manifests(t, dest)
+		require.Equal(t, map[string]string{"hash_emails": "false"}, m[0].Pinned)
+		require.Equal(t, map[string]any{"hash_emails": "false"}, latestReport(t, dest)["pinned"])
+
+		errs := orders(t, exitUsage, dest, "changed.csv", "--hash-emails")
+		require.Contains(t, errs, "refused before reading any data")
+		require.Contains(t, errs, "hash_emails: this import has true, the orders were committed with false (version 1, import "+m[0].ImportID+")")
+		require.Contains(t, errs, "--allow-changed-options")
+		require.Len(t, manifests(t, dest), 1, "nothing committed")
+		r := latestReport(t, dest)
+		require.Equal(t, "failed", r["status"])
+		require.Equal(t, 0.0, r["counts"].(map[string]any)["rows"], "no row was read")
+
+		// The way out: allow the change; it is pinned from then on.
+		orders(t, 0, dest, "changed.csv", "--hash-emails", "--allow-changed-options")
+		m = manifests(t, dest)
+		require.Len(t, m, 2)
+		require.Equal(t, "true", m[1].Pinned["hash_emails"])
+		errs = orders(t, exitUsage, dest, "basic.csv")
+		require.Contains(t, errs, "hash_emails: this import has false, the orders were committed with true (version 2, import "+m[1].ImportID+")")
+	})
+
+	t.Run("hashed, then plain", func(t *testing.T) {
+		dest := filepath.Join(dir, "hashed")
+		orders(t, 0, dest, "basic.csv", "--hash-emails")
+		errs := orders(t, exitUsage, dest, "changed.csv")
+		require.Contains(t, errs, "hash_emails: this import has false, the orders were committed with true (version 1")
+		orders(t, 0, dest, "changed.csv", "--hash-emails") // the same choice: fine
+		require.Len(t, manifests(t, dest), 2)
+	})
+
+	t.Run("manifests without pinned options", func(t *testing.T) {
+		dest := filepath.Join(dir, "old")
+		orders(t, 0, dest, "basic.csv")
+		// An older build wrote no "pinned": strip it.
+		p := filepath.Join(dest, "_ingot", "log", fmt.Sprintf("%020d.json", 1))
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(data, &m))
+		delete(m, "pinned")
+		data, err = json.MarshalIndent(m, "", "  ")
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(p, data, 0o644))
+		require.Nil(t, manifests(t, dest)[0].Pinned)
+
+		orders(t, 0, dest, "changed.csv", "--hash-emails") // unknown before: allowed
+		require.Equal(t, "true", manifests(t, dest)[1].Pinned["hash_emails"], "recorded from now on")
+		orders(t, exitUsage, dest, "basic.csv")
+	})
+
+	t.Run("shopify order id", func(t *testing.T) {
+		dest := filepath.Join(dir, "shop")
+		shop := filepath.Join("..", "..", "testdata", "shopify", "orders.csv")
+		code, _, errs := cli(t, "import", "orders", shop, "--format", "shopify-csv", "--dest", dest, "--max-rejected", "none", "--quiet")
+		require.Equal(t, 0, code, errs)
+		require.Equal(t, map[string]string{"hash_emails": "false", "order_id": "Name"}, manifests(t, dest)[0].Pinned)
+		code, _, errs = cli(t, "import", "orders", shop, "--format", "shopify-csv", "--order-id", "Id", "--dest", dest, "--max-rejected", "none", "--quiet")
+		require.Equal(t, exitUsage, code, errs)
+		require.Contains(t, errs, "order_id: this import has Id, the orders were committed with Name (version 1")
+		// kevel-csv has a fixed key: it pins no order_id.
+		code, _, errs = cli(t, "import", "orders", fixture("basic.csv"), "--dest", dest, "--quiet")
+		require.Equal(t, 0, code, errs)
+		require.Equal(t, map[string]string{"hash_emails": "false"}, manifests(t, dest)[1].Pinned)
+	})
+
+	t.Run("customers merge and user id type, from a spec", func(t *testing.T) {
+		dest := filepath.Join(dir, "crm")
+		customers := abs(t, filepath.Join("..", "..", "testdata", "customers", "customers.csv"))
+		update := abs(t, filepath.Join("..", "..", "testdata", "customers", "customers_update.csv"))
+		spec := func(extra string) string {
+			return writeFile(t, dir, "crm.yaml", fmt.Sprintf("kind: customers\nformat: csv\nsource: {uri: %s}\ndest: %s\nmax_rejected: none\n%s", update, dest, extra))
+		}
+		code, _, errs := cli(t, "import", "customers", customers, "--dest", dest, "--max-rejected", "none", "--quiet")
+		require.Equal(t, 0, code, errs)
+		require.Equal(t, map[string]string{"hash_emails": "false", "user_id_type": "email", "merge": "merge"}, manifests(t, dest)[0].Pinned)
+
+		code, _, errs = cli(t, "import", "--spec", spec("merge: overwrite\nuser_id: {column: userId, type: email_sha256}\n"), "--quiet")
+		require.Equal(t, exitUsage, code, errs)
+		require.Contains(t, errs, "change 2 option(s) the warehouse's customers were committed with")
+		require.Contains(t, errs, "merge: this import has overwrite, the customers were committed with merge (version 1")
+		require.Contains(t, errs, "user_id_type: this import has email_sha256, the customers were committed with email (version 1")
+
+		code, _, errs = cli(t, "import", "--spec", spec("merge: overwrite\nallow_changed_options: true\n"), "--quiet")
+		require.Equal(t, 0, code, errs)
+		require.Equal(t, "overwrite", manifests(t, dest)[1].Pinned["merge"])
+
+		// Pins are per kind: products keep their own merge strategy.
+		products := abs(t, filepath.Join("..", "..", "testdata", "products", "products.csv"))
+		code, _, errs = cli(t, "import", "products", products, "--dest", dest, "--merge", "merge", "--max-rejected", "none", "--quiet")
+		require.Equal(t, 0, code, errs)
+	})
+}
