@@ -64,7 +64,7 @@ func TestExample(t *testing.T) {
 		{From: transform.Value{Text: "1"}, To: transform.Value{Text: "one"}},
 		{From: transform.Value{Text: "2"}, To: transform.Value{Text: "two"}},
 	}}}, c.Transforms[1])
-	require.Equal(t, Pos{Line: 62, Column: 9}, c.TransformPos[1])
+	require.Equal(t, Pos{Line: 64, Column: 9}, c.TransformPos[1])
 	require.Equal(t, transform.KindInteger, c.Transforms[5].Cast)
 	require.Len(t, c.Mapping, 9)
 	joined := c.Mapping[2]

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"ingot"
+	"ingot/columnar"
 	"ingot/formats/compress"
 	"ingot/formats/csv"
 	"ingot/validate"
@@ -97,7 +99,7 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.opt.MaxDecompressedBytes, "max-decompressed-bytes", 0, "most bytes one compressed source may expand to (0: no limit)")
 	fs.Int64Var(&f.opt.MaxDecompressionRatio, "max-decompression-ratio", compress.DefaultMaxRatio,
 		"most decompressed bytes per compressed byte, checked after the first 64 MiB; -1 disables (stops decompression bombs)")
-	fs.IntVar(&f.opt.BatchRows, "batch-rows", 0, "rows per batch (default 16384)")
+	fs.IntVar(&f.opt.BatchRows, "batch-rows", 0, "rows per batch (default "+strconv.Itoa(columnar.DefaultBatchRows)+")")
 	fs.IntVar(&f.opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")
 	fs.BoolVar(&f.opt.AllowChangedOptions, "allow-changed-options", false,
 		"import even if an option that changes what is stored (hash-emails, user-id-type, order-id, merge) differs from the warehouse's earlier commits")
