@@ -232,6 +232,11 @@ func FromReport(ctx context.Context, path string) (ImportOptions, []ChangedSourc
 	o := ImportOptions{
 		Kind: r.Kind, Format: r.Format, Dest: str("dest"), Encoding: str("encoding"),
 		MaxRejected: str("max_rejected"), Command: r.Command,
+		OrderID: str("order_id"), UserIDColumn: str("user_id"), UserIDType: str("user_id_type"), KeyColumn: str("key"),
+		Merge: str("merge"), OnRagged: str("on_ragged"),
+	}
+	if b, ok := r.Options["allow_changed_options"].(bool); ok {
+		o.AllowChangedOptions = b
 	}
 	if b, ok := r.Options["hash_emails"].(bool); ok {
 		o.HashEmails = b

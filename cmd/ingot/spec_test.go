@@ -491,3 +491,23 @@ func TestPinnedOptions(t *testing.T) {
 		require.Equal(t, 0, code, errs)
 	})
 }
+
+// TestFromReportKeepsRecordOptions: a dry run repeated with --from-report
+// keeps the options of keyed kinds (user id, merge, ragged rows), so that
+// it stores what the dry run showed and pins the same choices.
+func TestFromReportKeepsRecordOptions(t *testing.T) {
+	dir := t.TempDir()
+	customers := filepath.Join("..", "..", "testdata", "customers", "ragged.csv")
+	code, _, errs := cli(t, "import", "customers", customers, "--dest", filepath.Join(dir, "wh"), "--dry-run", "--report-dir", filepath.Join(dir, "dry"),
+		"--merge", "overwrite", "--user-id", "userId", "--user-id-type", "email", "--on-ragged", "pad", "--allow-changed-options", "--max-rejected", "none", "--quiet")
+	require.Equal(t, 0, code, errs)
+	o, changed, err := ingot.FromReport(t.Context(), filepath.Join(dir, "dry", "report.json"))
+	require.NoError(t, err)
+	require.Empty(t, changed)
+	require.Equal(t, "overwrite", o.Merge)
+	require.Equal(t, "userId", o.UserIDColumn)
+	require.Equal(t, "email", o.UserIDType)
+	require.Equal(t, "pad", o.OnRagged)
+	require.True(t, o.AllowChangedOptions)
+	require.False(t, o.DryRun)
+}
