@@ -52,9 +52,6 @@ func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 	if len(im.Mapping) > 0 {
 		refuse(im.Mapping[0].Pos, "mapping", "a mapping is not supported yet by imports")
 	}
-	if im.UserID != nil && im.Kind != KindCustomers {
-		refuse(im.Pos, "user_id", "user_id is for customers imports, not %s (orders take the user id their format names)", im.Kind)
-	}
 	if im.OnNewColumns != "" && im.OnNewColumns != "ignore" {
 		refuse(im.Pos, "on_new_columns", "on_new_columns: %s is not supported yet (new columns are ignored)", im.OnNewColumns)
 	}

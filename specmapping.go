@@ -64,7 +64,7 @@ func ExportSpecMapping(path string) ([]byte, error) {
 // the mapping of its customers import, for `ingot mapping import`. The
 // rest of the spec is kept line for line with its comments
 // (spec.ReplaceMapping). The new spec is decoded before it replaces the
-// old one, which is replaced atomically and keeps its permissions; a
+// old one (the old one may be invalid: a mapping import may be its fix), which is replaced atomically and keeps its permissions; a
 // mapping or a spec with problems is a *UsageError and changes nothing.
 func ImportSpecMapping(mappingPath, specPath string) error {
 	data, err := os.ReadFile(mappingPath)
@@ -74,9 +74,6 @@ func ImportSpecMapping(mappingPath, specPath string) error {
 	attrs, err := spec.ImportMapping(data, mappingPath)
 	if err != nil {
 		return &UsageError{err}
-	}
-	if _, err := LoadSpec(specPath); err != nil {
-		return err
 	}
 	text, err := os.ReadFile(specPath)
 	if err != nil {

@@ -435,6 +435,9 @@ func (d *decoder) checkImport(im *Import, set map[string]*yaml.Node, path string
 	if on := set["order_id"]; on != nil && im.Kind != "orders" {
 		d.problem(on, join(path, "order_id"), "order_id is for orders imports, not %s", im.Kind)
 	}
+	if un := set["user_id"]; un != nil && im.Kind != "customers" {
+		d.problem(un, join(path, "user_id"), "user_id is for customers imports, not %s (%s formats name their user id column)", im.Kind, im.Kind)
+	}
 	if kn := set["key"]; kn != nil && im.Kind != "products" {
 		d.problem(kn, join(path, "key"), "key is for products imports, not %s (customers: user_id)", im.Kind)
 	}

@@ -168,6 +168,7 @@ var errorCases = []struct {
 	{"bad count", "kind: orders\nmax_columns: 0\n", `s.yaml:2:14: max_columns: expected a whole number of at least 1, found 0`},
 	{"count type", "kind: orders\nworkers: two\n", `s.yaml:2:10: workers: expected a whole number, found the string "two"`},
 	{"ratio", "kind: orders\nmax_decompression_ratio: -2\n", `s.yaml:2:26: max_decompression_ratio: expected a whole number of at least -1, found -2`},
+	{"user_id on orders", "kind: orders\nuser_id: {column: email}\n", `s.yaml:2:10: user_id: user_id is for customers imports, not orders (orders formats name their user id column)`},
 	{"key on orders", "kind: orders\nkey: sku\n", `s.yaml:2:6: key: key is for products imports, not orders (customers: user_id)`},
 	{"imports empty", "imports: []\n", `s.yaml:1:10: imports: expected a non-empty list of imports, found a list`},
 	{"import without kind", "imports:\n  - dest: x\n", `s.yaml:2:5: imports[0]: expected a kind (orders, customers, products or events)`},

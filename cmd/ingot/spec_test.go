@@ -273,6 +273,18 @@ schedule: "@daily"   # UTC
 	require.NoError(t, err)
 	require.Len(t, entries, 2, "no temporary file left")
 
+	// A spec whose own mapping is wrong can be fixed by importing one.
+	broken := writeFile(t, dir, "broken.yaml", "kind: customers\nmapping:\n  - {attribute: a, type: colour}\n")
+	code, _, errs = cli(t, "mapping", "export", "--spec", broken)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, broken+":3:26: mapping[0].type")
+	require.NoError(t, os.WriteFile(mp, []byte(`[{"attribute": "a", "type": "string"}]`), 0o644))
+	code, _, errs = cli(t, "mapping", "import", mp, "--spec", broken)
+	require.Equal(t, 0, code, errs)
+	fixed, err := os.ReadFile(broken)
+	require.NoError(t, err)
+	require.Equal(t, "kind: customers\nmapping:\n  - {attribute: a, header: a, type: string}\n", string(fixed))
+
 	// A spec without customers, or without a mapping.
 	orders := writeFile(t, dir, "orders.yaml", "kind: orders\n")
 	code, _, errs = cli(t, "mapping", "export", "--spec", orders)
