@@ -297,7 +297,9 @@ func (o ImportOptions) Validate() error {
 // Import runs one import and returns its report, which is also written to
 // the report directory. The error is non-nil when the import failed (the
 // report says why, with status failed) or could not start; a *UsageError
-// means the options are wrong.
+// means the options are wrong, including pinned options (PinnedOptions)
+// that differ from the warehouse's without AllowChangedOptions (it wraps a
+// *pipeline.PinnedError; the report, status failed, read no data).
 //
 // An attempt that loses the commit race to another writer (its manifest
 // version was taken) is repeated from the start on top of the newer

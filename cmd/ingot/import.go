@@ -159,6 +159,12 @@ given as well override its fields, and KIND SOURCE... its kind and sources.
 run) for real, with the same kind, format, options and files; if a file changed
 since (its sha256 differs), it says which and stops unless --allow-changed.
 
+Options that change how records are stored (--hash-emails; --order-id of
+shopify-csv; customers' --user-id-type and --merge; products' --merge) are
+pinned by the warehouse: each commit records them, and an import with other
+values than the newest commit of its kind is refused before reading any data
+(exit 2) unless --allow-changed-options.
+
 The report (report.json, rejects.csv, rejects.json) goes to
 <dest>/_ingot/reports/<import id>/, or --report-dir; a dry run writes only the
 report, by default into a fresh ./ingot-dry-run-<import id>/.
