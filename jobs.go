@@ -125,6 +125,26 @@ func specImport(im spec.Import, o ImportOptions) spec.Import {
 	return im
 }
 
+// DropOtherKinds clears the options that concern other kinds than
+// o.Kind: merge (customers, products), order_id (orders), key
+// (products), user_id and user_id_type (customers). A flag given for a
+// spec of several imports applies to the imports it concerns (--order-id
+// to its orders, not to its customers), as a spec's own fields do.
+func (o *ImportOptions) DropOtherKinds() {
+	if o.Kind != KindCustomers && o.Kind != KindProducts {
+		o.Merge = ""
+	}
+	if o.Kind != KindOrders {
+		o.OrderID = ""
+	}
+	if o.Kind != KindProducts {
+		o.KeyColumn = ""
+	}
+	if o.Kind != KindCustomers {
+		o.UserIDColumn, o.UserIDType = "", ""
+	}
+}
+
 // ResolveSpec renders a spec as its runs will use it: each import's
 // fields, overridden by apply (the command line's flags; nil for none),
 // with the defaults filled in and secrets masked (spec.Spec.Resolved),
@@ -150,17 +170,7 @@ func ResolveSpec(s *spec.Spec, apply func(*ImportOptions) error) ([]byte, error)
 		o.MaxDecompressionRatio = cmp.Or(o.MaxDecompressionRatio, compress.DefaultMaxRatio)
 		o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
 		o.MaxRejected = cmp.Or(o.MaxRejected, DefaultMaxRejected)
-		// A flag that does not concern this import's kind (--merge on a
-		// spec's orders import, say) is not part of it.
-		if o.Kind != KindCustomers && o.Kind != KindProducts {
-			o.Merge = ""
-		}
-		if o.Kind != KindOrders {
-			o.OrderID = ""
-		}
-		if o.Kind != KindProducts {
-			o.KeyColumn = ""
-		}
+		o.DropOtherKinds()
 		out.Imports[i] = specImport(im, o)
 		if o.Kind != KindCustomers {
 			out.Imports[i].UserID = nil

@@ -268,6 +268,9 @@ func (f *importFlags) jobs(cmd *cobra.Command, args []string, g *globals) ([]ing
 		if len(args) > 0 {
 			jobs[i].Kind, jobs[i].Sources = args[0], args[1:]
 		}
+		if f.specFile != "" && len(args) == 0 {
+			jobs[i].DropOtherKinds() // a flag concerns the spec's imports of its kinds
+		}
 	}
 	return jobs, nil
 }

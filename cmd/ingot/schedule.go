@@ -54,6 +54,7 @@ fields.`,
 				if err := f.apply(cmd.Flags(), &o); err != nil {
 					return err
 				}
+				o.DropOtherKinds() // a flag concerns the spec's imports of its kinds
 				o.Command = append([]string{"ingot"}, g.args...)
 				jobs = append(jobs, o)
 			}

@@ -106,6 +106,28 @@ func TestFlagSpecParity(t *testing.T) {
 	}
 }
 
+// TestFlagsConcernTheirKinds: in a spec of several imports, a flag of one
+// kind (--order-id, --merge, --user-id) applies to the imports of its
+// kinds only, so that it does not make the others invalid.
+func TestFlagsConcernTheirKinds(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "job.yaml", "imports:\n  - {kind: orders, format: shopify-csv, source: {uri: x.csv}}\n  - {kind: customers, format: csv, source: {uri: x.csv}}\n  - {kind: products, format: csv, source: {uri: x.csv}}\n")
+	jobs := specJobs(t, "--spec", p, "--order-id", "Id", "--merge", "overwrite", "--user-id", "mail", "--key", "sku")
+	require.Len(t, jobs, 3)
+	byKind := map[string]ingot.ImportOptions{}
+	for _, o := range jobs {
+		require.NoError(t, o.Validate(), o.Kind)
+		byKind[o.Kind] = o
+	}
+	require.Equal(t, "Id", byKind["orders"].OrderID)
+	require.Empty(t, byKind["orders"].Merge)
+	require.Empty(t, byKind["customers"].OrderID)
+	require.Equal(t, "mail", byKind["customers"].UserIDColumn)
+	require.Equal(t, "overwrite", byKind["customers"].Merge)
+	require.Equal(t, "overwrite", byKind["products"].Merge)
+	require.Equal(t, "sku", byKind["products"].KeyColumn)
+	require.Empty(t, byKind["products"].UserIDColumn)
+}
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a
