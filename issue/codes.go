@@ -55,6 +55,10 @@ const (
 	OrphanRow     // a line-item row before any order's first row
 	NotSequential // an order id came back after other orders; Arg = first line of the earlier run
 	DuplicateItem // a line-item id repeats within its order
+
+	// Money, found by the exact decimal kernel (columnar.Money).
+	DecimalRounded  // a money value had more than four decimal places and was rounded half-even
+	DecimalOverflow // a money value does not fit DECIMAL(18,4)
 	numCodes
 )
 
@@ -95,6 +99,8 @@ var infos = [numCodes]Info{
 	OrphanRow:         {"orphan_row", Error, "a line-item row needs an order: the first row of the file must carry the order id"},
 	NotSequential:     {"order_not_sequential", Warning, "keep all rows of an order together; the last run of rows was imported and the earlier one superseded"},
 	DuplicateItem:     {"duplicate_line_item", Warning, "line-item ids should be unique within their order"},
+	DecimalRounded:    {"decimal_rounded", Warning, "money is stored with four decimal places (DECIMAL(18,4)); the value was rounded half-even to four"},
+	DecimalOverflow:   {"decimal_overflow", Error, "money must fit DECIMAL(18,4): at most 14 digits before the decimal point"},
 }
 
 // InfoOf returns the description of c.

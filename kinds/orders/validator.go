@@ -418,7 +418,7 @@ func (v *Validator) build(b *columnar.Batch, schema *arrow.Schema, feed []int, s
 			columnar.Texts(in, sel, out.(*array.StringBuilder), chk)
 		case formats.Decimal:
 			chk.Bad = issue.NotANumber
-			columnar.Float64s(in, sel, out.(*array.Float64Builder), chk)
+			columnar.Money(in, sel, out.(*array.Decimal128Builder), columnar.MoneyCheck{Check: chk, Rounded: issue.DecimalRounded, Overflow: issue.DecimalOverflow})
 		case formats.Integer:
 			chk.Bad = issue.NotAnInteger
 			columnar.Int64s(in, sel, out.(*array.Int64Builder), chk)
