@@ -70,7 +70,7 @@ type FieldType uint8
 const (
 	Text         FieldType = iota + 1 // a string; empty is null
 	Key                               // the record's key: rows of one record carry it or leave it empty
-	Decimal                           // a float64
+	Decimal                           // money: DECIMAL(18,4), exact (scaled int64)
 	Integer                           // an int64
 	Boolean                           // true/false; empty is false
 	Timestamp                         // ISO-8601 (also "2006-01-02 15:04:05 -0700"), stored as microseconds UTC

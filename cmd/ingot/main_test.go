@@ -523,7 +523,11 @@ func TestSQLCommand(t *testing.T) {
 	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
 	code, out, errs := cli(t, "sql", "--dest", dest, "--format", "table", "-c", "SELECT order_id, total FROM orders ORDER BY order_id LIMIT 2")
 	require.Equal(t, 0, code, errs)
-	require.Equal(t, "order_id  total\nA-1       30.5\nB-2       10\n", out)
+	// Money is DECIMAL(18,4): printed exactly, at its scale, as DuckDB does.
+	require.Equal(t, "order_id  total\nA-1       30.5000\nB-2       10.0000\n", out)
+	code, out, errs = cli(t, "sql", "--dest", dest, "--format", "table", "-c", "SELECT sum(total) AS s FROM orders WHERE order_id IN ('A-1', 'B-2')")
+	require.Equal(t, 0, code, errs)
+	require.Equal(t, "s\n40.5000\n", out, "sum(total) is exact")
 
 	// Not on a terminal, csv is the default; every statement is printed.
 	var o bytes.Buffer
