@@ -2,6 +2,7 @@ package columnar
 
 import (
 	"fmt"
+	"syscall"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -65,25 +66,51 @@ func TestMoneyKernel(t *testing.T) {
 	in := sb.NewStringArray()
 	defer in.Release()
 	sb.Release()
-	b := array.NewDecimal128Builder(mem, moneyType)
-	defer b.Release()
 	var is Issues
-	Money(StringsOf(in), nil, b, MoneyCheck{Check: Check{Issues: &is, Col: 3, Required: true, Missing: 1, Bad: 2}, Rounded: 3, Overflow: 4})
-	a := b.NewDecimal128Array()
+	a := Money(mem, StringsOf(in), nil, MoneyCheck{Check: Check{Issues: &is, Col: 3, Required: true, Missing: 1, Bad: 2}, Rounded: 3, Overflow: 4})
 	defer a.Release()
 	require.Equal(t, []bool{true, false, false, true, false}, []bool{a.IsValid(0), a.IsValid(1), a.IsValid(2), a.IsValid(3), a.IsValid(4)})
 	require.Equal(t, decimal128.FromI64(305000), a.Value(0))
 	require.Equal(t, decimal128.FromI64(10000), a.Value(3))
 	require.Equal(t, []int32{1, 2, 3, 4}, is.Row)
 	require.Equal(t, []Code{1, 2, 3, 4}, is.Code)
+	require.Equal(t, 3, a.NullN())
+	require.True(t, arrow.TypeEqual(&arrow.Decimal128Type{Precision: 18, Scale: 4}, a.DataType()), "found %s", a.DataType())
+
+	// A selection, negative values (the high word carries the sign), and
+	// more values than a bitmap byte.
+	sb = array.NewStringBuilder(mem)
+	want := []int64{}
+	for i := range 21 {
+		s := fmt.Sprintf("-%d.%04d", i, i)
+		sb.Append(s)
+		want = append(want, -int64(i)*10000-int64(i))
+	}
+	in2 := sb.NewStringArray()
+	defer in2.Release()
+	sb.Release()
+	sel := []int32{0, 3, 9, 20}
+	is = Issues{}
+	a2 := Money(mem, StringsOf(in2), sel, MoneyCheck{Check: Check{Issues: &is}})
+	defer a2.Release()
+	require.Zero(t, a2.NullN())
+	require.Empty(t, is.Row)
+	for i, r := range sel {
+		require.Equal(t, decimal128.FromI64(want[r]), a2.Value(i), "row %d", r)
+		require.True(t, a2.IsValid(i))
+	}
 }
 
 func FuzzParseMoney(f *testing.F) {
-	for _, s := range []string{"30.50", "-1.00015", "1e3", "99999999999999.9999", "abc"} {
+	for _, s := range []string{"30.50", "-1.00015", "1e3", "99999999999999.9999", "abc", " 1.5", "1.", ".5", "-", "+.", "000000000000000001.25", "1.23456", "12345678901234.5"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v, st := ParseMoney([]byte(s))
+		// The straight path agrees with the general one.
+		if gv, gst := parseMoney([]byte(s)); gst != st || (st == MoneyOK || st == MoneyRounded) && gv != v {
+			t.Fatalf("%q: ParseMoney %d (%v), parseMoney %d (%v)", s, v, st, gv, gst)
+		}
 		if st != MoneyOK {
 			return
 		}
@@ -114,21 +141,31 @@ func BenchmarkMoneyKernel(b *testing.B) {
 			var is Issues
 			b.SetBytes(size)
 			b.ReportAllocs()
+			cpu0 := cpuSeconds(b)
 			for b.Loop() {
 				switch kernel {
 				case "money":
-					out := array.NewDecimal128Builder(mem, moneyType)
-					Money(strs, nil, out, MoneyCheck{Check: Check{Issues: &is}})
-					out.Release()
+					Money(mem, strs, nil, MoneyCheck{Check: Check{Issues: &is}}).Release()
 				default:
 					out := array.NewFloat64Builder(mem)
 					Float64s(strs, nil, out, Check{Issues: &is})
 					out.Release()
 				}
 			}
+			cpu := cpuSeconds(b) - cpu0
 			b.ReportMetric(float64(in.Len())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			// The machine is shared: CPU time per value is the figure to
+			// compare (user + system of the process, GC included).
+			b.ReportMetric(cpu*1e9/float64(in.Len())/float64(b.N), "cpu-ns/value")
 		})
 	}
 }
 
-var moneyType = &arrow.Decimal128Type{Precision: MoneyPrecision, Scale: MoneyScale}
+// cpuSeconds is the process's user + system time so far.
+func cpuSeconds(b *testing.B) float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}

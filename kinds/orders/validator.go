@@ -524,7 +524,7 @@ func (v *Validator) build(b *columnar.Batch, raws, inh []*array.String, schema *
 	}
 	rb := array.NewRecordBuilder(mem, schema)
 	defer rb.Release()
-	views := make([]arrow.Array, len(feed)) // columns shared with the raw batch
+	views := make([]arrow.Array, len(feed)) // columns made without rb: views of the raw batch, money
 	for c, fi := range feed {
 		out := rb.Field(c)
 		if fi < 0 || raws[fi] == nil { // column absent from this input
@@ -555,7 +555,7 @@ func (v *Validator) build(b *columnar.Batch, raws, inh []*array.String, schema *
 			columnar.Texts(in, sel, out.(*array.StringBuilder), chk)
 		case formats.Decimal:
 			chk.Bad = issue.NotANumber
-			columnar.Money(in, sel, out.(*array.Decimal128Builder), columnar.MoneyCheck{Check: chk, Rounded: issue.DecimalRounded, Overflow: issue.DecimalOverflow})
+			views[c] = columnar.Money(mem, in, sel, columnar.MoneyCheck{Check: chk, Rounded: issue.DecimalRounded, Overflow: issue.DecimalOverflow})
 		case formats.Integer:
 			chk.Bad = issue.NotAnInteger
 			columnar.Int64s(in, sel, out.(*array.Int64Builder), chk)
