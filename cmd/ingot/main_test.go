@@ -529,6 +529,21 @@ func TestSQLCommand(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	require.Equal(t, "s\n40.5000\n", out, "sum(total) is exact")
 
+	// Money a binary float cannot sum (money.csv): 0.1 + 0.2, and
+	// 0.2 + 12345678901234.5678 + 3.3 (18 digits).
+	money := t.TempDir()
+	importJSON(t, 0, fixture("money.csv"), "--dest", money, "--max-rejected", "none")
+	for format, want := range map[string]string{
+		"csv":   "s\n0.3000\n12345678901238.0678\n",
+		"json":  "[\n  {\"s\":0.3000},\n  {\"s\":12345678901238.0678}\n]\n",
+		"table": "s\n0.3000\n12345678901238.0678\n",
+	} {
+		code, out, errs = cli(t, "sql", "--dest", money, "--format", format, "-c",
+			"SELECT sum(total) AS s FROM orders WHERE order_id IN ('M-1', 'M-2') UNION ALL SELECT sum(total) FROM orders WHERE order_id IN ('M-2', 'M-3', 'M-6') ORDER BY 1")
+		require.Equal(t, 0, code, errs)
+		require.Equal(t, want, out, format)
+	}
+
 	// Not on a terminal, csv is the default; every statement is printed.
 	var o bytes.Buffer
 	code = run(context.Background(), []string{"sql", "--dest", dest}, strings.NewReader("SELECT count(*) AS n FROM line_items;\nSELECT 1 AS one;"), &o, &o)
