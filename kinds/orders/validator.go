@@ -335,9 +335,10 @@ func (v *Validator) Validate(b *columnar.Batch) (_ *Rows, err error) {
 		return nil, err
 	}
 	// The content hashes are those of the JSON fragments: a canonical
-	// rendering of the typed values (floats in their shortest form, nulls
-	// left out), so 12.5 and 12.50 hash alike, and hashing ~400 bytes in
-	// one go costs a fraction of hashing each value.
+	// rendering of the typed values (money as its exact decimal without
+	// trailing zeros, nulls left out), so 12.5 and 12.50 hash alike, as
+	// they did when money was a float, and hashing ~400 bytes in one go
+	// costs a fraction of hashing each value.
 	o.OrderHash = hashFragments(&o.OrderJSON)
 	o.ItemHash = hashFragments(&o.ItemJSON)
 	return o, nil
