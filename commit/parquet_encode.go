@@ -73,8 +73,14 @@ func newEncoder(table string, s *arrow.Schema, opt WriterOptions) (*encoder, err
 		switch dt.(type) {
 		case *arrow.StringType:
 			c.kind, c.typ = kindBytes, format.ByteArray
-		case *arrow.Int64Type, *arrow.TimestampType, *arrow.Decimal128Type:
+		case *arrow.Int64Type, *arrow.TimestampType:
 			c.kind, c.typ = kindInt64, format.Int64
+		case *arrow.Decimal128Type:
+			// Money, in ten-thousandths: PLAIN pages compress under zstd
+			// to about half the size of delta-packed ones (prices are
+			// unrelated row to row, and mostly-zero columns such as
+			// shipping and refund leave long runs of zero bytes).
+			c.kind, c.typ, c.plain = kindInt64, format.Int64, true
 		case *arrow.Int32Type:
 			c.kind, c.typ = kindInt32, format.Int32
 		case *arrow.Float64Type:
@@ -450,6 +456,12 @@ func (s *scratch) flushPage(spec *columnSpec, level int) error {
 			return err
 		}
 		s.vals = append(s.vals, p.data...)
+		vals = s.vals
+	case spec.kind == kindInt64 && spec.plain:
+		s.vals = s.vals[:0]
+		for _, v := range p.i64 {
+			s.vals = binary.LittleEndian.AppendUint64(s.vals, uint64(v))
+		}
 		vals = s.vals
 	case spec.kind == kindInt64:
 		s.vals, _ = (&delta.BinaryPackedEncoding{}).EncodeInt64(s.vals, p.i64)

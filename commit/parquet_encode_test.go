@@ -339,8 +339,8 @@ func TestParquetEncodings(t *testing.T) {
 	}
 	require.Equal(t, map[string]format.Encoding{
 		"order_id": format.DeltaLengthByteArray, "user_id_type": format.RLEDictionary, "user_id": format.DeltaLengthByteArray,
-		"currency": format.RLEDictionary, "total": format.DeltaBinaryPacked, "subtotal": format.DeltaBinaryPacked, "tax": format.DeltaBinaryPacked,
-		"shipping": format.DeltaBinaryPacked, "discount": format.DeltaBinaryPacked, "refund": format.DeltaBinaryPacked, "payment_method": format.RLEDictionary,
+		"currency": format.RLEDictionary, "total": format.Plain, "subtotal": format.Plain, "tax": format.Plain,
+		"shipping": format.Plain, "discount": format.Plain, "refund": format.Plain, "payment_method": format.RLEDictionary,
 		"shipping_method": format.RLEDictionary, "shipping_country": format.RLEDictionary, "source": format.RLEDictionary,
 		"promotions": format.RLEDictionary, "created_at": format.DeltaBinaryPacked, "last_updated": format.DeltaBinaryPacked,
 		"fingerprint": format.DeltaLengthByteArray, "import_id": format.RLEDictionary, "source_file": format.RLEDictionary,

@@ -180,6 +180,7 @@ type columnSpec struct {
 	dict     bool
 	list     bool
 	elemNull bool // list elements may be null
+	plain    bool // int64 values written PLAIN (money), not delta-packed
 	maxDef   byte
 	maxRep   byte
 	encs     []format.Encoding // of the chunk: values, levels, dictionary page
@@ -190,6 +191,8 @@ func (c *columnSpec) encoding() format.Encoding {
 	switch {
 	case c.dict:
 		return format.RLEDictionary
+	case c.plain:
+		return format.Plain
 	case c.kind == kindBytes:
 		return format.DeltaLengthByteArray
 	case c.kind == kindInt64 || c.kind == kindInt32:
