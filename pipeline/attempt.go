@@ -18,6 +18,7 @@ import (
 	"ingot/columnar"
 	"ingot/commit"
 	"ingot/formats/source"
+	"ingot/internal/fault"
 	"ingot/issue"
 	"ingot/kinds"
 	"ingot/validate"
@@ -302,6 +303,7 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 			return fail(err)
 		}
 		a.committed = true // from here on, nothing may be removed
+		fault.Hit(fault.ManifestWritten)
 		if ctx.Err() != nil {
 			log.Info("cancelled after the commit: the import is complete", "version", a.version)
 		}
