@@ -156,6 +156,11 @@ func TestCrashAnywhere(t *testing.T) {
 		bin.run(t, []string{"TMPDIR=" + tmp}, "import", "orders", src, "--dest", wh, "--quiet")
 		v2.requireSame(t, snapshotWarehouse(t, wh), sc.name+": after the rerun")
 		require.NoDirExists(t, filepath.Join(wh, "_ingot", "tmp"), "%s: the rerun left its spools", sc.name)
+		// The killed import's work folder in $TMPDIR is swept by the
+		// rerun (its lock is free), which removes its own.
+		left, err := os.ReadDir(tmp)
+		require.NoError(t, err)
+		require.Empty(t, left, "%s: $TMPDIR after the rerun", sc.name)
 		require.NoError(t, os.RemoveAll(wh))
 		require.NoError(t, os.RemoveAll(tmp))
 		return killed

@@ -24,7 +24,7 @@ func (a *attempt) commit(ctx context.Context, total validate.Counts) error {
 	var files []commit.FileInfo
 	var sources []commit.SourceInfo
 	for fi, f := range a.files {
-		if f.failed {
+		if f.failed || f.skipped {
 			continue
 		}
 		files = append(files, a.write.out[fi].files...)

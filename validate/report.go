@@ -40,6 +40,10 @@ const (
 const (
 	FileOK     = "ok"
 	FileFailed = "failed"
+	// FileAlreadyCommitted: a source with the same sha256 is committed
+	// already (FileReport.CommittedVersion); the file was not imported
+	// again.
+	FileAlreadyCommitted = "already_committed"
 )
 
 // Report is the outcome of one import, written as report.json (design
@@ -122,9 +126,14 @@ type FileReport struct {
 	// IgnoredColumns are the header's columns the format does not read:
 	// skipped, and listed here as a notice.
 	IgnoredColumns []string `json:"ignored_columns,omitempty"`
-	// Status is FileOK or FileFailed.
+	// Status is FileOK, FileFailed or FileAlreadyCommitted.
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
+	// CommittedVersion is, for FileAlreadyCommitted, the newest version
+	// whose manifest lists a source with this file's sha256; Message
+	// says so in words.
+	CommittedVersion int64  `json:"committed_version,omitempty"`
+	Message          string `json:"message,omitempty"`
 }
 
 // Counts are the import's totals. Records are what the kind's key
@@ -428,13 +437,21 @@ func (r *Report) WriteSummary(w io.Writer) {
 	}
 
 	// Files.
-	failed := 0
+	failed, skipped := 0, 0
 	for _, f := range r.Files {
-		if f.Status != FileOK {
+		switch f.Status {
+		case FileOK:
+		case FileAlreadyCommitted:
+			skipped++
+		default:
 			failed++
 		}
 	}
-	p("\nfiles: %d (%d ok, %d failed)\n", len(r.Files), len(r.Files)-failed, failed)
+	p("\nfiles: %d (%d ok, %d failed", len(r.Files), len(r.Files)-failed-skipped, failed)
+	if skipped > 0 {
+		p(", %d already committed", skipped)
+	}
+	p(")\n")
 	files := table{align: "llrrll"}
 	for _, f := range r.Files {
 		enc := orDash(f.Encoding)
@@ -444,6 +461,9 @@ func (r *Report) WriteSummary(w io.Writer) {
 		files.row(f.Status, f.URI, group(f.Bytes)+" bytes", group(f.Rows)+" rows", enc, orDash(f.Compression))
 		if f.Error != "" {
 			files.note("    error: " + f.Error)
+		}
+		if f.Message != "" {
+			files.note("    " + f.Message)
 		}
 		if n := len(f.IgnoredColumns); n > 0 {
 			names := f.IgnoredColumns[:min(n, 5)]

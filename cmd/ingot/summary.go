@@ -61,8 +61,17 @@ func writeSummary(w io.Writer, r *validate.Report) {
 		p("  error: %s\n", r.Error)
 	}
 
-	failed := failedFiles(r)
-	p("\nfiles: %d (%d ok, %d failed)\n", len(r.Files), len(r.Files)-failed, failed)
+	failed, skipped := failedFiles(r), 0
+	for _, f := range r.Files {
+		if f.Status == validate.FileAlreadyCommitted {
+			skipped++
+		}
+	}
+	p("\nfiles: %d (%d ok, %d failed", len(r.Files), len(r.Files)-failed-skipped, failed)
+	if skipped > 0 {
+		p(", %d already committed", skipped)
+	}
+	p(")\n")
 	files := &grid{align: "llrrll"}
 	for _, f := range r.Files {
 		enc := cmp.Or(f.Encoding, "-")
@@ -72,6 +81,9 @@ func writeSummary(w io.Writer, r *validate.Report) {
 		files.row(f.Status, f.URI, g(f.Bytes)+" bytes", g(f.Rows)+" rows", enc, cmp.Or(f.Compression, "-"))
 		if f.Error != "" {
 			files.note("    error: " + f.Error)
+		}
+		if f.Message != "" {
+			files.note("    " + f.Message)
 		}
 	}
 	files.write(&b, "  ")
