@@ -25,8 +25,11 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(TAGS) ./...
 
+# The root package holds TestCrashAnywhere, which builds a fault binary and
+# kills imports (about two minutes of CPU): more than go test's default 10
+# minutes on a loaded machine.
 test: vet
-	$(GO) test $(TAGS) -count=1 ./...
+	$(GO) test $(TAGS) -count=1 -timeout 30m ./...
 
 # Renders report.html and the pages of `ingot serve` in headless Chromium
 # (installing Debian's chromium if missing): no console errors, data

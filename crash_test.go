@@ -108,7 +108,9 @@ func TestCrashAnywhere(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	pointKills, randomKills, finished := 0, 0, 0
+	afterKill := map[int64]int{} // versions found after a kill
 	run := func(i int, sc crashScenario) bool {
+		t0 := time.Now()
 		wh := filepath.Join(dir, fmt.Sprintf("wh-%d", i))
 		tmp := filepath.Join(dir, fmt.Sprintf("tmp-%d", i))
 		copyTree(t, baseWH, wh)
@@ -163,6 +165,10 @@ func TestCrashAnywhere(t *testing.T) {
 		require.Empty(t, left, "%s: $TMPDIR after the rerun", sc.name)
 		require.NoError(t, os.RemoveAll(wh))
 		require.NoError(t, os.RemoveAll(tmp))
+		if killed {
+			afterKill[got.version]++
+		}
+		t.Logf("%s: killed %v, version %d after it, rerun exact (%s)", sc.name, killed, got.version, time.Since(t0).Round(time.Millisecond))
 		return killed
 	}
 	for i, sc := range scenarios {
@@ -181,8 +187,8 @@ func TestCrashAnywhere(t *testing.T) {
 		}
 	}
 	require.Equal(t, kills, randomKills, "random kills that landed")
-	t.Logf("survived %d fault points and %d random kills (%d imports finished before their kill), %d orders, seed %d, in %s (the ingot processes: %s of CPU)",
-		pointKills, randomKills, finished, orders, seed, time.Since(start).Round(time.Second), bin.cpu.Round(time.Second))
+	t.Logf("survived %d fault points and %d random kills (%d imports finished before their kill; after the kills %d times version 1, %d times version 2), %d orders, seed %d, in %s (the ingot processes: %s of CPU)",
+		pointKills, randomKills, finished, afterKill[1], afterKill[2], orders, seed, time.Since(start).Round(time.Second), bin.cpu.Round(time.Second))
 }
 
 // buildFaultBinary builds cmd/ingot with the ingotfault tag into dir.
