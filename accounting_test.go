@@ -115,6 +115,9 @@ func TestRowAccounting(t *testing.T) {
 			require.NotNil(t, rep, "%s: no report: %v", what, err)
 			if err != nil {
 				failedImports++
+				if os.Getenv("INGOT_ACCOUNTING_VERBOSE") != "" {
+					t.Logf("%s: %v", what, err)
+				}
 			}
 			c := rep.Counts
 			require.NoError(t, c.Check(), "%s: rows read = committed + rejected + superseded + failed", what)
