@@ -13,7 +13,7 @@ FUZZCITIME ?= 10s
 SHARED    ?= ../shared
 BENCHTIME ?= 3x
 
-.PHONY: all build test test-browser vet demo bench bench-go fuzz fuzz-ci bce clean
+.PHONY: all build test test-browser vet demo bench bench-go fuzz fuzz-ci soak bce clean
 
 all: build
 
@@ -25,8 +25,11 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(TAGS) ./...
 
+# The root package holds TestCrashAnywhere, which builds a fault binary and
+# kills imports (about two minutes of CPU): more than go test's default 10
+# minutes on a loaded machine.
 test: vet
-	$(GO) test $(TAGS) -count=1 ./...
+	$(GO) test $(TAGS) -count=1 -timeout 30m ./...
 
 # Renders report.html and the pages of `ingot serve` in headless Chromium
 # (installing Debian's chromium if missing): no console errors, data
@@ -82,6 +85,15 @@ fuzz-ci:
 	    total=$$((total + $${execs:-0})); n=$$((n + 1)); \
 	  done; done; \
 	  echo "fuzz-ci: $$n targets, $$total execs in $$(( $$(date +%s) - start ))s"
+
+# The long runs of the reliability tests: TestCrashAnywhere with 30,000
+# orders and 100 random SIGKILLs (CI runs 3,000 and 20), and
+# TestRowAccounting over every file of $(SHARED)/corpora (CI runs one in
+# 8; every realdata file either way). INGOT_CRASH_SEED=n picks other random
+# moments.
+soak:
+	INGOT_SOAK=1 INGOT_SHARED="$$(cd $(SHARED) 2>/dev/null && pwd)" \
+	  $(GO) test $(TAGS) -count=1 -timeout 3h -v -run '^(TestCrashAnywhere|TestRowAccounting)$$' .
 
 # Lists the bounds checks left in the hot kernels.
 bce:

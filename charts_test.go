@@ -67,7 +67,7 @@ func TestChartsMatchCommit(t *testing.T) {
 	a := gen("a.csv", 1)
 	for i, src := range []string{a, gen("b.csv", 2), a} {
 		rep, err := ingot.Import(ctx, ingot.ImportOptions{Kind: ingot.KindOrders, Format: "kevel-csv", Sources: []string{src},
-			Dest: dest, ReportDir: t.TempDir()})
+			Dest: dest, ReportDir: t.TempDir(), Force: true}) // Force: a is read again, not skipped as committed
 		require.NoError(t, err)
 		require.NotNil(t, rep.Charts)
 		require.NotZero(t, rep.Counts.Superseded)

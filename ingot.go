@@ -65,6 +65,12 @@ type ImportOptions struct {
 
 	// DryRun runs every stage but the commit and writes only the report.
 	DryRun bool
+	// Force imports a source even when a source with the same sha256 is
+	// committed already. By default such a local file is not read again:
+	// its report says "already committed as version N" and it adds
+	// nothing (remote sources and stdin are hashed only while read, and
+	// so are always imported; see pipeline.skipCommitted).
+	Force bool
 	// ReportDir is where report.json and the rejects go; default
 	// <dest>/_ingot/reports/<import id>/, or a fresh
 	// ./ingot-dry-run-<import id>/ on a dry run.
@@ -162,7 +168,7 @@ func (o ImportOptions) recorded() map[string]any {
 		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails, "order_id": o.OrderID,
 		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
-		"move_processed": o.MoveProcessed, "allow_changed_options": o.AllowChangedOptions,
+		"move_processed": o.MoveProcessed, "allow_changed_options": o.AllowChangedOptions, "force": o.Force,
 	}
 }
 
@@ -357,7 +363,7 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	rep, err := pipeline.Run(ctx, pipeline.Options{
 		Kind: kindByName(opt.Kind), Format: format, Dest: opt.Dest,
 		Stores: st, StoreOptions: commit.StoreOptions{S3: opt.Stores.S3, Logger: opt.Stores.Logger},
-		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
+		DryRun: opt.DryRun, Force: opt.Force, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
 		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType, KeyColumn: opt.KeyColumn,
 			Merge: opt.Merge, OnRagged: opt.OnRagged},
 		MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,

@@ -26,7 +26,9 @@ func TestCommitRace(t *testing.T) {
 	ctx := context.Background()
 	dest := t.TempDir()
 	src := filepath.Join("testdata", "kevel", "basic.csv")
-	opt := ImportOptions{Kind: KindOrders, Format: "kevel-csv", Sources: []string{src}, Dest: dest, ReportDir: t.TempDir()}
+	// Force: the retry must diff the same file against the winner's
+	// commit, not skip it as already committed.
+	opt := ImportOptions{Kind: KindOrders, Format: "kevel-csv", Sources: []string{src}, Dest: dest, ReportDir: t.TempDir(), Force: true}
 	attempts := 0
 	opt.beforeCommit = func(attempt int) {
 		attempts = attempt
@@ -93,7 +95,7 @@ func TestNoDoubleCommitWhileAnotherWriterIsBetweenSegmentAndManifest(t *testing.
 	ctx := context.Background()
 	dest := t.TempDir()
 	src := filepath.Join("testdata", "kevel", "basic.csv")
-	opt := ImportOptions{Kind: KindOrders, Format: "kevel-csv", Sources: []string{src}, Dest: dest, ReportDir: t.TempDir()}
+	opt := ImportOptions{Kind: KindOrders, Format: "kevel-csv", Sources: []string{src}, Dest: dest, ReportDir: t.TempDir(), Force: true}
 	var attempts int
 	opt.beforeManifest = func(attempt int) {
 		attempts = attempt

@@ -111,21 +111,27 @@ func TestCustomersMergeAndOverwrite(t *testing.T) {
 	require.JSONEq(t, `{"user_id_type":"email","user_id":"alice@example.com","attributes":{"city":"Hamburg","tier":"gold"}}`,
 		string(ev[0].Payload), "an update carries only what changed")
 
-	// Re-importing adds nothing.
+	// Re-importing adds nothing: the same file is committed already, and
+	// with --force its records are all unchanged.
 	rep = importKeyed(t, dest, opt, keyedFixture("customers", "customers_update.csv"))
+	require.Zero(t, rep.Version)
+	require.Equal(t, validate.FileAlreadyCommitted, rep.Files[0].Status)
+	forced := opt
+	forced.Force = true
+	rep = importKeyed(t, dest, forced, keyedFixture("customers", "customers_update.csv"))
 	require.Zero(t, rep.Version)
 	require.Equal(t, int64(2), rep.Counts.Unchanged)
 
 	// overwrite: the customer becomes exactly what was given. The merge
 	// strategy is pinned by the commits so far (merge): changing it must
-	// be allowed.
+	// be allowed. The same file is committed already: --force.
 	opt.Merge = "overwrite"
 	_, err := Import(context.Background(), ImportOptions{Kind: opt.Kind, Format: opt.Format, Merge: "overwrite", Dest: dest,
 		ReportDir: t.TempDir(), Sources: []string{keyedFixture("customers", "customers_update.csv")}})
 	var ue *UsageError
 	require.ErrorAs(t, err, &ue)
 	require.ErrorContains(t, err, "merge: this import has overwrite, the customers were committed with merge")
-	opt.AllowChangedOptions = true
+	opt.AllowChangedOptions, opt.Force = true, true
 	rep = importKeyed(t, dest, opt, keyedFixture("customers", "customers_update.csv"))
 	require.Equal(t, int64(2), rep.Counts.Updated)
 	cur = current(t, dest, customersQuery)
@@ -193,7 +199,7 @@ func TestCustomersJSONKeepsTypes(t *testing.T) {
 	// A JSON array merges into the same customers.
 	rep = importKeyed(t, dest, ImportOptions{Kind: KindCustomers, Format: "json"}, keyedFixture("customers", "customers.json"))
 	require.Equal(t, [2]int64{1, 1}, [2]int64{rep.Counts.Added, rep.Counts.Unchanged})
-	rep = importKeyed(t, dest, ImportOptions{Kind: KindCustomers, Format: "jsonl"}, keyedFixture("customers", "customers.jsonl"))
+	rep = importKeyed(t, dest, ImportOptions{Kind: KindCustomers, Format: "jsonl", Force: true}, keyedFixture("customers", "customers.jsonl"))
 	require.Zero(t, rep.Version, "re-import adds nothing")
 	require.Equal(t, int64(2), rep.Counts.Unchanged)
 }

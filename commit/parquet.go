@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"ingot/internal/fault"
 	"ingot/schema"
 )
 
@@ -540,6 +541,7 @@ func (w *TableWriter) publish(ctx context.Context, pt *partition) error {
 	w.open = slices.DeleteFunc(w.open, func(o *partFile) bool { return o == f })
 	w.files = append(w.files, FileInfo{Table: w.table, Path: f.path, Partition: pt.value, Rows: f.rows, Bytes: f.w.Size()})
 	w.mu.Unlock()
+	fault.Hit(fault.PartPublished)
 	return nil
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
+
+	"ingot/internal/fault"
 )
 
 // openStoreFile returns a reader of the whole of a store file and its size:
@@ -221,6 +223,7 @@ func FilterFile(ctx context.Context, s Store, f FileInfo, schema *arrow.Schema, 
 	if len(files) > 1 {
 		return FileInfo{}, errors.Join(fmt.Errorf("filter %s: expected one file, wrote %d", f.Path, len(files)), w.Abort(ctx))
 	}
+	fault.Hit(fault.PartRewritten)
 	if err := s.Remove(ctx, f.Path); err != nil {
 		return FileInfo{}, errors.Join(fmt.Errorf("filter %s: %w", f.Path, err), w.Abort(ctx))
 	}

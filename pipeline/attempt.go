@@ -18,6 +18,7 @@ import (
 	"ingot/columnar"
 	"ingot/commit"
 	"ingot/formats/source"
+	"ingot/internal/fault"
 	"ingot/issue"
 	"ingot/kinds"
 	"ingot/validate"
@@ -128,9 +129,10 @@ type attempt struct {
 // fileIn is what the attempt knows of one source file. The read stage
 // fills it while it runs; everyone else reads it once the stages are done.
 type fileIn struct {
-	obj    source.Object
-	report validate.FileReport
-	failed bool
+	obj     source.Object
+	report  validate.FileReport
+	failed  bool
+	skipped bool // committed already (skipCommitted): not read
 }
 
 // run performs one attempt.
@@ -151,10 +153,11 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	if err := os.MkdirAll(a.reportDir, 0o777); err != nil {
 		return nil, reportDirError(a.opt.Dest, a.reportDir, inWarehouse, err)
 	}
-	if a.tmp, err = os.MkdirTemp("", "ingot-*"); err != nil {
+	var removeTmp func()
+	if a.tmp, removeTmp, err = newWorkDir(); err != nil {
 		return nil, fmt.Errorf("cannot create a temporary directory (set TMPDIR to a writable one): %w", err)
 	}
-	defer os.RemoveAll(a.tmp)
+	defer removeTmp()
 	uris := make([]string, len(objs))
 	for i, o := range objs {
 		// Reports, rejects, manifests and logs name a source by its
@@ -204,6 +207,9 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	}
 
 	if err := a.openWarehouse(ctx); err != nil {
+		return fail(err)
+	}
+	if err := a.skipCommitted(ctx); err != nil {
 		return fail(err)
 	}
 	log.Info("import started", "files", len(objs), "version", a.version, "committed_records", a.state.Len(), "dry_run", a.opt.DryRun)
@@ -302,6 +308,7 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 			return fail(err)
 		}
 		a.committed = true // from here on, nothing may be removed
+		fault.Hit(fault.ManifestWritten)
 		if ctx.Err() != nil {
 			log.Info("cancelled after the commit: the import is complete", "version", a.version)
 		}

@@ -41,6 +41,10 @@ type Options struct {
 	Encoding string
 	// Delimiter of delimited sources; default ','.
 	Delimiter byte
+	// Force imports sources even when a source with the same sha256 is
+	// committed already; by default such a local file is skipped and
+	// reported as already committed (see skipCommitted).
+	Force bool
 	// HashEmails stores e-mail user ids as their SHA-256 (email_sha256).
 	HashEmails bool
 	// Records configure the kinds whose records are a key and attributes

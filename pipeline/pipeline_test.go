@@ -209,12 +209,19 @@ func things(t *testing.T, dir, name string, from, to int, v string) string {
 
 func runThings(t *testing.T, dest string, dry bool, batch int, paths ...string) *validate.Report {
 	t.Helper()
+	return runThingsWith(t, dest, func(o *Options) { o.DryRun, o.BatchRows = dry, batch }, paths...)
+}
+
+// runThingsWith is runThings with the options set changes.
+func runThingsWith(t *testing.T, dest string, set func(*Options), paths ...string) *validate.Report {
+	t.Helper()
 	var objs []source.Object
 	for _, p := range paths {
 		objs = append(objs, source.Object{URI: p, Name: filepath.Base(p), Size: -1})
 	}
-	rep, err := Run(context.Background(), Options{Kind: thingsKind{}, Format: thingsCSV, Dest: dest, DryRun: dry,
-		ReportDir: t.TempDir(), BatchRows: batch, Workers: 3, MaxRejected: "none"}, objs)
+	opt := Options{Kind: thingsKind{}, Format: thingsCSV, Dest: dest, ReportDir: t.TempDir(), BatchRows: 16, Workers: 3, MaxRejected: "none"}
+	set(&opt)
+	rep, err := Run(context.Background(), opt, objs)
 	require.NoError(t, err)
 	return rep
 }
@@ -279,9 +286,16 @@ func TestPipelineWithAFakeKind(t *testing.T) {
 	require.Equal(t, int64(1), rep.Version)
 	rep = runThings(t, dest, false, 16, a, b)
 	require.Zero(t, rep.Version)
+	require.Equal(t, validate.Counts{}, rep.Counts, "both files are committed already: not read again")
+	for _, f := range rep.Files {
+		require.Equal(t, validate.FileAlreadyCommitted, f.Status)
+		require.Equal(t, int64(1), f.CommittedVersion)
+	}
+	rep = runThingsWith(t, dest, func(o *Options) { o.Force = true }, a, b)
+	require.Zero(t, rep.Version)
 	require.Equal(t, int64(103), rep.Counts.Unchanged)
 	c := things(t, dir, "c.csv", 50, 120, "z")
-	rep = runThings(t, dest, false, 16, a, c)
+	rep = runThingsWith(t, dest, func(o *Options) { o.Force = true }, a, c)
 	require.Equal(t, int64(2), rep.Version)
 	require.Equal(t, int64(60), rep.Counts.Updated)
 	require.Equal(t, int64(43), rep.Counts.Unchanged)

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"ingot/commit"
+	"ingot/internal/fault"
 	"ingot/schema"
 	"ingot/validate"
 )
@@ -23,7 +24,7 @@ func (a *attempt) commit(ctx context.Context, total validate.Counts) error {
 	var files []commit.FileInfo
 	var sources []commit.SourceInfo
 	for fi, f := range a.files {
-		if f.failed {
+		if f.failed || f.skipped {
 			continue
 		}
 		files = append(files, a.write.out[fi].files...)
@@ -43,6 +44,7 @@ func (a *attempt) commit(ctx context.Context, total validate.Counts) error {
 	} else if err := a.concatSpools(ctx, seg, spools); err != nil {
 		return err
 	}
+	fault.Hit(fault.SegmentPublished)
 	if a.opt.BeforeManifest != nil {
 		a.opt.BeforeManifest(a.n)
 	}

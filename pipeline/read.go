@@ -80,6 +80,9 @@ func (s *readStage) run(ctx context.Context, out chan<- rawItem) error {
 		}
 	}
 	for fi := range s.files {
+		if s.files[fi].skipped {
+			continue // committed already: nothing to read
+		}
 		err := s.readFile(ctx, fi, send)
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"ingot/commit"
+	"ingot/internal/fault"
 	"ingot/schema"
 	"ingot/validate"
 )
@@ -237,6 +238,7 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 		if err := out.events.WriteLines(c.data); err != nil {
 			return err
 		}
+		fault.Hit(fault.SpoolWritten)
 		select { // hand the buffer back to the group stage
 		case s.free <- c.data:
 		default:

@@ -51,7 +51,7 @@ func warehouse(t *testing.T) (string, map[string]string) {
 	}
 	run("basic", ingot.ImportOptions{Sources: []string{basic}})
 	run("evil", ingot.ImportOptions{Sources: []string{evil}})
-	run("failed", ingot.ImportOptions{Sources: []string{basic, evil}, MaxRejected: "0"})
+	run("failed", ingot.ImportOptions{Sources: []string{basic, evil}, MaxRejected: "0", Force: true}) // Force: both are committed already
 	dry := filepath.Join(dest, ReportsDir, "dry-run-1")
 	require.NoError(t, os.MkdirAll(dry, 0o755))
 	run("dry", ingot.ImportOptions{Sources: []string{basic}, DryRun: true, ReportDir: dry})

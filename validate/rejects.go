@@ -28,7 +28,9 @@ const (
 
 // RejectsHeader is the header of rejects.csv and the keys of the objects
 // in rejects.json, in order.
-var RejectsHeader = []string{"file", "line", "record_id", "column", "code", "message", "value"}
+// byte_offset came last, after the columns of the first version, so that
+// readers that take columns by position keep working.
+var RejectsHeader = []string{"file", "line", "record_id", "column", "code", "message", "value", "byte_offset"}
 
 // Reject is one issue that rejected a record: a line of rejects.csv.
 type Reject struct {
@@ -39,6 +41,10 @@ type Reject struct {
 	Code     columnar.Code // written as the code's name
 	Message  string        // see Message
 	Value    string        // the field's raw value, cut by TruncateValue when added
+	// Offset is the byte offset where the row starts in the source's
+	// text (after decompression and decoding to UTF-8), as the reader
+	// counted it.
+	Offset int64
 }
 
 // rejectJSON is the shape of a reject in rejects.json. Value holds the
@@ -54,6 +60,7 @@ type rejectJSON struct {
 	Message     string `json:"message"`
 	Value       string `json:"value"`
 	ValueBase64 []byte `json:"value_base64,omitempty"`
+	ByteOffset  int64  `json:"byte_offset"`
 }
 
 // RejectWriter spools rejects to a temporary file in its directory as
@@ -122,6 +129,7 @@ func (w *RejectWriter) Add(r Reject) error {
 	b = binary.AppendUvarint(b, uint64(r.Code))
 	b = appendString(b, r.Message)
 	b = appendString(b, TruncateValue(r.Value))
+	b = binary.AppendVarint(b, r.Offset)
 	w.buf = b
 	if _, err := w.w.Write(b); err != nil {
 		w.err = fmt.Errorf("validate: reject writer: spool to %s: %w", w.spool.Name(), err)
@@ -152,7 +160,7 @@ func (w *RejectWriter) Written() int64 {
 }
 
 // Finish writes rejects.csv (header file,line,record_id,column,code,
-// message,value; code is the code's name) and rejects.json (a JSON array
+// message,value,byte_offset; code is the code's name) and rejects.json (a JSON array
 // of objects with the same keys) into the directory, in the order the
 // rejects were added, leaving out every reject for which drop(file, line)
 // is true; drop may be nil. Both files are written, even with no
@@ -209,12 +217,12 @@ func (w *RejectWriter) Finish(drop func(file string, line int64) bool) (err erro
 			continue
 		}
 		code := issue.InfoOf(r.Code).Name
-		rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6] =
-			r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, code, r.Message, r.Value
+		rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] =
+			r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, code, r.Message, r.Value, strconv.FormatInt(r.Offset, 10)
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("validate: write %s: %w", csvOut.path, err)
 		}
-		j := rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: code, Message: r.Message, Value: r.Value}
+		j := rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: code, Message: r.Message, Value: r.Value, ByteOffset: r.Offset}
 		if !utf8.ValidString(r.Value) {
 			j.ValueBase64 = []byte(r.Value)
 		}
@@ -292,6 +300,7 @@ func (s *spoolReader) next() (Reject, bool) {
 	r.Code = columnar.Code(s.uvarint())
 	r.Message = s.str()
 	r.Value = s.str()
+	r.Offset = s.varint()
 	return r, s.err == nil
 }
 

@@ -31,12 +31,12 @@ func golden(t *testing.T, name string, got []byte) {
 
 // trickyRejects have values that stress CSV and JSON quoting.
 var trickyRejects = []Reject{
-	{File: "orders.csv", Line: 2, RecordID: "ORD-1", Column: "total", Code: issue.NotANumber, Value: "12,50"},
-	{File: "orders.csv", Line: 3, RecordID: "ORD-1", Column: "lineItem_name", Code: issue.FieldCount, Value: "a \"quoted\"\nmulti-line, name"},
-	{File: "orders.csv", Line: 5, RecordID: "ORD-2", Column: "userId", Code: issue.InvalidUserID, Value: "M\xfcller@example.com"},
-	{File: "orders.csv", Line: 9, RecordID: "ORD 3", Column: "currency", Code: issue.Missing, Value: ""},
+	{File: "orders.csv", Line: 2, Offset: 310, RecordID: "ORD-1", Column: "total", Code: issue.NotANumber, Value: "12,50"},
+	{File: "orders.csv", Line: 3, Offset: 402, RecordID: "ORD-1", Column: "lineItem_name", Code: issue.FieldCount, Value: "a \"quoted\"\nmulti-line, name"},
+	{File: "orders.csv", Line: 5, Offset: 611, RecordID: "ORD-2", Column: "userId", Code: issue.InvalidUserID, Value: "M\xfcller@example.com"},
+	{File: "orders.csv", Line: 9, Offset: 1 << 40, RecordID: "ORD 3", Column: "currency", Code: issue.Missing, Value: ""},
 	{File: "dir/other file.csv", Line: 12, RecordID: "", Column: "", Code: issue.FieldCount, Value: " leading blank, tab\tand lone CR\r"},
-	{File: "orders.csv", Line: 14, RecordID: "ORD-4", Column: "lineItem_status", Code: issue.BadEnum, Value: "日本 <b>&</b>"},
+	{File: "orders.csv", Line: 14, Offset: 2000, RecordID: "ORD-4", Column: "lineItem_status", Code: issue.BadEnum, Value: "日本 <b>&</b>"},
 }
 
 func withMessages(rs []Reject) []Reject {
@@ -94,7 +94,8 @@ func TestRejectWriterRoundTrip(t *testing.T) {
 	require.Equal(t, RejectsHeader, rows[0])
 	require.Len(t, rows, len(kept)+1)
 	for i, r := range kept {
-		require.Equal(t, []string{r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, issue.InfoOf(r.Code).Name, r.Message, r.Value}, rows[i+1])
+		require.Equal(t, []string{r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, issue.InfoOf(r.Code).Name, r.Message, r.Value,
+			strconv.FormatInt(r.Offset, 10)}, rows[i+1])
 	}
 
 	objs := readRejectsJSON(t, filepath.Join(dir, RejectsJSON))
@@ -105,8 +106,8 @@ func TestRejectWriterRoundTrip(t *testing.T) {
 		if o.ValueBase64 != nil {
 			v = string(o.ValueBase64) // the exact bytes of a value that is not UTF-8
 		}
-		require.Equal(t, rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: issue.InfoOf(r.Code).Name, Message: r.Message, Value: r.Value},
-			rejectJSON{File: o.File, Line: o.Line, RecordID: o.RecordID, Column: o.Column, Code: o.Code, Message: o.Message, Value: v})
+		require.Equal(t, rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: issue.InfoOf(r.Code).Name, Message: r.Message, Value: r.Value, ByteOffset: r.Offset},
+			rejectJSON{File: o.File, Line: o.Line, RecordID: o.RecordID, Column: o.Column, Code: o.Code, Message: o.Message, Value: v, ByteOffset: o.ByteOffset})
 	}
 
 	// The spool is gone; only the two files remain.
@@ -142,7 +143,7 @@ func TestRejectWriterEmpty(t *testing.T) {
 	require.NoError(t, w.Finish(nil))
 	b, err := os.ReadFile(filepath.Join(dir, RejectsCSV))
 	require.NoError(t, err)
-	require.Equal(t, "file,line,record_id,column,code,message,value\n", string(b))
+	require.Equal(t, "file,line,record_id,column,code,message,value,byte_offset\n", string(b))
 	b, err = os.ReadFile(filepath.Join(dir, RejectsJSON))
 	require.NoError(t, err)
 	require.Equal(t, "[]\n", string(b))

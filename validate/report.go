@@ -37,6 +37,10 @@ const (
 const (
 	FileOK     = "ok"
 	FileFailed = "failed"
+	// FileAlreadyCommitted: a source with the same sha256 is committed
+	// already (FileReport.CommittedVersion); the file was not imported
+	// again.
+	FileAlreadyCommitted = "already_committed"
 )
 
 // Report is the outcome of one import, written as report.json (design
@@ -122,9 +126,14 @@ type FileReport struct {
 	// IgnoredColumns are the header's columns the format does not read:
 	// skipped, and listed here as a notice.
 	IgnoredColumns []string `json:"ignored_columns,omitempty"`
-	// Status is FileOK or FileFailed.
+	// Status is FileOK, FileFailed or FileAlreadyCommitted.
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
+	// CommittedVersion is, for FileAlreadyCommitted, the newest version
+	// whose manifest lists a source with this file's sha256; Message
+	// says so in words.
+	CommittedVersion int64  `json:"committed_version,omitempty"`
+	Message          string `json:"message,omitempty"`
 }
 
 // Counts are the import's totals. Records are what the kind's key

@@ -346,7 +346,7 @@ func readRejects(r *Report, perFile int) ([]fileRejects, string) {
 	defer f.Close()
 	cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
 	cr.ReuseRecord = true
-	cr.FieldsPerRecord = len(RejectsHeader)
+	cr.FieldsPerRecord = -1 // reports written before byte_offset have one column less
 	if _, err := cr.Read(); err != nil {
 		return nil, fmt.Sprintf("reading rejects.csv: %v", err)
 	}
@@ -356,6 +356,9 @@ func readRejects(r *Report, perFile int) ([]fileRejects, string) {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if err == nil && len(rec) < 7 {
+			err = fmt.Errorf("expected at least 7 columns, found %d", len(rec))
 		}
 		if err != nil {
 			return out, fmt.Sprintf("reading rejects.csv: %v", err)

@@ -58,8 +58,17 @@ func (r *Report) WriteSummary(w io.Writer) {
 		p("  error: %s\n", r.Error)
 	}
 
-	failed := r.FailedFiles()
-	p("\nfiles: %d (%d ok, %d failed)\n", len(r.Files), len(r.Files)-failed, failed)
+	failed, skipped := r.FailedFiles(), 0
+	for _, f := range r.Files {
+		if f.Status == FileAlreadyCommitted {
+			skipped++
+		}
+	}
+	p("\nfiles: %d (%d ok, %d failed", len(r.Files), len(r.Files)-failed-skipped, failed)
+	if skipped > 0 {
+		p(", %d already committed", skipped)
+	}
+	p(")\n")
 	files := &table{align: "llrrll"}
 	for _, f := range r.Files {
 		enc := cmp.Or(f.Encoding, "-")
@@ -69,6 +78,9 @@ func (r *Report) WriteSummary(w io.Writer) {
 		files.row(f.Status, f.URI, g(f.Bytes)+" bytes", g(f.Rows)+" rows", enc, cmp.Or(f.Compression, "-"))
 		if f.Error != "" {
 			files.note("    error: " + f.Error)
+		}
+		if f.Message != "" {
+			files.note("    " + f.Message)
 		}
 		if n := len(f.IgnoredColumns); n > 0 {
 			names := f.IgnoredColumns[:min(n, 5)]

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -160,10 +161,16 @@ func TestImportAndReimport(t *testing.T) {
 	require.Len(t, payload["line_items"], 2)
 	require.Equal(t, map[string]any{"file": fixture("basic.csv"), "line": float64(2)}, ev[0]["source"])
 
-	// The same file again: nothing changes, no event, no data file.
+	// The same file again: committed already, not read again.
 	r2 := importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
-	require.Equal(t, validate.Counts{Rows: 7, Records: 4, Valid: 4, Unchanged: 4, RowsCommitted: 7}, r2.Counts)
+	require.Equal(t, validate.Counts{}, r2.Counts)
+	require.Equal(t, validate.FileAlreadyCommitted, r2.Files[0].Status)
+	require.Equal(t, int64(1), r2.Files[0].CommittedVersion)
 	require.Zero(t, r2.Version, "nothing changed: no version is committed")
+	// --force reads it: nothing changes, no event, no data file.
+	forced := importJSON(t, 0, fixture("basic.csv"), "--dest", dest, "--force")
+	require.Equal(t, validate.Counts{Rows: 7, Records: 4, Valid: 4, Unchanged: 4, RowsCommitted: 7}, forced.Counts)
+	require.Zero(t, forced.Version, "nothing changed: no version is committed")
 	require.Len(t, manifests(t, dest), 1)
 
 	// One line item's status changed: one orderUpdate, and the current
@@ -180,15 +187,16 @@ func TestImportAndReimport(t *testing.T) {
 	require.Equal(t, [][]string{{"2"}}, sqlRows(t, dest, `SELECT count(*) FROM orders_history WHERE order_id = 'D-4'`))
 
 	// ingot log lists the imports, newest first: the two commits and the
-	// import that changed nothing in between.
+	// two imports that changed nothing in between.
 	code, out, _ := cli(t, "log", "--dest", dest, "--json")
 	require.Equal(t, 0, code)
 	var listed []ingot.HistoryEntry
 	require.NoError(t, json.Unmarshal([]byte(out), &listed))
-	require.Len(t, listed, 3)
-	require.Equal(t, []int64{2, 0, 1}, []int64{listed[0].Version, listed[1].Version, listed[2].Version})
-	require.Equal(t, []string{r3.ImportID, r2.ImportID, r.ImportID}, []string{listed[0].ImportID, listed[1].ImportID, listed[2].ImportID})
-	require.Equal(t, []bool{true, false, true}, []bool{listed[0].Committed, listed[1].Committed, listed[2].Committed})
+	require.Len(t, listed, 4)
+	require.Equal(t, []int64{2, 0, 0, 1}, []int64{listed[0].Version, listed[1].Version, listed[2].Version, listed[3].Version})
+	require.Equal(t, []string{r3.ImportID, forced.ImportID, r2.ImportID, r.ImportID},
+		[]string{listed[0].ImportID, listed[1].ImportID, listed[2].ImportID, listed[3].ImportID})
+	require.Equal(t, []bool{true, false, false, true}, []bool{listed[0].Committed, listed[1].Committed, listed[2].Committed, listed[3].Committed})
 	require.Equal(t, int64(2), listed[0].Manifest.Version)
 }
 
@@ -233,11 +241,18 @@ func TestImportRejects(t *testing.T) {
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
 	require.NoError(t, err)
-	require.Equal(t, []string{"file", "line", "record_id", "column", "code", "message", "value"}, recs[0])
+	require.Equal(t, []string{"file", "line", "record_id", "column", "code", "message", "value", "byte_offset"}, recs[0])
 	type rej struct{ line, id, column, code string }
 	var got []rej
+	src, err := os.ReadFile(fixture("rejects.csv"))
+	require.NoError(t, err)
 	for _, rec := range recs[1:] {
 		got = append(got, rej{rec[1], rec[2], rec[3], rec[4]})
+		// The byte offset is where the reject's line starts.
+		off, err := strconv.ParseInt(rec[7], 10, 64)
+		require.NoError(t, err)
+		require.Equal(t, byte('\n'), src[off-1], "line %s starts at byte %d", rec[1], off)
+		require.Equal(t, rec[1], strconv.Itoa(bytes.Count(src[:off], []byte("\n"))+1), "byte %d is on line %s", off, rec[1])
 	}
 	require.Equal(t, []rej{
 		{"2", "A-1", "currency", "missing"},

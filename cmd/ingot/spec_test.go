@@ -55,8 +55,10 @@ var specFlagCases = []struct {
 }
 
 // notSpecFields are the import flags that are no option of an import:
-// where the options come from, and what is printed.
-var notSpecFields = []string{"spec", "from-report", "allow-changed", "json", "quiet"}
+// where the options come from, and what is printed; and --force, a
+// decision for one run (re-import a file already committed) that a spec
+// run on a schedule must not make every time.
+var notSpecFields = []string{"spec", "from-report", "allow-changed", "json", "quiet", "force"}
 
 // specJobs parses args as import's flags and returns the imports they
 // ask for.

@@ -355,7 +355,7 @@ func hashFragments(f *Fragments) []uint64 {
 // reject renders issue k of o as a reject.
 func (v *Validator) reject(b *columnar.Batch, o *Rows, k int) validate.Reject {
 	row, col, code := int(o.Issues.Row[k]), int(o.Issues.Col[k]), o.Issues.Code[k]
-	r := validate.Reject{File: b.Source, Line: o.Lines[row], RecordID: o.OrderID.Value(row), Code: code}
+	r := validate.Reject{File: b.Source, Line: o.Lines[row], Offset: b.Offsets()[row], RecordID: o.OrderID.Value(row), Code: code}
 	mc := issue.MessageContext{Fields: len(v.header), RecordID: r.RecordID, Line: r.Line}
 	if col >= 0 && col < b.NumFields() {
 		r.Column = v.header[col]

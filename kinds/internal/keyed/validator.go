@@ -305,7 +305,7 @@ func (o *Rows) rejectIssue(v *Validator, b *columnar.Batch, row, keyCol, col int
 	o.typeOff = append(o.typeOff, int32(len(o.typeBuf)))
 	o.idOff = append(o.idOff, int32(len(o.idBuf)))
 	o.attrOff = append(o.attrOff, int32(len(o.attrBuf)))
-	r := validate.Reject{File: b.Source, Line: o.Lines[row], Code: code, Column: colName(o.Header, col), Value: string(val)}
+	r := validate.Reject{File: b.Source, Line: o.Lines[row], Offset: b.Offsets()[row], Code: code, Column: colName(o.Header, col), Value: string(val)}
 	if keyCol >= 0 && !b.Field(keyCol).IsNull(row) {
 		r.RecordID = strings.Clone(strings.TrimSpace(b.Field(keyCol).Value(row)))
 	}
