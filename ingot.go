@@ -24,6 +24,7 @@ import (
 
 	"ingot/columnar"
 	"ingot/commit"
+	"ingot/formats"
 	"ingot/formats/source"
 	"ingot/kinds"
 	"ingot/pipeline"
@@ -41,7 +42,7 @@ const (
 // ImportOptions describe one import. The zero value plus Kind, Format and
 // Sources imports into ./warehouse.
 type ImportOptions struct {
-	Kind    string   // a registered kind: orders (customers, products and events come later)
+	Kind    string   // a registered kind: orders, customers, products or events
 	Format  string   // a registered format of that kind, e.g. kevel-csv (see Formats)
 	Sources []string // paths, globs, directories, file://, http(s)://, s3://, sftp:// URIs, or "-" for stdin
 	Dest    string   // warehouse directory or s3://bucket/prefix; default ./warehouse
@@ -203,10 +204,6 @@ func usagef(format string, args ...any) error {
 // Validate checks the options before any data moves.
 func (o ImportOptions) Validate() error {
 	if kindByName(o.Kind) == nil {
-		switch o.Kind {
-		case KindEvents:
-			return usagef("import kind %q is not supported yet (supported: %s)", o.Kind, strings.Join(KindNames(), ", "))
-		}
 		return usagef("unknown import kind %q (want orders, customers, products or events)", o.Kind)
 	}
 	if f := formatByName(o.Kind, o.Format); f == nil {
@@ -282,6 +279,9 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		command[i] = source.Redact(a)
 	}
 	format, _ := formatByName(opt.Kind, opt.Format).WithKey(opt.OrderID) // checked by Validate
+	// Files import in the format's order (CrossEngage: by the export time
+	// in their names), else in the order given.
+	objs = formats.SortSources(format, objs)
 	rec.Format = format.Name
 	rep, err := pipeline.Run(ctx, pipeline.Options{
 		Kind: kindByName(opt.Kind), Format: format, Dest: opt.Dest,

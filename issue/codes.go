@@ -60,6 +60,13 @@ const (
 	DuplicateRecord
 	// UnknownColumn: a column the format does not know was ignored.
 	UnknownColumn
+	// WrongType: a JSON value of another type than the field needs (a
+	// number where a string is expected). Arg = the columnar.ValueType
+	// found; MessageContext.Want says what was expected.
+	WrongType
+	// DuplicateEvent: an event (the same id, or the same content) came
+	// again in the import; it was imported once. Arg = line of the first.
+	DuplicateEvent
 	numCodes
 )
 
@@ -102,6 +109,8 @@ var infos = [numCodes]Info{
 	DuplicateItem:     {"duplicate_line_item", Warning, "line-item ids should be unique within their order"},
 	DuplicateRecord:   {"duplicate_record", Warning, "each customer or product should appear once per import; the last record was imported and the earlier one superseded"},
 	UnknownColumn:     {"unknown_column", Warning, "the column is not one the format knows and was ignored"},
+	WrongType:         {"wrong_type", Error, "give the field a value of the JSON type it needs, e.g. a string in quotes rather than a number"},
+	DuplicateEvent:    {"duplicate_event", Warning, "the same event came twice in the import (the same id, or the same content); it was imported once"},
 }
 
 // InfoOf returns the description of c.

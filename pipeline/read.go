@@ -16,6 +16,7 @@ import (
 	"ingot/formats"
 	"ingot/formats/compress"
 	"ingot/formats/parse"
+	"ingot/formats/source"
 	"ingot/kinds"
 	"ingot/validate"
 )
@@ -102,6 +103,12 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	f := s.files[fi]
 	start := time.Now()
 	defer func() { s.clock.since(start) }()
+	format := s.opt.Format
+	if format.SourceName != nil && f.obj.URI != source.StdinURI {
+		if _, err := format.SourceName(f.obj.Name); err != nil {
+			return err
+		}
+	}
 	in, err := formats.OpenInputLimited(ctx, s.opt.Stores, f.obj, s.opt.Encoding, compress.DecompressOptions{
 		MaxBytes: s.opt.MaxDecompressedBytes, MaxRatio: s.opt.MaxDecompressionRatio})
 	if err != nil {
@@ -111,7 +118,11 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	f.report.Compression = in.Compression
 	f.report.Encoding, f.report.EncodingConfidence = in.Encoding, in.Confidence
 	name := f.report.URI // redacted
-	format := s.opt.Format
+	if format.ZipEntry != nil && in.Inner != "" && f.obj.URI != source.StdinURI {
+		if err := format.ZipEntry(f.obj.Name, in.Inner); err != nil {
+			return err
+		}
+	}
 	var key string
 	if k := format.KeyField(); k != nil {
 		key = k.Name

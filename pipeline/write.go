@@ -129,7 +129,11 @@ func (s *writeStage) writeBatch(ctx context.Context, out *fileWrites, it writeIt
 			if !s.dryRun && out.writers == nil {
 				out.writers = map[string]*commit.TableWriter{}
 				for _, t := range s.tables {
-					w, err := commit.NewTableWriter(s.store, t.Name, t.Schema, s.importID, &s.parts, s.opt)
+					opt := s.opt
+					if t.Partition != "" {
+						opt.PartitionColumn = t.Partition
+					}
+					w, err := commit.NewTableWriter(s.store, t.Name, t.Schema, s.importID, &s.parts, opt)
 					if err != nil {
 						return err
 					}
