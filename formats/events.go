@@ -107,7 +107,7 @@ var (
 	// (trailing empty ones left out). Files import in the order of their
 	// names.
 	RelatedDigital = &Format{
-		Name: "related-digital", Kind: schema.Events, Shape: RelatedDigitalShape, Attributes: true,
+		Name: "related-digital", Kind: schema.Events, Shape: RelatedDigitalShape, Attributes: true, Delimiter: ';',
 		Events: &EventLayout{Positional: true}, SourceName: ByName,
 	}
 

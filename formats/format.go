@@ -27,6 +27,9 @@ type Format struct {
 	// KeyChoices, if set, lists the header names that may be chosen as the
 	// record key (WithKey); the field of type Key is the default.
 	KeyChoices []string
+	// Delimiter is the format's field delimiter when the import gives
+	// none (Related Digital: ';'); 0 means ','.
+	Delimiter byte
 	// Events says how an event format's columns make an event (kind
 	// events); nil for the other kinds.
 	Events *EventLayout

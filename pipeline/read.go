@@ -128,7 +128,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		key = k.Name
 	}
 	r, err := format.Shape(in.Text, name, formats.ReadOptions{
-		Delimiter: s.opt.Delimiter, BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: format.Carry(), Allocator: s.pool,
+		Delimiter: cmp.Or(s.opt.Delimiter, format.Delimiter), BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: format.Carry(), Allocator: s.pool,
 		MaxRecordBytes: s.opt.MaxRecordBytes, MaxFieldBytes: s.opt.MaxFieldBytes, MaxColumns: s.opt.MaxColumns,
 	})
 	if err != nil {
@@ -137,7 +137,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	header := r.Header()
 	f.report.IgnoredColumns = format.Ignored(header)
 	rec := s.opt.Records
-	rec.Delimiter = cmp.Or(s.opt.Delimiter, ',')
+	rec.Delimiter = cmp.Or(s.opt.Delimiter, format.Delimiter, ',')
 	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool, Records: rec})
 	if err != nil {
 		return &parse.Error{Source: name, Line: 1, Err: err}

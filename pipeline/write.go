@@ -143,7 +143,11 @@ func (s *writeStage) writeBatch(ctx context.Context, out *fileWrites, it writeIt
 		}
 		s.exact[table].Add(rec)
 		if table == s.tables[0].Name {
-			s.charts.AddRecords(it.file, partition, changed, rec)
+			month := partition
+			if len(month) == len("2006-01-02") { // a day (event_date): the chart counts months
+				month = month[:len("2006-01")]
+			}
+			s.charts.AddRecords(it.file, month, changed, rec)
 		}
 		if sample {
 			s.sampled[table] += rec.NumRows()

@@ -41,12 +41,10 @@ func NewValidator(f *formats.Format, header []string, opt kinds.BindOptions) (*V
 		return nil, fmt.Errorf("format %s is not an event format", f.Name)
 	}
 	lay := f.Events
-	v := &Validator{lay: lay, hash: opt.HashEmails, delim: cmp.Or(opt.Records.Delimiter, ';'),
+	v := &Validator{lay: lay, hash: opt.HashEmails,
 		userID: lay.UserID, idType: cmp.Or(strings.TrimSpace(opt.Records.UserIDType), validate.TypeEmail)}
 	if lay.Positional {
-		if opt.Records.Delimiter == 0 || opt.Records.Delimiter == ',' && f.Name == formats.RelatedDigital.Name {
-			v.delim = ';' // the pipeline's default is ','; this format's is ';'
-		}
+		v.delim = cmp.Or(opt.Records.Delimiter, f.Delimiter, ';')
 		return v, nil
 	}
 	if lay.UserIDFlag && opt.Records.UserIDColumn != "" {
