@@ -120,6 +120,13 @@ func TestCrossEngageZips(t *testing.T) {
 	}
 	require.Equal(t, []string{"orderCompleted", "newsletterSubscribed", "productViewed", "cartAbandoned", "orderCompleted"}, types)
 
+	// The views have the same columns and types with and without commits.
+	for _, v := range []string{"events", "events_history"} {
+		q := "SELECT column_name, column_type FROM (DESCRIBE " + v + ")"
+		require.Equal(t, sqlRows(t, t.TempDir(), q), sqlRows(t, dest, q), v)
+	}
+	require.Contains(t, sqlRows(t, dest, "SELECT column_name, column_type FROM (DESCRIBE events_history)"), []string{"event_date", "VARCHAR"})
+
 	// Again: every event unchanged, no new version.
 	r, _ = importEvents(t, 3, "crossengage-json", dest, paths)
 	require.Equal(t, int64(0), r.Counts.Added)

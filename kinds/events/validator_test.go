@@ -190,3 +190,27 @@ func FuzzRelatedDigitalBinding(f *testing.F) {
 		}
 	})
 }
+
+// JSON Lines events: the user id column and its default type come from
+// the import's options, a record's userIdType wins, eventId is the key.
+func TestEventsJSONLBinding(t *testing.T) {
+	text := `{"event":"a","uid":"+4915123456789","timestamp":"2021-01-01T00:00:00Z","eventId":17}
+{"event":"b","uid":"abc","userIdType":"crm","timestamp":"2021-01-01 00:00:00","p":[1]}
+{"event":"c","uid":"12","timestamp":"2021-01-01T00:00:00Z"}
+{"event":"d","uid":"+4915123456789","timestamp":"2021-01-01T00:00:00Z","eventId":true}
+{"event":"e","uid":"+4915123456789","userIdType":5,"timestamp":"2021-01-01T00:00:00Z"}
+`
+	opt := kinds.BindOptions{Records: kinds.RecordOptions{UserIDColumn: "uid", UserIDType: "phone"}}
+	got, err := bind(t, formats.EventsJSONL, text, 2, opt)
+	require.NoError(t, err)
+	const at = int64(1609459200) * 1_000_000
+	require.Equal(t, []bound{
+		{Line: 1, Event: "a", Type: "phone", ID: "+4915123456789", Key: "17", At: at, Props: `{"timestamp":"2021-01-01T00:00:00Z"}`},
+		{Line: 2, Event: "b", Type: "crm", ID: "abc", At: at, Props: `{"p":[1],"timestamp":"2021-01-01 00:00:00"}`},
+		{Line: 3, Rejected: true, Code: "invalid_user_id", Column: "uid", Message: `expected an E.164 phone number such as +4915123456789, found "12"`},
+		{Line: 4, Rejected: true, Code: "wrong_type", Column: "eventId", Message: `expected a string or a number, found a boolean "true"`},
+		{Line: 5, Rejected: true, Code: "wrong_type", Column: "userIdType", Message: `expected a string, found a number "5"`},
+	}, got)
+	_, err = bind(t, formats.EventsJSONL, text, 2, kinds.BindOptions{})
+	require.ErrorContains(t, err, "missing required columns: userId")
+}
