@@ -50,6 +50,9 @@ func NewValidator(f *formats.Format, header []string, opt kinds.BindOptions) (*V
 	if lay.UserIDFlag && opt.Records.UserIDColumn != "" {
 		v.userID = opt.Records.UserIDColumn
 	}
+	if len(header) == 0 {
+		return v, nil // no record at all (an empty array): nothing to bind
+	}
 	var missing []string
 	if !slices.Contains(header, lay.Event) {
 		missing = append(missing, lay.Event)
@@ -543,10 +546,10 @@ func (v *Validator) namedRow(o *Rows, row int, cols []columnar.Strings, typeOf f
 	// The user: the id, else the alternative pair.
 	user := -1
 	switch {
-	case haveTime(typeOf(uid, row)):
+	case haveTime(typeOf(uid, row)) && (len(columnar.TrimSpace(val(uid, row))) > 0 || !haveTime(typeOf(alt, row))):
 		user = uid
 	case haveTime(typeOf(alt, row)):
-		user = alt
+		user = alt // an empty id gives way to the e-mail
 	}
 	if p := wantString(typeOf, val, ev, row, lay.Event, false); p.ok {
 		return user, p

@@ -148,6 +148,13 @@ func TestCrossEngageBinding(t *testing.T) {
 	require.Equal(t, "email_sha256", got[0].Type)
 	require.Len(t, got[0].ID, 64)
 	require.Equal(t, `{"businessUnit":"de","timestamp":"2020-01-01"}`, got[0].Props)
+	// An empty id gives way to the e-mail; an empty array binds nothing.
+	got, err = bind(t, formats.CrossEngageJSON, `[{"event":"b","id":" ","email":"a@b.co","businessUnit":"de","timestamp":"2020-01-01"}]`, 3, kinds.BindOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []bound{{Line: 1, Event: "b", Type: "email", ID: "a@b.co", At: 1577836800_000000, Props: `{"businessUnit":"de","id":" ","timestamp":"2020-01-01"}`}}, got)
+	got, err = bind(t, formats.CrossEngageJSON, "[\n]\n", 3, kinds.BindOptions{})
+	require.NoError(t, err)
+	require.Empty(t, got)
 	// A header without event or any user id column fails the file.
 	_, err = bind(t, formats.CrossEngageJSON, `[{"name":"x"}]`, 3, kinds.BindOptions{})
 	require.ErrorContains(t, err, "event, id (or email with businessUnit)")
