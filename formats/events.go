@@ -162,27 +162,77 @@ func JSONArray(r io.Reader, source string, opt ReadOptions) (BatchReader, error)
 // RelatedDigitalShape reads Related Digital's positional CSV: `;` unless
 // ReadOptions.Delimiter says otherwise, `"` as text qualifier, a header
 // row when the first field of the first row does not start with a digit
-// (a timestamp does). Columns are named by the header or
-// RelatedDigitalColumns; the binding goes by position either way. Fields
-// past that count (the transaction attributes) are joined to the last
+// (a timestamp does). Columns are named by the header, or, without one,
+// RelatedDigitalColumns and transaction_attribute_1, 2, … up to the widest
+// row of the first 64 KiB (at most 64 columns); the binding goes by
+// position either way. Fields past that count are joined to the last
 // column with the delimiter, as the CSV reader does, and split again by
-// the binding: a delimiter inside a quoted transaction attribute splits
-// it (the quotes of those fields are not kept).
+// the binding: there, a delimiter inside a quoted transaction attribute
+// splits it (the CSV reader keeps no quotes of surplus fields).
 func RelatedDigitalShape(r io.Reader, source string, opt ReadOptions) (BatchReader, error) {
 	delim := cmp.Or(opt.Delimiter, ';')
 	br := bufio.NewReaderSize(r, 64<<10)
-	first, _ := br.Peek(256)
-	first = bytes.TrimPrefix(first, []byte("\xef\xbb\xbf"))
-	first = bytes.TrimLeft(first, "\" ")
+	peek, perr := br.Peek(64 << 10)
+	first := bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
+	first = bytes.TrimLeft(first[:min(len(first), 256)], "\" ")
 	header := len(first) > 0 && first[0] != delim && first[0] != '\n' && first[0] != '\r' && (first[0] < '0' || first[0] > '9')
 	var names []string
 	if !header {
+		// As many columns as the widest record of the first 64 KiB has
+		// (up to relatedDigitalMaxColumns), so that transaction attributes
+		// are fields of their own, quotes respected.
 		names = RelatedDigitalColumns
+		if n := min(maxFields(peek, delim, perr != nil), relatedDigitalMaxColumns); n > len(names) {
+			names = slices.Clone(names)
+			for k := len(names); k < n; k++ {
+				names = append(names, fmt.Sprintf("transaction_attribute_%d", k-len(RelatedDigitalColumns)+1))
+			}
+		}
 	}
 	return csv.NewReader(br, source, csv.Options{
 		Delimiter: delim, NoHeader: !header, Names: names, BatchRows: opt.BatchRows, Allocator: opt.Allocator,
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
 	})
+}
+
+// relatedDigitalMaxColumns caps the columns a headerless Related Digital
+// input is read into: every column costs its offsets per row of a batch.
+const relatedDigitalMaxColumns = 64
+
+// maxFields returns the most fields a complete line of b has (with end,
+// b is the whole input and its last line is complete too); a quote
+// opening a field hides delimiters and line breaks up to its closing one.
+func maxFields(b []byte, delim byte, end bool) int {
+	most, n, quoted, start := 0, 1, false, true
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case quoted:
+			if c == '"' {
+				if i+1 < len(b) && b[i+1] == '"' {
+					i++
+				} else {
+					quoted = false
+				}
+			}
+			continue
+		case c == '"' && start:
+			quoted = true
+		case c == delim:
+			n++
+			start = true
+			continue
+		case c == '\n':
+			most = max(most, n)
+			n, start = 1, true
+			continue
+		}
+		start = false
+	}
+	if end {
+		most = max(most, n)
+	}
+	return most
 }
 
 var crossEngageName = regexp.MustCompile(`^event_history_(\d{14})\.json(\.zip)?$`)

@@ -59,3 +59,21 @@ func TestSortSources(t *testing.T) {
 	require.Equal(t, []string{"a.csv", "b.csv", "c.csv"}, got)
 	require.Equal(t, objs, SortSources(KevelCSV, objs))
 }
+
+func TestMaxFields(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		end  bool
+		want int
+	}{
+		{"a;b;c\na\n", false, 3},
+		{"a;b\na;b;c;d", false, 2},
+		{"a;b\na;b;c;d", true, 4},
+		{"a;\"x;y\";c\n", false, 3},
+		{"a;\"x\n;y\"\"\";c;d\n", false, 4},
+		{"a;x\";y;c\n", false, 4}, // a quote inside a field quotes nothing
+		{"", true, 1},
+	} {
+		require.Equal(t, tc.want, maxFields([]byte(tc.in), ';', tc.end), "%q", tc.in)
+	}
+}

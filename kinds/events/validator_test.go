@@ -84,17 +84,20 @@ func TestRelatedDigitalBinding(t *testing.T) {
 			Props: `{"category":"CAT","event_name":"SKU-1","event_type":"7","num1":2,"num2":10.5}`}}},
 		{"a BOM before the header", "\ufeffTimestamp;CustomerId\n" + ok + "\n", []bound{{Line: 2, Event: "purchase", Type: "customer_id", ID: "C1", At: at,
 			Props: `{"category":"CAT","event_name":"SKU-1","event_type":"7","num1":2,"num2":10.5}`}}},
-		// A delimiter inside a quoted transaction attribute splits it: the
-		// CSV reader joins the fields past the header's count without
-		// their quotes (formats.RelatedDigitalShape says so).
-		{"transaction attributes, trailing empty ones left out",
+		{"transaction attributes, quoted, trailing empty ones left out",
 			ok + `;"T;1";T2;;` + "\n" + rd(ts, "C2", "3", "", "SKU-2", "1", "1", "v1", "", "", "", "v5", "a1", "", "", "", "", "", "", "", "", "a10") + ";x\n",
 			[]bound{
 				{Line: 1, Event: "purchase", Type: "customer_id", ID: "C1", At: at,
-					Props: `{"category":"CAT","event_name":"SKU-1","event_type":"7","num1":2,"num2":10.5,"transaction_attributes":["T","1","T2"]}`},
+					Props: `{"category":"CAT","event_name":"SKU-1","event_type":"7","num1":2,"num2":10.5,"transaction_attributes":["T;1","T2"]}`},
 				{Line: 2, Event: "3", Type: "customer_id", ID: "C2", At: at,
 					Props: `{"attr1":"a1","attr10":"a10","event_name":"SKU-2","event_type":"3","num1":1,"num2":1,"transaction_attributes":["x"],"var1":"v1","var5":"v5"}`},
 			}},
+		// Past the header's columns, a delimiter inside a quoted
+		// transaction attribute splits it: the CSV reader joins surplus
+		// fields without their quotes (formats.RelatedDigitalShape).
+		{"a header narrower than the rows", "Timestamp;Customer\n" + ok + `;"T;1";T2` + "\n",
+			[]bound{{Line: 2, Event: "purchase", Type: "customer_id", ID: "C1", At: at,
+				Props: `{"category":"CAT","event_name":"SKU-1","event_type":"7","num1":2,"num2":10.5,"transaction_attributes":["T","1","T2"]}`}}},
 		{"too few columns", strings.Join([]string{ts, "C1", "7", "CAT", "SKU-1", "2", "10.5"}, ";") + "\n" + ok + "\n", []bound{
 			{Line: 1, Rejected: true, Code: "field_count", Message: "expected 22 fields, found 7"},
 			{Line: 2, Event: "purchase", Type: "customer_id", ID: "C1", At: at,
