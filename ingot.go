@@ -176,7 +176,10 @@ func (o ImportOptions) recorded() map[string]any {
 //     (Name or Id);
 //   - customers: hash_emails, user_id_type (the type part of the key) and
 //     merge (merge or overwrite);
-//   - products: merge.
+//   - products: merge;
+//   - events: hash_emails (an e-mail user stored plain or hashed makes
+//     another event fingerprint, so a feed imported again would add
+//     every event a second time).
 //
 // Column names (user_id, key) are not pinned: they say where the value is
 // in a file, not how it is stored.
@@ -184,6 +187,7 @@ var PinnedOptions = map[string][]string{
 	KindOrders:    {"hash_emails", "order_id"},
 	KindCustomers: {"hash_emails", "user_id_type", "merge"},
 	KindProducts:  {"merge"},
+	KindEvents:    {"hash_emails"},
 }
 
 // pinned returns the values of the kind's PinnedOptions this import uses,

@@ -303,3 +303,15 @@ func TestEventsBatchSizes(t *testing.T) {
 		})
 	}
 }
+
+// hash_emails is pinned for events: hashed e-mails make other
+// fingerprints, so the same feed would be added a second time.
+func TestEventsPinHashEmails(t *testing.T) {
+	dest := t.TempDir()
+	src := eventsFixture("events-jsonl", "events.jsonl")
+	importEvents(t, 0, "jsonl", dest, []string{src})
+	code, _, errs := cli(t, "import", "events", src, "--format", "jsonl", "--dest", dest, "--quiet", "--hash-emails", "--max-rejected", "none")
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "hash_emails")
+	require.Len(t, manifests(t, dest), 1)
+}
