@@ -45,7 +45,7 @@ const (
 // ImportOptions describe one import. The zero value plus Kind, Format and
 // Sources imports into ./warehouse.
 type ImportOptions struct {
-	Kind    string   // a registered kind: orders (customers, products and events come later)
+	Kind    string   // a registered kind: orders, customers, products or events
 	Format  string   // a registered format of that kind, e.g. kevel-csv (see Formats)
 	Sources []string // paths, globs, directories, file://, http(s)://, s3://, sftp:// URIs, or "-" for stdin
 	Dest    string   // warehouse directory or s3://bucket/prefix; default ./warehouse
@@ -183,7 +183,10 @@ func (o ImportOptions) recorded() map[string]any {
 //     (Name or Id);
 //   - customers: hash_emails, user_id_type (the type part of the key) and
 //     merge (merge or overwrite);
-//   - products: merge.
+//   - products: merge;
+//   - events: hash_emails (an e-mail user stored plain or hashed makes
+//     another event fingerprint, so a feed imported again would add
+//     every event a second time).
 //
 // Column names (user_id, key) are not pinned: they say where the value is
 // in a file, not how it is stored.
@@ -191,6 +194,7 @@ var PinnedOptions = map[string][]string{
 	KindOrders:    {"hash_emails", "order_id"},
 	KindCustomers: {"hash_emails", "user_id_type", "merge"},
 	KindProducts:  {"merge"},
+	KindEvents:    {"hash_emails"},
 }
 
 // pinned returns the values of the kind's PinnedOptions this import uses,
@@ -264,10 +268,6 @@ func usagef(format string, args ...any) error {
 // Validate checks the options before any data moves.
 func (o ImportOptions) Validate() error {
 	if kindByName(o.Kind) == nil {
-		switch o.Kind {
-		case KindEvents:
-			return usagef("import kind %q is not supported yet (supported: %s)", o.Kind, strings.Join(KindNames(), ", "))
-		}
 		return usagef("unknown import kind %q (want orders, customers, products or events)", o.Kind)
 	}
 	if f := formatByName(o.Kind, o.Format); f == nil {
@@ -359,6 +359,9 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		command[i] = source.Redact(a)
 	}
 	format, _ := formatByName(opt.Kind, opt.Format).WithKey(opt.OrderID) // checked by Validate
+	// Files import in the format's order (CrossEngage: by the export time
+	// in their names), else in the order given.
+	objs = formats.SortSources(format, objs)
 	rec.Format = format.Name
 	rep, err := pipeline.Run(ctx, pipeline.Options{
 		Kind: kindByName(opt.Kind), Format: format, Dest: opt.Dest,

@@ -6,6 +6,7 @@ import (
 	"ingot/formats"
 	"ingot/kinds"
 	"ingot/kinds/customers"
+	"ingot/kinds/events"
 	"ingot/kinds/orders"
 	"ingot/kinds/products"
 )
@@ -21,12 +22,14 @@ var (
 		orders.Kind,
 		customers.Kind,
 		products.Kind,
+		events.Kind,
 	}
 	registeredFormats = []*formats.Format{
 		formats.KevelCSV,
 		formats.ShopifyCSV,
 		formats.CustomersCSV, formats.CustomersJSONL, formats.CustomersJSON,
 		formats.ProductsCSV, formats.ProductsJSONL, formats.ProductsJSON,
+		formats.CrossEngageJSON, formats.RelatedDigital, formats.EventsJSONL,
 	}
 )
 

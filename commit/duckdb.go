@@ -51,6 +51,11 @@ func duckdbType(t arrow.DataType) (string, error) {
 // in log order, with the version of each and its partition value (from the
 // Hive folder <PartitionColumn>=<value> of its path; "" if none).
 func localFiles(s Store, log []Manifest, table string) (paths []string, versions []int64, parts []string, err error) {
+	return localFilesPartitioned(s, log, table, schema.PartitionColumn)
+}
+
+// localFilesPartitioned is localFiles for a table partitioned by partCol.
+func localFilesPartitioned(s Store, log []Manifest, table, partCol string) (paths []string, versions []int64, parts []string, err error) {
 	for _, m := range log {
 		for _, f := range m.Files {
 			if f.Table != table {
@@ -62,17 +67,17 @@ func localFiles(s Store, log []Manifest, table string) (paths []string, versions
 			}
 			paths = append(paths, lp)
 			versions = append(versions, m.Version)
-			parts = append(parts, hivePartition(f.Path))
+			parts = append(parts, hivePartition(f.Path, partCol))
 		}
 	}
 	return paths, versions, parts, nil
 }
 
-// hivePartition returns the value of the PartitionColumn folder of a store
-// path, or "".
-func hivePartition(p string) string {
+// hivePartition returns the value of the col= folder of a store path, or
+// "".
+func hivePartition(p, col string) string {
 	for _, seg := range strings.Split(p, "/") {
-		if v, ok := strings.CutPrefix(seg, schema.PartitionColumn+"="); ok {
+		if v, ok := strings.CutPrefix(seg, col+"="); ok {
 			return v
 		}
 	}

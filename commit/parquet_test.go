@@ -214,7 +214,7 @@ func TestTableWriterDuckDBRoundTrip(t *testing.T) {
 		st, err := os.Stat(s.LocalPath(f.Path))
 		require.NoError(t, err)
 		require.Equal(t, st.Size(), f.Bytes, f.Path)
-		require.Equal(t, f.Partition, hivePartition(f.Path))
+		require.Equal(t, f.Partition, hivePartition(f.Path, schema.PartitionColumn))
 		rows += f.Rows
 	}
 	require.Equal(t, d.orderRows+d.itemRows, rows)

@@ -23,6 +23,8 @@ const (
 	CustomersView        = "customers"
 	ProductsHistoryView  = "products_history"
 	ProductsView         = "products"
+	EventsHistoryView    = "events_history"
+	EventsView           = "events"
 )
 
 // OpenSQL returns a DuckDB connection (in memory) with views over the
@@ -37,7 +39,9 @@ const (
 //     import_id);
 //   - customers_history, products_history, and customers, products: per
 //     key (user_id_type and user_id; product_id) the newest row, whose
-//     attributes are already merged (the import stores the merged set).
+//     attributes are already merged (the import stores the merged set);
+//   - events_history (with event_date, from the Hive path, instead of
+//     created_month) and events: per event_key the newest row.
 //
 // With no commits yet the views exist and are empty, typed as the tables.
 // The views name the files of the log as it is when OpenSQL runs. Stores
@@ -78,9 +82,13 @@ func viewStatements(s Store, log []Manifest) ([]string, error) {
 	for _, t := range []struct {
 		view, table string
 		schema      *arrow.Schema
-	}{{OrdersHistoryView, schema.Orders, schema.OrdersSchema}, {LineItemsHistoryView, schema.LineItems, schema.LineItemsSchema},
-		{CustomersHistoryView, schema.Customers, schema.CustomersSchema}, {ProductsHistoryView, schema.Products, schema.ProductsSchema}} {
-		q, err := historyQuery(s, log, t.table, t.schema)
+		part        string
+	}{{OrdersHistoryView, schema.Orders, schema.OrdersSchema, schema.PartitionColumn},
+		{LineItemsHistoryView, schema.LineItems, schema.LineItemsSchema, schema.PartitionColumn},
+		{CustomersHistoryView, schema.Customers, schema.CustomersSchema, schema.PartitionColumn},
+		{ProductsHistoryView, schema.Products, schema.ProductsSchema, schema.PartitionColumn},
+		{EventsHistoryView, schema.Events, schema.EventsSchema, schema.EventsPartitionColumn}} {
+		q, err := historyQuery(s, log, t.table, t.schema, t.part)
 		if err != nil {
 			return nil, err
 		}
@@ -98,15 +106,18 @@ QUALIFY row_number() OVER (PARTITION BY user_id_type, user_id ORDER BY version D
 			CustomersView, sqlIdent(schema.PartitionColumn), CustomersHistoryView),
 		fmt.Sprintf(`CREATE VIEW %s AS SELECT * EXCLUDE (%s) FROM %s
 QUALIFY row_number() OVER (PARTITION BY product_id ORDER BY version DESC, source_line DESC) = 1`,
-			ProductsView, sqlIdent(schema.PartitionColumn), ProductsHistoryView))
+			ProductsView, sqlIdent(schema.PartitionColumn), ProductsHistoryView),
+		fmt.Sprintf(`CREATE VIEW %s AS SELECT * FROM %s
+QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY version DESC, source_line DESC) = 1`,
+			EventsView, EventsHistoryView))
 	return stmts, nil
 }
 
 // historyQuery returns the SELECT of a history view: the rows of every file
 // of table in log, with version and created_month, or an empty typed
 // relation when there are none.
-func historyQuery(s Store, log []Manifest, table string, sch *arrow.Schema) (string, error) {
-	paths, versions, parts, err := localFiles(s, log, table)
+func historyQuery(s Store, log []Manifest, table string, sch *arrow.Schema, partCol string) (string, error) {
+	paths, versions, parts, err := localFilesPartitioned(s, log, table, partCol)
 	if err != nil {
 		return "", err
 	}
@@ -119,7 +130,7 @@ func historyQuery(s Store, log []Manifest, table string, sch *arrow.Schema) (str
 			}
 			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", t, sqlIdent(f.Name)))
 		}
-		cols = append(cols, "CAST(NULL AS BIGINT) AS version", "CAST(NULL AS VARCHAR) AS "+sqlIdent(schema.PartitionColumn))
+		cols = append(cols, "CAST(NULL AS BIGINT) AS version", "CAST(NULL AS VARCHAR) AS "+sqlIdent(partCol))
 		return "SELECT " + strings.Join(cols, ", ") + " WHERE false", nil
 	}
 	var files, rows strings.Builder
@@ -138,5 +149,5 @@ func historyQuery(s Store, log []Manifest, table string, sch *arrow.Schema) (str
 	return fmt.Sprintf(`SELECT t.* EXCLUDE (filename), f.version::BIGINT AS version, f.%[3]s::VARCHAR AS %[3]s
 FROM read_parquet([%[1]s], filename = true, hive_partitioning = false) t
 JOIN (VALUES %[2]s) f(filename, version, %[3]s) ON t.filename = f.filename`,
-		files.String(), rows.String(), sqlIdent(schema.PartitionColumn)), nil
+		files.String(), rows.String(), sqlIdent(partCol)), nil
 }

@@ -27,6 +27,21 @@ type Format struct {
 	// KeyChoices, if set, lists the header names that may be chosen as the
 	// record key (WithKey); the field of type Key is the default.
 	KeyChoices []string
+	// Delimiter is the format's field delimiter when the import gives
+	// none (Related Digital: ';'); 0 means ','.
+	Delimiter byte
+	// Events says how an event format's columns make an event (kind
+	// events); nil for the other kinds.
+	Events *EventLayout
+	// SourceName, if set, is the format's naming rule for source files:
+	// it returns the key by which a file sorts among the import's files
+	// (SortSources) or an error wrapping ErrSourceName saying why the name
+	// breaks the rule; such a file fails with that error, the others
+	// import.
+	SourceName func(name string) (key string, err error)
+	// ZipEntry, if set, checks the name of the one file inside a zip
+	// source against the archive's name; an error fails the file.
+	ZipEntry func(archive, entry string) error
 }
 
 // Field binds one field of an input format to a column of a committed

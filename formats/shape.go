@@ -64,6 +64,8 @@ type Input struct {
 	// encoding's.
 	Compression, Encoding string
 	Confidence            float64
+	// Inner is the name of the file inside a zip source, else "".
+	Inner string
 
 	closers []io.Closer
 }
@@ -102,7 +104,7 @@ func OpenInputLimited(ctx context.Context, st source.Stores, o source.Object, en
 		return nil, err
 	}
 	in.closers = append(in.closers, dec)
-	in.Compression = dec.Compression
+	in.Compression, in.Inner = dec.Compression, dec.Inner
 	txt, err := charset.Decode(dec, encoding)
 	if err != nil {
 		in.Close()

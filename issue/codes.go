@@ -64,6 +64,13 @@ const (
 	// Money, found by the exact decimal kernel (columnar.Money).
 	DecimalRounded  // a money value had more than four decimal places and was rounded half-even
 	DecimalOverflow // a money value does not fit DECIMAL(18,4)
+	// WrongType: a JSON value of another type than the field needs (a
+	// number where a string is expected). Arg = the columnar.ValueType
+	// found; MessageContext.Want says what was expected.
+	WrongType
+	// DuplicateEvent: an event (the same id, or the same content) came
+	// again in the import; it was imported once. Arg = line of the first.
+	DuplicateEvent
 	numCodes
 )
 
@@ -108,6 +115,8 @@ var infos = [numCodes]Info{
 	UnknownColumn:     {"unknown_column", Warning, "the column is not one the format knows and was ignored"},
 	DecimalRounded:    {"decimal_rounded", Warning, "money is stored with four decimal places (DECIMAL(18,4)); the value was rounded half-even to four"},
 	DecimalOverflow:   {"decimal_overflow", Error, "money must fit DECIMAL(18,4): at most 14 digits before the decimal point"},
+	WrongType:         {"wrong_type", Error, "give the field a value of the JSON type it needs, e.g. a string in quotes rather than a number"},
+	DuplicateEvent:    {"duplicate_event", Warning, "the same event came twice in the import (the same id, or the same content); it was imported once"},
 }
 
 // InfoOf returns the description of c.

@@ -178,12 +178,42 @@ func Message(code columnar.Code, arg int64, value string, mc MessageContext) str
 			b.WriteString(strconv.FormatInt(mc.PrevFirst, 10))
 			b.WriteString(")")
 		}
+	case WrongType:
+		b.WriteString("expected ")
+		b.WriteString(cmpOr(mc.Want, "another type"))
+		b.WriteString(", found ")
+		if t := columnar.ValueType(arg); t == columnar.TypeObject || t == columnar.TypeArray {
+			b.WriteString("an ")
+		} else {
+			b.WriteString("a ")
+		}
+		b.WriteString(columnar.ValueType(arg).String())
+		if value != "" {
+			b.WriteString(" ")
+			quote(&b, value)
+		}
+	case DuplicateEvent:
+		b.WriteString("the same event as line ")
+		b.WriteString(strconv.FormatInt(arg, 10))
+		if mc.RecordID != "" {
+			b.WriteString(" (")
+			b.WriteString(RecordID(mc.RecordID, ""))
+			b.WriteString(")")
+		}
+		b.WriteString("; imported once")
 	default:
 		b.WriteString(InfoOf(code).Name)
 		b.WriteString(": found ")
 		quote(&b, value)
 	}
 	return b.String()
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // found writes "expected <what>, found <value>".

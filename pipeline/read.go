@@ -16,6 +16,7 @@ import (
 	"ingot/formats"
 	"ingot/formats/compress"
 	"ingot/formats/parse"
+	"ingot/formats/source"
 	"ingot/kinds"
 	"ingot/validate"
 )
@@ -105,6 +106,12 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	f := s.files[fi]
 	start := time.Now()
 	defer func() { s.clock.since(start) }()
+	format := s.opt.Format
+	if format.SourceName != nil && f.obj.URI != source.StdinURI {
+		if _, err := format.SourceName(f.obj.Name); err != nil {
+			return err
+		}
+	}
 	in, err := formats.OpenInputLimited(ctx, s.opt.Stores, f.obj, s.opt.Encoding, compress.DecompressOptions{
 		MaxBytes: s.opt.MaxDecompressedBytes, MaxRatio: s.opt.MaxDecompressionRatio})
 	if err != nil {
@@ -114,13 +121,17 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	f.report.Compression = in.Compression
 	f.report.Encoding, f.report.EncodingConfidence = in.Encoding, in.Confidence
 	name := f.report.URI // redacted
-	format := s.opt.Format
+	if format.ZipEntry != nil && in.Inner != "" && f.obj.URI != source.StdinURI {
+		if err := format.ZipEntry(f.obj.Name, in.Inner); err != nil {
+			return err
+		}
+	}
 	var key string
 	if k := format.KeyField(); k != nil {
 		key = k.Name
 	}
 	r, err := format.Shape(in.Text, name, formats.ReadOptions{
-		Delimiter: s.opt.Delimiter, BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: format.Carry(), Allocator: s.pool,
+		Delimiter: cmp.Or(s.opt.Delimiter, format.Delimiter), BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: format.Carry(), Allocator: s.pool,
 		MaxRecordBytes: s.opt.MaxRecordBytes, MaxFieldBytes: s.opt.MaxFieldBytes, MaxColumns: s.opt.MaxColumns,
 	})
 	if err != nil {
@@ -129,7 +140,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	header := r.Header()
 	f.report.IgnoredColumns = format.Ignored(header)
 	rec := s.opt.Records
-	rec.Delimiter = cmp.Or(s.opt.Delimiter, ',')
+	rec.Delimiter = cmp.Or(s.opt.Delimiter, format.Delimiter, ',')
 	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool, Records: rec})
 	if err != nil {
 		return &parse.Error{Source: name, Line: 1, Err: err}

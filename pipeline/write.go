@@ -130,7 +130,11 @@ func (s *writeStage) writeBatch(ctx context.Context, out *fileWrites, it writeIt
 			if !s.dryRun && out.writers == nil {
 				out.writers = map[string]*commit.TableWriter{}
 				for _, t := range s.tables {
-					w, err := commit.NewTableWriter(s.store, t.Name, t.Schema, s.importID, &s.parts, s.opt)
+					opt := s.opt
+					if t.Partition != "" {
+						opt.PartitionColumn = t.Partition
+					}
+					w, err := commit.NewTableWriter(s.store, t.Name, t.Schema, s.importID, &s.parts, opt)
 					if err != nil {
 						return err
 					}
@@ -140,7 +144,11 @@ func (s *writeStage) writeBatch(ctx context.Context, out *fileWrites, it writeIt
 		}
 		s.exact[table].Add(rec)
 		if table == s.tables[0].Name {
-			s.charts.AddRecords(it.file, partition, changed, rec)
+			month := partition
+			if len(month) == len("2006-01-02") { // a day (event_date): the chart counts months
+				month = month[:len("2006-01")]
+			}
+			s.charts.AddRecords(it.file, month, changed, rec)
 		}
 		if sample {
 			s.sampled[table] += rec.NumRows()

@@ -23,7 +23,7 @@ type Table struct {
 }
 
 // Tables lists every committed table, in the order a report shows them.
-var Tables = []*Table{OrdersTable, LineItemsTable, CustomersTable, ProductsTable}
+var Tables = []*Table{OrdersTable, LineItemsTable, CustomersTable, ProductsTable, EventsTable}
 
 // Lookup returns the table named name, or nil.
 func Lookup(name string) *Table {

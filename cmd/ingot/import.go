@@ -76,7 +76,7 @@ func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
 }
 
 func (f *importFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.opt.Format, "format", "", "input format: "+strings.Join(ingot.FormatNames(""), ", ")+" (default: kevel-csv for orders, csv for customers and products)")
+	fs.StringVar(&f.opt.Format, "format", "", "input format: "+strings.Join(ingot.FormatNames(""), ", ")+" (default: kevel-csv for orders, csv for customers and products, crossengage-json for events)")
 	fs.StringVar(&f.opt.Dest, "dest", "./warehouse", "warehouse directory or s3://bucket/prefix")
 	fs.BoolVar(&f.opt.Stores.S3.PathStyle, "s3-path-style", false, "address S3 buckets by path (automatic for an IP or localhost endpoint)")
 	fs.StringVar(&f.opt.Stores.SFTP.KeyFile, "sftp-key", "", "private key file for sftp:// sources (passphrase from INGOT_SFTP_KEY_PASSPHRASE)")
@@ -89,8 +89,8 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
 	fs.BoolVar(&f.opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256); addresses quoted in rejects, errors and reports are masked (f***@example.com)")
 	fs.StringVar(&f.opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
-	fs.StringVar(&f.opt.UserIDColumn, "user-id", "", "customers: the column holding the user id (default userId)")
-	fs.StringVar(&f.opt.UserIDType, "user-id-type", "", "customers: the type of the user ids: email (default), email_sha256, email_md5, phone, phone_sha256 or a custom type")
+	fs.StringVar(&f.opt.UserIDColumn, "user-id", "", "customers, events (jsonl): the column holding the user id (default userId)")
+	fs.StringVar(&f.opt.UserIDType, "user-id-type", "", "customers, events (jsonl, when a record has no userIdType): the type of the user ids: email (default), email_sha256, email_md5, phone, phone_sha256 or a custom type")
 	fs.StringVar(&f.opt.KeyColumn, "key", "", "products: the column holding the product id (default productId)")
 	fs.StringVar(&f.opt.Merge, "merge", "", "customers, products: merge (default: given attributes added or replaced, others kept) or overwrite")
 	fs.StringVar(&f.opt.OnRagged, "on-ragged", "", "customers, products: rows with too few or too many fields: reject (default), pad or truncate")

@@ -34,6 +34,9 @@ orders_history and line_items_history hold every committed row with its version.
 customers and products hold the current customers (per user_id_type and
 user_id) and products (per product_id), their attributes already merged as
 JSON text; customers_history and products_history every committed row.
+events holds the current events (per event_key: the event's id, or the
+fingerprint of its content) with their event_date partition; events_history
+every committed row.
 
 Statements are separated by semicolons; the result of every statement is
 printed. Without -c they are read from standard input, or, on a terminal,
