@@ -121,6 +121,7 @@ type attempt struct {
 	retryUntil                time.Time
 	stateUnknown              bool // the manifest write may have happened: remove nothing
 	readRows, readBytes       func() int64
+	partsRewritten            int64     // data files reread to take superseded rows out (tests)
 	totalBytes                int64     // the size of every source, as far as known
 	t0                        time.Time // when the attempt started, by the monotonic clock
 }
@@ -169,7 +170,9 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	}
 	defer a.rejects.Abort()
 	a.write = newWriteStage(a.opt, a.importID, uris)
+	a.write.tmp, a.write.pool = a.tmp, a.pool
 	a.events = newEventStage(a.importID, len(objs))
+	a.events.tmp = a.tmp
 
 	defer func() {
 		if a.store != nil {
@@ -248,7 +251,7 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	if a.result, err = a.grouper.Settle(); err != nil {
 		return fail(err)
 	}
-	if len(a.result.Removals) > 0 && !a.opt.DryRun {
+	if (len(a.result.Removals) > 0 || a.write.holding()) && !a.opt.DryRun {
 		a.phase(PhaseSupersession)
 	}
 	if err := a.removeSuperseded(ctx); err != nil {

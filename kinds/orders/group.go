@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"slices"
 	"strconv"
 
 	"ingot/columnar"
@@ -21,12 +22,14 @@ type pendingBatch struct {
 	ordIdx     []int32 // index into o.Starts of each kept order
 	ordFP      []uint64
 	ordChanged []bool
+	ordHeld    []bool // held back until Settle (kinds.HeldOutput)
 	ordMonth   []int32
 
 	itemRow     []int32 // row of each kept line item
 	itemLineNo  []int32
 	itemMonth   []int32
 	itemChanged []bool
+	itemHeld    []bool
 }
 
 // part is the rows [from, to) of one batch.
@@ -49,6 +52,7 @@ type runRef struct {
 	month       int32
 	rows        int32
 	outcome     uint8
+	held        bool // its rows and event were held back, not written
 }
 
 // Outcomes of a run.
@@ -89,8 +93,10 @@ type grouper struct {
 	runs       *runLog
 	superseded []supersession
 	dropped    []droppedRun // superseded runs, once Settle ran
-	samples    validate.SampleKeeper
-	rejectErr  error
+	// droppedLines are the dropped runs' lines by file, once Settle ran.
+	droppedLines map[int]lineRanges
+	samples      validate.SampleKeeper
+	rejectErr    error
 
 	pend    []*pendingBatch
 	open    *openRun
@@ -99,6 +105,10 @@ type grouper struct {
 	payload []byte
 	out     kinds.Sink
 	enrich  *enricher // nil when no product is committed
+
+	seen    seenFilter // the order ids of the import, to start holding
+	holding bool       // kept runs are held back from now on (hold.go)
+	noHold  bool       // the sink cannot hold events: nothing is held
 }
 
 func newGrouper(cfg kinds.GroupConfig, keyField string) *grouper {
@@ -131,8 +141,9 @@ func (g *grouper) Add(file int, v kinds.Validated, header []string, out kinds.Si
 	pb := &pendingBatch{g: g, file: file, o: o,
 		ordIdx: make([]int32, 0, len(o.Starts)), ordFP: make([]uint64, 0, len(o.Starts)),
 		ordChanged: make([]bool, 0, len(o.Starts)), ordMonth: make([]int32, 0, len(o.Starts)),
+		ordHeld: make([]bool, 0, len(o.Starts)),
 		itemRow: make([]int32, 0, n), itemLineNo: make([]int32, 0, n),
-		itemMonth: make([]int32, 0, n), itemChanged: make([]bool, 0, n)}
+		itemMonth: make([]int32, 0, n), itemChanged: make([]bool, 0, n), itemHeld: make([]bool, 0, n)}
 	g.pend = append(g.pend, pb)
 	first := n
 	if len(o.Starts) > 0 {
@@ -251,6 +262,10 @@ func (g *grouper) closeRun(r *openRun, err error) error {
 	f.counts.Records++
 	if r.si >= 0 {
 		ref.month = o0.Month[r.si]
+		if herr := g.holdFrom(r.key); herr != nil && err == nil {
+			err = herr
+		}
+		ref.held = g.holding
 	}
 	if bad || r.si < 0 {
 		ref.outcome = outRejected
@@ -270,10 +285,11 @@ func (g *grouper) closeRun(r *openRun, err error) error {
 func (g *grouper) rejects(r *openRun) {
 	for _, p := range r.parts {
 		o := p.pb.o
-		for k, row := range o.RejectRow {
-			if int(row) < p.from || int(row) >= p.to {
-				continue
-			}
+		// RejectRow is in row order: find the part's first by binary
+		// search, so that a batch whose every row has an issue costs
+		// n log n, not n² (each run used to scan the batch's rejects).
+		k0, _ := slices.BinarySearch(o.RejectRow, int32(p.from))
+		for k := k0; k < len(o.RejectRow) && int(o.RejectRow[k]) < p.to; k++ {
 			if err := g.cfg.Rejects.Add(o.Rejects[k]); err != nil && g.rejectErr == nil {
 				g.rejectErr = err
 			}
@@ -310,6 +326,7 @@ func (g *grouper) keep(r *openRun, f *fileGroup, rows int, ref *runRef) error {
 	pb.ordIdx = append(pb.ordIdx, int32(r.si))
 	pb.ordFP = append(pb.ordFP, fp)
 	pb.ordChanged = append(pb.ordChanged, changed)
+	pb.ordHeld = append(pb.ordHeld, changed && ref.held)
 	pb.ordMonth = append(pb.ordMonth, ref.month)
 	line := int32(0)
 	for _, p := range r.parts {
@@ -319,6 +336,7 @@ func (g *grouper) keep(r *openRun, f *fileGroup, rows int, ref *runRef) error {
 			p.pb.itemLineNo = append(p.pb.itemLineNo, line)
 			p.pb.itemMonth = append(p.pb.itemMonth, ref.month)
 			p.pb.itemChanged = append(p.pb.itemChanged, changed)
+			p.pb.itemHeld = append(p.pb.itemHeld, changed && ref.held)
 		}
 	}
 
