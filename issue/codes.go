@@ -60,6 +60,9 @@ const (
 	DuplicateRecord
 	// UnknownColumn: a column the format does not know was ignored.
 	UnknownColumn
+	// OrderTooLarge: an order has more line items than the limit
+	// (--max-line-items); the whole order is rejected. Arg = the limit.
+	OrderTooLarge
 	numCodes
 )
 
@@ -102,6 +105,7 @@ var infos = [numCodes]Info{
 	DuplicateItem:     {"duplicate_line_item", Warning, "line-item ids should be unique within their order"},
 	DuplicateRecord:   {"duplicate_record", Warning, "each customer or product should appear once per import; the last record was imported and the earlier one superseded"},
 	UnknownColumn:     {"unknown_column", Warning, "the column is not one the format knows and was ignored"},
+	OrderTooLarge:     {"order_too_large", Error, "an order this large is almost always rows of several orders under one id; split it, or raise --max-line-items"},
 }
 
 // InfoOf returns the description of c.

@@ -154,7 +154,15 @@ type GroupConfig struct {
 	// Lookups holds what the kind asked for as a Lookuper, by table; a
 	// table with nothing committed has an empty Lookup.
 	Lookups map[string]Lookup
+	// MaxLineItems is the most rows a record may have (an order's line
+	// items); a larger record is rejected as one, without being held
+	// whole in memory. Zero means DefaultMaxLineItems.
+	MaxLineItems int
 }
+
+// DefaultMaxLineItems is the GroupConfig.MaxLineItems of an import that
+// does not set one.
+const DefaultMaxLineItems = 100_000
 
 // Grouper is the group and diff stage of one attempt. The pipeline calls
 // it from one goroutine, with batches in input order.

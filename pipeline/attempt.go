@@ -212,7 +212,8 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	log.Info("import started", "files", len(objs), "version", a.version, "committed_records", a.state.Len(), "dry_run", a.opt.DryRun)
 	a.write.store, a.events.store = a.store, a.store
 	cfg := kinds.GroupConfig{Format: a.opt.Format, Files: uris, State: a.state, Rejects: a.rejects,
-		ImportID: a.importID, Pool: a.pool, TempDir: a.tmp, Records: a.opt.Records, Lookups: a.lookups}
+		ImportID: a.importID, Pool: a.pool, TempDir: a.tmp, Records: a.opt.Records, Lookups: a.lookups,
+		MaxLineItems: a.opt.MaxLineItems}
 	if !a.opt.DryRun {
 		cfg.EventHead = fmt.Appendf(nil, `,"version":%d,"import_id":%s,"at":"%s"`, a.version,
 			strconv.Quote(a.importID), a.started.UTC().Format(time.RFC3339Nano))
