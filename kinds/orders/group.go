@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"ingot/columnar"
 	"ingot/issue"
@@ -265,7 +266,9 @@ func (g *grouper) extend(r *openRun, p part) {
 		g.rejectPart(p)
 	case r.tooLarge:
 	case r.rows > g.maxItems:
-		r.tooLarge, r.parts = true, nil
+		// Its batches will be handed on and released: the key, which
+		// points into one, is copied.
+		r.tooLarge, r.parts, r.key = true, nil, strings.Clone(r.key)
 	default:
 		r.parts = append(r.parts, p)
 	}
