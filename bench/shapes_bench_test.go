@@ -16,7 +16,7 @@ import (
 // linear in the input): clean; every row with an issue (storm); every row
 // with an issue and 30% of orders coming back later (storm+repeats, where
 // each reject was matched against every superseded run); the first order's
-// id coming back after 5% of orders (hot: 2,500 runs of one id); and the
+// id coming back after 5% of orders (hot: about 2,600 runs of one id); and the
 // file sent three times in one file (three copies: the first two
 // superseded). Compare the rows/s of each with clean's (within 3× is the
 // bar); the figures are in RESULTS.md.
