@@ -115,6 +115,10 @@ type ImportOptions struct {
 	MaxColumns            int
 	MaxDecompressedBytes  int64
 	MaxDecompressionRatio int64
+	// MaxLineItems is the most line items an order may have; a larger
+	// order is rejected as one (order_too_large) without being held whole
+	// in memory. Zero means kinds.DefaultMaxLineItems (100,000).
+	MaxLineItems int
 
 	// BatchRows is the rows per batch; default columnar.DefaultBatchRows.
 	BatchRows int
@@ -291,8 +295,8 @@ func (o ImportOptions) Validate() error {
 	if d := o.Dest; strings.Contains(d, "://") && !hasScheme(d, "s3://") && !hasScheme(d, "file://") {
 		return usagef("--dest %s: expected a local directory, file:///path or s3://bucket/prefix", source.Redact(d))
 	}
-	if o.MaxRecordBytes < 0 || o.MaxFieldBytes < 0 || o.MaxColumns < 0 || o.MaxDecompressedBytes < 0 {
-		return usagef("--max-record-bytes, --max-field-bytes, --max-columns and --max-decompressed-bytes must not be negative")
+	if o.MaxRecordBytes < 0 || o.MaxFieldBytes < 0 || o.MaxColumns < 0 || o.MaxDecompressedBytes < 0 || o.MaxLineItems < 0 {
+		return usagef("--max-record-bytes, --max-field-bytes, --max-columns, --max-decompressed-bytes and --max-line-items must not be negative")
 	}
 	if _, _, err := pipeline.ParseMaxRejected(o.MaxRejected); err != nil {
 		return &UsageError{err}
@@ -371,7 +375,7 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 			Merge: opt.Merge, OnRagged: opt.OnRagged},
 		MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
-		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio,
+		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio, MaxLineItems: opt.MaxLineItems,
 		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, OnProgress: opt.OnProgress, Now: opt.Now,
 		CommitRetryFor: opt.CommitRetryFor, Command: command, Recorded: rec.recorded(),
 		Pinned: opt.pinned(format), AllowChangedOptions: opt.AllowChangedOptions,

@@ -14,6 +14,7 @@ import (
 	"ingot/formats/compress"
 	"ingot/formats/csv"
 	"ingot/formats/source"
+	"ingot/kinds"
 	"ingot/spec"
 	"ingot/validate"
 )
@@ -86,7 +87,7 @@ func specImportOptions(im spec.Import) (ImportOptions, error) {
 		AllowChangedOptions: im.AllowChangedOptions, MoveProcessed: im.MoveProcessed,
 		MaxRecordBytes: im.MaxRecordBytes, MaxFieldBytes: im.MaxFieldBytes, MaxColumns: im.MaxColumns,
 		MaxDecompressedBytes: im.MaxDecompressedBytes, MaxDecompressionRatio: im.MaxDecompressionRatio,
-		BatchRows: im.BatchRows, Workers: im.Workers,
+		MaxLineItems: im.MaxLineItems, BatchRows: im.BatchRows, Workers: im.Workers,
 	}
 	o.Stores.S3.PathStyle = im.S3PathStyle
 	o.Stores.SFTP.KeyFile, o.Stores.SFTP.KnownHosts = im.SFTPKey, im.KnownHosts
@@ -113,6 +114,7 @@ func specImport(im spec.Import, o ImportOptions) spec.Import {
 	im.AllowChangedOptions, im.MoveProcessed = o.AllowChangedOptions, o.MoveProcessed
 	im.MaxRecordBytes, im.MaxFieldBytes, im.MaxColumns = o.MaxRecordBytes, o.MaxFieldBytes, o.MaxColumns
 	im.MaxDecompressedBytes, im.MaxDecompressionRatio = o.MaxDecompressedBytes, o.MaxDecompressionRatio
+	im.MaxLineItems = o.MaxLineItems
 	im.BatchRows, im.Workers = o.BatchRows, o.Workers
 	im.S3PathStyle, im.SFTPKey, im.KnownHosts = o.Stores.S3.PathStyle, o.Stores.SFTP.KeyFile, o.Stores.SFTP.KnownHosts
 	if o.Delimiter != 0 {
@@ -167,6 +169,7 @@ func ResolveSpec(s *spec.Spec, apply func(*ImportOptions) error) ([]byte, error)
 		o.MaxRecordBytes = cmp.Or(o.MaxRecordBytes, csv.DefaultMaxRecordBytes)
 		o.MaxFieldBytes = cmp.Or(o.MaxFieldBytes, csv.DefaultMaxFieldBytes)
 		o.MaxColumns = cmp.Or(o.MaxColumns, csv.DefaultMaxColumns)
+		o.MaxLineItems = cmp.Or(o.MaxLineItems, kinds.DefaultMaxLineItems)
 		o.MaxDecompressionRatio = cmp.Or(o.MaxDecompressionRatio, compress.DefaultMaxRatio)
 		o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
 		o.MaxRejected = cmp.Or(o.MaxRejected, DefaultMaxRejected)

@@ -85,6 +85,11 @@ type GenOptions struct {
 	// From and To bound createdAt, [From, To); zero means
 	// 2020-01-01T00:00:00Z and 2023-01-01T00:00:00Z.
 	From, To time.Time
+	// HotOrder is the fraction of orders after which the first order's id
+	// comes back as one more run of rows (changed content), interleaved
+	// with the others: one order id repeated thousands of times, the
+	// worst case for supersession (0 = none).
+	HotOrder float64
 	// RepeatOrderID writes orderId on continuation rows too. By default
 	// only an order's first row carries it, with the other order-level
 	// fields.
@@ -131,6 +136,8 @@ func (o GenOptions) Validate() error {
 		return fmt.Errorf("%sDefects: must be a fraction in 0..1, got %v", base, o.Defects)
 	case !(o.Repeats >= 0 && o.Repeats <= 1):
 		return fmt.Errorf("%sRepeats: must be a fraction in 0..1, got %v", base, o.Repeats)
+	case !(o.HotOrder >= 0 && o.HotOrder <= 1):
+		return fmt.Errorf("%sHotOrder: must be a fraction in 0..1, got %v", base, o.HotOrder)
 	case o.From.Year() < 1 || o.From.Year() > 9998:
 		return fmt.Errorf("%sFrom: must lie in years 1..9998, got %s", base, o.From.Format(time.RFC3339))
 	case o.To.Year() < 1 || o.To.Year() > 9998:
@@ -220,6 +227,9 @@ func generateFormat(w io.Writer, o GenOptions, header func([]byte) []byte, row f
 		}
 		for len(g.queue) > 0 && g.queue[0].slot <= i {
 			g.writeRepeat(g.queue.pop().ord)
+		}
+		if o.HotOrder > 0 && i > 0 && g.main.prob(o.HotOrder) {
+			g.writeRepeat(0)
 		}
 		if len(g.buf) >= flushAt {
 			err = flush()

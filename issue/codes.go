@@ -71,6 +71,9 @@ const (
 	// DuplicateEvent: an event (the same id, or the same content) came
 	// again in the import; it was imported once. Arg = line of the first.
 	DuplicateEvent
+	// OrderTooLarge: an order has more line items than the limit
+	// (--max-line-items); the whole order is rejected. Arg = the limit.
+	OrderTooLarge
 	numCodes
 )
 
@@ -117,6 +120,7 @@ var infos = [numCodes]Info{
 	DecimalOverflow:   {"decimal_overflow", Error, "money must fit DECIMAL(18,4): at most 14 digits before the decimal point"},
 	WrongType:         {"wrong_type", Error, "give the field a value of the JSON type it needs, e.g. a string in quotes rather than a number"},
 	DuplicateEvent:    {"duplicate_event", Warning, "the same event came twice in the import (the same id, or the same content); it was imported once"},
+	OrderTooLarge:     {"order_too_large", Error, "an order this large is almost always rows of several orders under one id; split it, or raise --max-line-items"},
 }
 
 // InfoOf returns the description of c.

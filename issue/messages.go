@@ -167,6 +167,12 @@ func Message(code columnar.Code, arg int64, value string, mc MessageContext) str
 			b.WriteString(strconv.FormatInt(first, 10))
 		}
 		b.WriteString(" superseded")
+	case OrderTooLarge:
+		b.WriteString("expected at most ")
+		b.WriteString(strconv.FormatInt(arg, 10))
+		b.WriteString(" line items in order ")
+		b.WriteString(RecordID(mc.RecordID, value))
+		b.WriteString(", found more; the whole order is rejected")
 	case DuplicateItem:
 		b.WriteString("expected line-item ids unique within order ")
 		b.WriteString(RecordID(mc.RecordID, ""))

@@ -154,7 +154,15 @@ type GroupConfig struct {
 	// Lookups holds what the kind asked for as a Lookuper, by table; a
 	// table with nothing committed has an empty Lookup.
 	Lookups map[string]Lookup
+	// MaxLineItems is the most rows a record may have (an order's line
+	// items); a larger record is rejected as one, without being held
+	// whole in memory. Zero means DefaultMaxLineItems.
+	MaxLineItems int
 }
+
+// DefaultMaxLineItems is the GroupConfig.MaxLineItems of an import that
+// does not set one.
+const DefaultMaxLineItems = 100_000
 
 // Grouper is the group and diff stage of one attempt. The pipeline calls
 // it from one goroutine, with batches in input order.
@@ -199,6 +207,29 @@ type Output interface {
 	Release()
 }
 
+// HeldOutput is implemented by an Output some of whose changed rows may
+// still be superseded by a later record of the same key in the import:
+// the kind holds them back from Records and yields them here instead.
+// The pipeline counts and summarises them like changed rows, but writes
+// them only once the grouper settled, without the rows of the records
+// that were superseded (Removal.KeepLine): a superseded record held back
+// is never written to a data file.
+type HeldOutput interface {
+	Output
+	// HeldRecords yields the held rows as records of the kind's tables,
+	// grouped by partition value; yield takes over each.
+	HeldRecords(yield func(table, partition string, rec arrow.RecordBatch) error) error
+}
+
+// EventHolder is implemented by the pipeline's Sink. A kind calls
+// HoldEvents once, when it starts holding rows back (HeldOutput): every
+// event line appended after the call is held back too, and written once
+// the grouper settled, without the events of superseded records. A kind
+// whose Sink does not implement it holds nothing back.
+type EventHolder interface {
+	HoldEvents() error
+}
+
 // IssueKey counts issues by column (a header name) and code.
 type IssueKey struct {
 	Column string
@@ -237,4 +268,19 @@ type Removal struct {
 	KeepRow func(rec arrow.RecordBatch) []bool
 	// KeepEvent says whether the event of key at line stays.
 	KeepEvent func(key string, line int64) bool
+
+	// Counted says that DroppedRows and DroppedEvents are exact: the
+	// pipeline then removes a partition's files, or the event spool,
+	// whole when every row or event in them is dropped, without reading
+	// them. Without it every partition listed is rewritten.
+	Counted bool
+	// DroppedRows counts the dropped rows written before the kind began
+	// holding rows back, by table and partition.
+	DroppedRows map[string]map[string]int64
+	// DroppedEvents counts the dropped events written before the kind
+	// began holding events back.
+	DroppedEvents int64
+	// KeepLine says whether the held row or event of the given source
+	// line stays (HeldOutput, EventHolder); nil keeps them all.
+	KeepLine func(line int64) bool
 }

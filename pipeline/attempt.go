@@ -122,6 +122,7 @@ type attempt struct {
 	retryUntil                time.Time
 	stateUnknown              bool // the manifest write may have happened: remove nothing
 	readRows, readBytes       func() int64
+	partsRewritten            int64     // data files reread to take superseded rows out (tests)
 	totalBytes                int64     // the size of every source, as far as known
 	t0                        time.Time // when the attempt started, by the monotonic clock
 }
@@ -172,7 +173,9 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	}
 	defer a.rejects.Abort()
 	a.write = newWriteStage(a.opt, a.importID, uris)
+	a.write.tmp, a.write.pool = a.tmp, a.pool
 	a.events = newEventStage(a.importID, len(objs))
+	a.events.tmp = a.tmp
 
 	defer func() {
 		if a.store != nil {
@@ -215,7 +218,8 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	log.Info("import started", "files", len(objs), "version", a.version, "committed_records", a.state.Len(), "dry_run", a.opt.DryRun)
 	a.write.store, a.events.store = a.store, a.store
 	cfg := kinds.GroupConfig{Format: a.opt.Format, Files: uris, State: a.state, Rejects: a.rejects,
-		ImportID: a.importID, Pool: a.pool, TempDir: a.tmp, Records: a.opt.Records, Lookups: a.lookups}
+		ImportID: a.importID, Pool: a.pool, TempDir: a.tmp, Records: a.opt.Records, Lookups: a.lookups,
+		MaxLineItems: a.opt.MaxLineItems}
 	if !a.opt.DryRun {
 		cfg.EventHead = fmt.Appendf(nil, `,"version":%d,"import_id":%s,"at":"%s"`, a.version,
 			strconv.Quote(a.importID), a.started.UTC().Format(time.RFC3339Nano))
@@ -254,7 +258,7 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 	if a.result, err = a.grouper.Settle(); err != nil {
 		return fail(err)
 	}
-	if len(a.result.Removals) > 0 && !a.opt.DryRun {
+	if (len(a.result.Removals) > 0 || a.write.holding()) && !a.opt.DryRun {
 		a.phase(PhaseSupersession)
 	}
 	if err := a.removeSuperseded(ctx); err != nil {

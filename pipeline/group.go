@@ -25,6 +25,7 @@ type eventChunk struct {
 	data []byte
 	end  bool
 	err  error
+	held bool // lines held back until the grouper settled (kinds.EventHolder)
 }
 
 // groupStage puts validated batches back in input order and hands them to
@@ -42,6 +43,7 @@ type groupStage struct {
 	ctx   context.Context
 	file  int
 	evbuf []byte
+	held  bool // event lines are held back from now on
 }
 
 func (s *groupStage) run(ctx context.Context, in <-chan valItem) error {
@@ -116,6 +118,21 @@ func (s *groupStage) EventsAdded() error {
 	return nil
 }
 
+// HoldEvents hands on the lines so far, then holds back every later one
+// (kinds.EventHolder).
+func (s *groupStage) HoldEvents() error {
+	if s.held {
+		return nil
+	}
+	if len(s.evbuf) > 0 {
+		if err := s.sendEvents(false, nil); err != nil {
+			return err
+		}
+	}
+	s.held = true
+	return nil
+}
+
 func (s *groupStage) send(w writeItem) error {
 	select {
 	case s.out <- w:
@@ -130,7 +147,7 @@ func (s *groupStage) sendEvents(end bool, err error) error {
 		s.evbuf = s.evbuf[:0]
 		return nil
 	}
-	c := eventChunk{file: s.file, data: s.evbuf, end: end, err: err}
+	c := eventChunk{file: s.file, data: s.evbuf, end: end, err: err, held: s.held}
 	select { // a buffer the event writer is done with, or a new one
 	case s.evbuf = <-s.evFree:
 		s.evbuf = s.evbuf[:0]

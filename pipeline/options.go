@@ -68,6 +68,10 @@ type Options struct {
 	// compress.DefaultMaxRatio; no size limit on decompressed content).
 	MaxRecordBytes, MaxFieldBytes, MaxColumns   int
 	MaxDecompressedBytes, MaxDecompressionRatio int64
+	// MaxLineItems is the most rows a record may have (an order's line
+	// items): a larger one is rejected as one; zero means
+	// kinds.DefaultMaxLineItems.
+	MaxLineItems int
 
 	// BatchRows is the rows per batch; default columnar.DefaultBatchRows.
 	BatchRows int

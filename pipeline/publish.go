@@ -9,6 +9,7 @@ import (
 
 	"ingot/commit"
 	"ingot/internal/fault"
+	"ingot/kinds"
 	"ingot/schema"
 	"ingot/validate"
 )
@@ -33,8 +34,13 @@ func (a *attempt) commit(ctx context.Context, total validate.Counts) error {
 	seg := commit.EventsPath(a.version, a.importID)
 	var spools []string
 	for fi, f := range a.files {
-		if !f.failed && a.events.out[fi].spool != "" {
-			spools = append(spools, a.events.out[fi].spool)
+		if f.failed {
+			continue
+		}
+		for _, sp := range []string{a.events.out[fi].spool, a.events.out[fi].heldSpool} {
+			if sp != "" {
+				spools = append(spools, sp)
+			}
 		}
 	}
 	if len(spools) == 1 { // the usual case: publish the spool itself
@@ -138,39 +144,101 @@ func countsMap(c validate.Counts) map[string]int64 {
 }
 
 // removeSuperseded takes the rows and events of superseded records out of
-// what was written: the Parquet files of the partitions that hold some
-// are rewritten without them, and so is the file's event spool.
+// what the import writes. The rows and events the kind held back
+// (kinds.HeldOutput) are written now, without those of superseded
+// records: the usual case, as a kind holds back from the first key that
+// comes back on. What was written before is taken out per file and
+// partition: files whose rows are all superseded are removed, others are
+// rewritten without them (and so is the file's event spool).
 func (a *attempt) removeSuperseded(ctx context.Context) error {
 	if a.opt.DryRun || a.result == nil {
 		return nil
 	}
-	for fi, rm := range a.result.Removals {
-		if a.files[fi].failed {
+	var held, skipped, removed, rewritten int64
+	for fi, f := range a.files {
+		if f.failed {
 			continue
 		}
-		out := a.write.out[fi]
-		var files []commit.FileInfo
-		for _, f := range out.files {
-			if !rm.Partitions[f.Partition] {
-				files = append(files, f)
-				continue
+		rm := a.result.Removals[fi]
+		var keep func(int64) bool
+		if rm != nil {
+			r, w, err := a.removeWritten(ctx, fi, rm)
+			if err != nil {
+				return err
 			}
+			removed += r
+			rewritten += w
+			keep = rm.KeepLine
+		}
+		for _, t := range a.write.out[fi].held {
+			held += t.rows
+		}
+		n, err := a.write.releaseHeld(ctx, fi, keep)
+		if err != nil {
+			return err
+		}
+		skipped += n
+		if _, err := a.events.releaseHeld(ctx, fi, keep); err != nil {
+			return err
+		}
+	}
+	if held+removed+rewritten > 0 {
+		a.opt.Logger.Debug("superseded rows taken out", "import_id", a.importID, "held_rows", held,
+			"held_rows_skipped", skipped, "parts_removed", removed, "parts_rewritten", rewritten)
+	}
+	return nil
+}
+
+// removeWritten takes the superseded rows and events of file fi out of
+// what was written before the kind held anything back. It returns the
+// number of data files removed whole and rewritten.
+func (a *attempt) removeWritten(ctx context.Context, fi int, rm *kinds.Removal) (removed, rewritten int64, err error) {
+	out := a.write.out[fi]
+	type tp struct{ table, partition string }
+	written := map[tp]int64{}
+	for _, f := range out.files {
+		written[tp{f.Table, f.Partition}] += f.Rows
+	}
+	var files []commit.FileInfo
+	for _, f := range out.files {
+		drop := int64(-1) // unknown
+		if rm.Counted {
+			drop = rm.DroppedRows[f.Table][f.Partition]
+		}
+		switch {
+		case !rm.Partitions[f.Partition] || drop == 0:
+			files = append(files, f)
+		case drop == written[tp{f.Table, f.Partition}]:
+			if err := a.store.Remove(ctx, f.Path); err != nil {
+				return removed, rewritten, fmt.Errorf("removing superseded rows: %w", err)
+			}
+			removed++
+		default:
 			nf, err := commit.FilterFile(ctx, a.store, f, schema.Lookup(f.Table).Schema, a.importID, &a.write.parts, rm.KeepRow)
 			if err != nil {
-				return fmt.Errorf("removing superseded rows from %s: %w", f.Path, err)
+				return removed, rewritten, fmt.Errorf("removing superseded rows from %s: %w", f.Path, err)
 			}
+			rewritten++
 			if nf.Path != "" {
 				files = append(files, nf)
 			}
 		}
-		out.files = files
-		if a.events.out[fi].spool != "" {
-			if err := a.filterSpool(ctx, fi, rm.KeepEvent); err != nil {
-				return err
-			}
+	}
+	out.files = files
+	ev := a.events.out[fi]
+	switch {
+	case ev.spool == "" || rm.Counted && rm.DroppedEvents == 0:
+	case rm.Counted && rm.DroppedEvents == ev.lines:
+		if err := a.store.Remove(ctx, ev.spool); err != nil {
+			return removed, rewritten, fmt.Errorf("removing superseded events: %w", err)
+		}
+		ev.spool, ev.lines = "", 0
+	default:
+		if err := a.filterSpool(ctx, fi, rm.KeepEvent); err != nil {
+			return removed, rewritten, err
 		}
 	}
-	return nil
+	return removed, rewritten, nil
 }
 
 // filterSpool rewrites a file's event spool with only the events keep

@@ -11,8 +11,10 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"ingot/columnar"
 	"ingot/commit"
 	"ingot/internal/fault"
+	"ingot/kinds"
 	"ingot/schema"
 	"ingot/validate"
 )
@@ -41,6 +43,8 @@ type writeStage struct {
 	opt      commit.WriterOptions
 	parts    commit.Parts
 	clock    stageClock
+	tmp      string                  // the attempt's, for the held spools
+	pool     *columnar.PoolAllocator // for the held rows kept
 
 	out     []*fileWrites
 	exact   map[string]*validate.TableTotals // per table, over every row
@@ -53,6 +57,7 @@ type writeStage struct {
 type fileWrites struct {
 	writers map[string]*commit.TableWriter // by table
 	files   []commit.FileInfo
+	held    map[string]*heldTable // rows held back, by table (hold.go)
 }
 
 func newWriteStage(opt Options, importID string, uris []string) *writeStage {
@@ -102,7 +107,11 @@ func (s *writeStage) run(ctx context.Context, in <-chan writeItem) (err error) {
 				}
 				out.files = append(out.files, infos...)
 			}
+			if herr := out.closeHeld(); herr != nil && err == nil {
+				err = fmt.Errorf("%s: holding back rows: %w", s.uris[it.file], herr)
+			}
 		default:
+			out.dropHeld()
 			for _, tb := range s.tables {
 				if w := out.writers[tb.Name]; w != nil {
 					err = errors.Join(err, w.Abort(ctx))
@@ -118,52 +127,77 @@ func (s *writeStage) run(ctx context.Context, in <-chan writeItem) (err error) {
 }
 
 // writeBatch writes the records of one batch: each is counted in the
-// exact totals, sampled for the summary, and written when it changed.
+// exact totals, sampled for the summary, and written when it changed, or
+// held back when the kind says so (kinds.HeldOutput).
 func (s *writeStage) writeBatch(ctx context.Context, out *fileWrites, it writeItem) error {
-	first, sample := true, false
-	return it.out.Records(func(table, partition string, changed bool, rec arrow.RecordBatch) error {
+	b := batchWrite{s: s, out: out, file: it.file, first: true}
+	err := it.out.Records(func(table, partition string, changed bool, rec arrow.RecordBatch) error {
 		defer rec.Release()
-		if first {
-			first = false
-			sample = s.batches < summaryFirst || s.batches%summaryEvery == 0
-			s.batches++
-			if !s.dryRun && out.writers == nil {
-				out.writers = map[string]*commit.TableWriter{}
-				for _, t := range s.tables {
-					opt := s.opt
-					if t.Partition != "" {
-						opt.PartitionColumn = t.Partition
-					}
-					w, err := commit.NewTableWriter(s.store, t.Name, t.Schema, s.importID, &s.parts, opt)
-					if err != nil {
-						return err
-					}
-					out.writers[t.Name] = w
-				}
-			}
-		}
-		s.exact[table].Add(rec)
-		if table == s.tables[0].Name {
-			month := partition
-			if len(month) == len("2006-01-02") { // a day (event_date): the chart counts months
-				month = month[:len("2006-01")]
-			}
-			s.charts.AddRecords(it.file, month, changed, rec)
-		}
-		if sample {
-			s.sampled[table] += rec.NumRows()
-			if err := s.summary.Add(ctx, table, rec); err != nil {
-				return fmt.Errorf("summary: %w", err)
-			}
-		}
-		if !changed || s.dryRun {
-			return nil
-		}
-		if err := out.writers[table].Write(ctx, partition, rec); err != nil {
-			return fmt.Errorf("%s: writing %s: %w", s.uris[it.file], table, err)
-		}
-		return nil
+		return b.take(ctx, table, partition, changed, false, rec)
 	})
+	if ho, ok := it.out.(kinds.HeldOutput); ok && err == nil {
+		err = ho.HeldRecords(func(table, partition string, rec arrow.RecordBatch) error {
+			defer rec.Release()
+			return b.take(ctx, table, partition, true, true, rec)
+		})
+	}
+	return err
+}
+
+// batchWrite is the writing of one batch.
+type batchWrite struct {
+	s             *writeStage
+	out           *fileWrites
+	file          int
+	first, sample bool
+}
+
+// take counts, samples and writes (or holds back) one record.
+func (b *batchWrite) take(ctx context.Context, table, partition string, changed, held bool, rec arrow.RecordBatch) error {
+	s, out := b.s, b.out
+	if b.first {
+		b.first = false
+		b.sample = s.batches < summaryFirst || s.batches%summaryEvery == 0
+		s.batches++
+		if !s.dryRun && out.writers == nil {
+			out.writers = map[string]*commit.TableWriter{}
+			for _, t := range s.tables {
+				opt := s.opt
+				if t.Partition != "" {
+					opt.PartitionColumn = t.Partition
+				}
+				w, err := commit.NewTableWriter(s.store, t.Name, t.Schema, s.importID, &s.parts, opt)
+				if err != nil {
+					return err
+				}
+				out.writers[t.Name] = w
+			}
+		}
+	}
+	s.exact[table].Add(rec)
+	if table == s.tables[0].Name {
+		month := partition
+		if len(month) == len("2006-01-02") { // a day (event_date): the chart counts months
+			month = month[:len("2006-01")]
+		}
+		s.charts.AddRecords(b.file, month, changed, rec)
+	}
+	if b.sample {
+		s.sampled[table] += rec.NumRows()
+		if err := s.summary.Add(ctx, table, rec); err != nil {
+			return fmt.Errorf("summary: %w", err)
+		}
+	}
+	switch {
+	case !changed || s.dryRun:
+		return nil
+	case held:
+		return s.hold(out, b.file, table, partition, rec)
+	}
+	if err := out.writers[table].Write(ctx, partition, rec); err != nil {
+		return fmt.Errorf("%s: writing %s: %w", s.uris[b.file], table, err)
+	}
+	return nil
 }
 
 // abort removes what the writer wrote.
@@ -176,6 +210,7 @@ func (s *writeStage) abort(ctx context.Context) {
 			_ = s.store.Remove(ctx, f.Path)
 		}
 		out.files = nil
+		out.dropHeld()
 	}
 }
 
@@ -184,6 +219,7 @@ func (s *writeStage) abort(ctx context.Context) {
 // copy. It owns the spools until the stages are done.
 type eventStage struct {
 	importID string
+	tmp      string // the attempt's, for the held spools
 	store    commit.Store
 	free     chan []byte // buffers going back to the group stage
 	clock    stageClock
@@ -196,6 +232,10 @@ type fileEvents struct {
 	w      commit.FileWriter
 	events *commit.EventWriter
 	lines  int64
+
+	held      *heldEvents // lines held back (hold.go)
+	heldSpool string      // the held lines kept, once released
+	heldLines int64
 }
 
 func newEventStage(importID string, files int) *eventStage {
@@ -221,30 +261,40 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 					_ = out.w.Abort()
 					out.events, out.w, out.spool = nil, nil, ""
 				}
+				out.dropHeld()
 			}
 		}
 	}()
 	for c := range in {
 		t := time.Now()
 		out := s.out[c.file]
-		if out.events == nil && c.err == nil {
-			out.spool = s.spoolPath(c.file, 0)
-			if out.w, err = s.store.Create(ctx, out.spool, false); err != nil {
-				return fmt.Errorf("writing the event log into the warehouse: %w", err)
-			}
-			if out.events, err = commit.NewEventWriter(out.w, commit.EventOptions{}); err != nil {
-				return err
-			}
-		}
 		if c.err != nil {
 			if out.w != nil {
 				_ = out.w.Abort()
 			}
 			out.events, out.w, out.spool = nil, nil, ""
+			out.dropHeld()
 			continue
 		}
-		if err := out.events.WriteLines(c.data); err != nil {
-			return err
+		if c.held {
+			if len(c.data) > 0 {
+				if err := s.hold(out, c.file, c.data); err != nil {
+					return err
+				}
+			}
+		} else {
+			if out.events == nil {
+				out.spool = s.spoolPath(c.file, 0)
+				if out.w, err = s.store.Create(ctx, out.spool, false); err != nil {
+					return fmt.Errorf("writing the event log into the warehouse: %w", err)
+				}
+				if out.events, err = commit.NewEventWriter(out.w, commit.EventOptions{}); err != nil {
+					return err
+				}
+			}
+			if err := out.events.WriteLines(c.data); err != nil {
+				return err
+			}
 		}
 		fault.Hit(fault.SpoolWritten)
 		select { // hand the buffer back to the group stage
@@ -252,14 +302,19 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 		default:
 		}
 		if c.end {
-			out.lines = out.events.Lines()
-			if err := out.events.Close(); err != nil {
-				return err
+			if out.w != nil {
+				out.lines = out.events.Lines()
+				if err := out.events.Close(); err != nil {
+					return err
+				}
+				err := out.w.Close()
+				out.w = nil
+				if err != nil {
+					return fmt.Errorf("writing the event log into the warehouse: %w", err)
+				}
 			}
-			err := out.w.Close()
-			out.w = nil
-			if err != nil {
-				return fmt.Errorf("writing the event log into the warehouse: %w", err)
+			if err := out.closeHeld(); err != nil {
+				return err
 			}
 		}
 		s.clock.since(t)
@@ -274,10 +329,13 @@ func (s *eventStage) run(ctx context.Context, in <-chan eventChunk) (err error) 
 // their directories once empty.
 func (s *eventStage) removeSpools(ctx context.Context, store commit.Store) {
 	for _, out := range s.out {
-		if out.spool != "" {
-			_ = store.Remove(ctx, out.spool)
-			out.spool = ""
+		for _, sp := range []*string{&out.spool, &out.heldSpool} {
+			if *sp != "" {
+				_ = store.Remove(ctx, *sp)
+				*sp = ""
+			}
 		}
+		out.dropHeld()
 	}
 	if dir := store.LocalPath(path.Dir(s.spoolPath(0, 0))); dir != "" {
 		_ = os.Remove(dir)               // fails, harmlessly, unless empty

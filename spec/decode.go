@@ -315,7 +315,7 @@ func (d *decoder) spec(n *yaml.Node) *Spec {
 var (
 	sharedKeys = []string{"dest", "dry_run", "report_dir", "max_rejected", "hash_emails", "on_ragged", "on_new_columns", "allow_changed_options",
 		"move_processed", "max_record_bytes", "max_field_bytes", "max_columns", "max_decompressed_bytes", "max_decompression_ratio",
-		"batch_rows", "workers", "s3_path_style", "sftp_key", "known_hosts"}
+		"max_line_items", "batch_rows", "workers", "s3_path_style", "sftp_key", "known_hosts"}
 	importOnlyKeys = []string{"kind", "format", "source", "user_id", "order_id", "key", "merge", "transforms", "mapping"}
 )
 
@@ -368,6 +368,7 @@ func (d *decoder) importFields(im *Import, set map[string]*yaml.Node) fields {
 		"max_record_bytes":       mark("max_record_bytes", func(n *yaml.Node, p string) { d.integer(n, p, 1, &im.MaxRecordBytes) }),
 		"max_field_bytes":        mark("max_field_bytes", func(n *yaml.Node, p string) { d.integer(n, p, 1, &im.MaxFieldBytes) }),
 		"max_columns":            mark("max_columns", func(n *yaml.Node, p string) { d.integer(n, p, 1, &im.MaxColumns) }),
+		"max_line_items":         mark("max_line_items", func(n *yaml.Node, p string) { d.integer(n, p, 1, &im.MaxLineItems) }),
 		"max_decompressed_bytes": mark("max_decompressed_bytes", func(n *yaml.Node, p string) { d.integer64(n, p, 0, &im.MaxDecompressedBytes) }),
 		"max_decompression_ratio": mark("max_decompression_ratio", func(n *yaml.Node, p string) {
 			d.integer64(n, p, -1, &im.MaxDecompressionRatio)

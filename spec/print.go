@@ -265,7 +265,7 @@ func importNode(im Import) *yaml.Node {
 	}{
 		{"max_record_bytes", int64(im.MaxRecordBytes)}, {"max_field_bytes", int64(im.MaxFieldBytes)},
 		{"max_columns", int64(im.MaxColumns)}, {"max_decompressed_bytes", im.MaxDecompressedBytes},
-		{"max_decompression_ratio", im.MaxDecompressionRatio}, {"batch_rows", int64(im.BatchRows)}, {"workers", int64(im.Workers)},
+		{"max_decompression_ratio", im.MaxDecompressionRatio}, {"max_line_items", int64(im.MaxLineItems)}, {"batch_rows", int64(im.BatchRows)}, {"workers", int64(im.Workers)},
 	} {
 		if kv.v != 0 {
 			add(m, kv.key, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(kv.v, 10)})

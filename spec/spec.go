@@ -81,6 +81,9 @@ type Import struct {
 	// (a negative MaxDecompressionRatio turns the ratio check off).
 	MaxRecordBytes, MaxFieldBytes, MaxColumns   int
 	MaxDecompressedBytes, MaxDecompressionRatio int64
+	// MaxLineItems is the most line items an order may have; zero means
+	// ingot's default.
+	MaxLineItems int
 	// BatchRows and Workers tune the pipeline; zero means the default.
 	BatchRows, Workers int
 

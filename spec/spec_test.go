@@ -119,7 +119,7 @@ var errorCases = []struct {
 	{"not a mapping", "- orders\n", `s.yaml:1:1: expected a mapping (key: value), found a list`},
 	{"no kind", "dest: x\n", `s.yaml:1:1: expected a kind (orders, customers, products or events), or a list of imports`},
 	{"unknown key", "kind: orders\nsoruce: {uri: x}\n",
-		`s.yaml:2:1: soruce: unknown key "soruce" (expected one of: allow_changed_options, batch_rows, dest, dry_run, format, hash_emails, imports, key, kind, known_hosts, mapping, max_columns, max_decompressed_bytes, max_decompression_ratio, max_field_bytes, max_record_bytes, max_rejected, merge, move_processed, on_new_columns, on_ragged, order_id, report_dir, s3_path_style, schedule, sftp_key, source, transforms, user_id, workers)`},
+		`s.yaml:2:1: soruce: unknown key "soruce" (expected one of: allow_changed_options, batch_rows, dest, dry_run, format, hash_emails, imports, key, kind, known_hosts, mapping, max_columns, max_decompressed_bytes, max_decompression_ratio, max_field_bytes, max_line_items, max_record_bytes, max_rejected, merge, move_processed, on_new_columns, on_ragged, order_id, report_dir, s3_path_style, schedule, sftp_key, source, transforms, user_id, workers)`},
 	{"bad kind", "kind: order\n", `s.yaml:1:7: kind: expected one of customers, products, orders, events, found "order"`},
 	{"wrong type", "kind: orders\ndry_run: yes\n", `s.yaml:2:10: dry_run: expected true or false, found the string "yes"`},
 	{"number for string", "kind: orders\ndest: 42\n", `s.yaml:2:7: dest: expected a string, found a number (42)`},

@@ -36,7 +36,8 @@ first row only, names with commas, quotes and non-ASCII text, mixed-case e-mails
 and sha256 ids, created over 2020–2022. --defects adds that fraction of broken
 rows (empty required fields, bad numbers, e-mails, dates, statuses, quantities,
 field counts); --repeats makes that fraction of orders come back later as a
-second run. --format shopify-csv writes the same orders as a Shopify "Export
+second run; --hot-order brings the first order's id back after that fraction
+of orders (one id repeated thousands of times, interleaved with the others). --format shopify-csv writes the same orders as a Shopify "Export
 orders" CSV. A file name ending in .gz or .zst is compressed.`,
 		Example: `  ingot gen orders --orders 100000 -o orders.csv
   ingot gen orders --orders 1000000 --defects 0.005 --seed 7 -o orders_1m.csv.zst`,
@@ -65,6 +66,7 @@ orders" CSV. A file name ending in .gz or .zst is compressed.`,
 	f.IntVar(&opt.Orders, "orders", 1000, "number of orders")
 	f.Float64Var(&opt.Defects, "defects", 0.005, "fraction of rows with one defect (0 for a clean file)")
 	f.Float64Var(&opt.Repeats, "repeats", 0, "fraction of orders written a second time, later")
+	f.Float64Var(&opt.HotOrder, "hot-order", 0, "fraction of orders after which the first order's id comes back as another run")
 	f.Int64Var(&opt.Seed, "seed", 1, "random seed: the same seed gives the same file")
 	f.StringVar(&format, "format", "kevel-csv", "the input format to write: "+strings.Join(ingot.FormatNames("orders"), ", "))
 	f.StringVarP(&out, "output", "o", "", "output file (.gz and .zst are compressed; - for stdout)")

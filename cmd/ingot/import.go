@@ -16,6 +16,7 @@ import (
 	"ingot/columnar"
 	"ingot/formats/compress"
 	"ingot/formats/csv"
+	"ingot/kinds"
 	"ingot/validate"
 )
 
@@ -63,6 +64,7 @@ func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
 	set("max-record-bytes", func() { o.MaxRecordBytes = f.opt.MaxRecordBytes })
 	set("max-field-bytes", func() { o.MaxFieldBytes = f.opt.MaxFieldBytes })
 	set("max-columns", func() { o.MaxColumns = f.opt.MaxColumns })
+	set("max-line-items", func() { o.MaxLineItems = f.opt.MaxLineItems })
 	set("max-decompressed-bytes", func() { o.MaxDecompressedBytes = f.opt.MaxDecompressedBytes })
 	set("max-decompression-ratio", func() { o.MaxDecompressionRatio = f.opt.MaxDecompressionRatio })
 	if fs.Changed("delimiter") {
@@ -98,6 +100,7 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.opt.MaxRecordBytes, "max-record-bytes", csv.DefaultMaxRecordBytes, "longest CSV record accepted, in bytes; a longer one fails the file")
 	fs.IntVar(&f.opt.MaxFieldBytes, "max-field-bytes", csv.DefaultMaxFieldBytes, "longest CSV field accepted, in bytes; a longer one fails the file")
 	fs.IntVar(&f.opt.MaxColumns, "max-columns", csv.DefaultMaxColumns, "most columns a header may have; more fails the file before reading it")
+	fs.IntVar(&f.opt.MaxLineItems, "max-line-items", kinds.DefaultMaxLineItems, "most line items an order may have; a larger order is rejected as one (order_too_large)")
 	fs.Int64Var(&f.opt.MaxDecompressedBytes, "max-decompressed-bytes", 0, "most bytes one compressed source may expand to (0: no limit)")
 	fs.Int64Var(&f.opt.MaxDecompressionRatio, "max-decompression-ratio", compress.DefaultMaxRatio,
 		"most decompressed bytes per compressed byte, checked after the first 64 MiB; -1 disables (stops decompression bombs)")

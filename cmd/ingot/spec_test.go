@@ -47,6 +47,7 @@ var specFlagCases = []struct {
 	{"max-record-bytes", "", "max_record_bytes: 100", []string{"--max-record-bytes", "200"}, func(o ingot.ImportOptions) any { return o.MaxRecordBytes }, 100, 200},
 	{"max-field-bytes", "", "max_field_bytes: 100", []string{"--max-field-bytes", "200"}, func(o ingot.ImportOptions) any { return o.MaxFieldBytes }, 100, 200},
 	{"max-columns", "", "max_columns: 10", []string{"--max-columns", "20"}, func(o ingot.ImportOptions) any { return o.MaxColumns }, 10, 20},
+	{"max-line-items", "", "max_line_items: 10", []string{"--max-line-items", "20"}, func(o ingot.ImportOptions) any { return o.MaxLineItems }, 10, 20},
 	{"max-decompressed-bytes", "", "max_decompressed_bytes: 100", []string{"--max-decompressed-bytes", "200"}, func(o ingot.ImportOptions) any { return o.MaxDecompressedBytes }, int64(100), int64(200)},
 	{"max-decompression-ratio", "", "max_decompression_ratio: -1", []string{"--max-decompression-ratio", "50"}, func(o ingot.ImportOptions) any { return o.MaxDecompressionRatio }, int64(-1), int64(50)},
 	{"batch-rows", "", "batch_rows: 64", []string{"--batch-rows", "128"}, func(o ingot.ImportOptions) any { return o.BatchRows }, 64, 128},

@@ -1,7 +1,10 @@
 package orders
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"ingot/columnar"
 	"ingot/issue"
@@ -21,12 +24,14 @@ type pendingBatch struct {
 	ordIdx     []int32 // index into o.Starts of each kept order
 	ordFP      []uint64
 	ordChanged []bool
+	ordHeld    []bool // held back until Settle (kinds.HeldOutput)
 	ordMonth   []int32
 
 	itemRow     []int32 // row of each kept line item
 	itemLineNo  []int32
 	itemMonth   []int32
 	itemChanged []bool
+	itemHeld    []bool
 }
 
 // part is the rows [from, to) of one batch.
@@ -40,6 +45,13 @@ type openRun struct {
 	key   string
 	si    int // its start in parts[0].pb.o.Starts; -1 for rows before any order
 	parts []part
+	rows  int
+	// first and last are its lines, month the month of its order.
+	first, last int64
+	month       int32
+	// tooLarge: it has more rows than cfg.MaxLineItems; its parts are no
+	// longer kept (nor its batches held), it will be rejected as one.
+	tooLarge bool
 }
 
 // runRef identifies a run of rows of one order in the import.
@@ -49,6 +61,7 @@ type runRef struct {
 	month       int32
 	rows        int32
 	outcome     uint8
+	held        bool // its rows and event were held back, not written
 }
 
 // Outcomes of a run.
@@ -89,8 +102,10 @@ type grouper struct {
 	runs       *runLog
 	superseded []supersession
 	dropped    []droppedRun // superseded runs, once Settle ran
-	samples    validate.SampleKeeper
-	rejectErr  error
+	// droppedLines are the dropped runs' lines by file, once Settle ran.
+	droppedLines map[int]lineRanges
+	samples      validate.SampleKeeper
+	rejectErr    error
 
 	pend    []*pendingBatch
 	open    *openRun
@@ -99,11 +114,18 @@ type grouper struct {
 	payload []byte
 	out     kinds.Sink
 	enrich  *enricher // nil when no product is committed
+
+	maxItems int // cfg.MaxLineItems or its default
+
+	seen    seenFilter // the order ids of the import, to start holding
+	holding bool       // kept runs are held back from now on (hold.go)
+	noHold  bool       // the sink cannot hold events: nothing is held
 }
 
 func newGrouper(cfg kinds.GroupConfig, keyField string) *grouper {
 	g := &grouper{cfg: cfg, keyField: keyField, runs: newRunLog(cfg.TempDir), file: -1,
-		files: make([]fileGroup, len(cfg.Files)), enrich: newEnricher(cfg.Lookups[schema.Products])}
+		maxItems: cmp.Or(cfg.MaxLineItems, kinds.DefaultMaxLineItems),
+		files:    make([]fileGroup, len(cfg.Files)), enrich: newEnricher(cfg.Lookups[schema.Products])}
 	for i := range g.files {
 		g.files[i].issues = map[kinds.IssueKey]int64{}
 	}
@@ -131,8 +153,9 @@ func (g *grouper) Add(file int, v kinds.Validated, header []string, out kinds.Si
 	pb := &pendingBatch{g: g, file: file, o: o,
 		ordIdx: make([]int32, 0, len(o.Starts)), ordFP: make([]uint64, 0, len(o.Starts)),
 		ordChanged: make([]bool, 0, len(o.Starts)), ordMonth: make([]int32, 0, len(o.Starts)),
+		ordHeld: make([]bool, 0, len(o.Starts)),
 		itemRow: make([]int32, 0, n), itemLineNo: make([]int32, 0, n),
-		itemMonth: make([]int32, 0, n), itemChanged: make([]bool, 0, n)}
+		itemMonth: make([]int32, 0, n), itemChanged: make([]bool, 0, n), itemHeld: make([]bool, 0, n)}
 	g.pend = append(g.pend, pb)
 	first := n
 	if len(o.Starts) > 0 {
@@ -141,9 +164,9 @@ func (g *grouper) Add(file int, v kinds.Validated, header []string, out kinds.Si
 	var err error
 	if first > 0 {
 		if g.open == nil { // rows before the file's first order
-			g.open = &openRun{si: -1}
+			g.open = &openRun{si: -1, first: o.Lines[0]}
 		}
-		g.open.parts = append(g.open.parts, part{pb, 0, first})
+		g.extend(g.open, part{pb, 0, first})
 	}
 	for si, st := range o.Starts {
 		if g.open != nil {
@@ -153,14 +176,17 @@ func (g *grouper) Add(file int, v kinds.Validated, header []string, out kinds.Si
 		if si+1 < len(o.Starts) {
 			end = int(o.Starts[si+1])
 		}
-		g.open = &openRun{key: o.OrderID.Value(int(st)), si: si, parts: []part{{pb, int(st), end}}}
+		g.open = &openRun{key: o.OrderID.Value(int(st)), si: si, first: o.Lines[st], month: o.Month[si]}
+		g.extend(g.open, part{pb, int(st), end})
 	}
 	if err != nil {
 		return err
 	}
-	// Every batch before the open run's first one is complete.
+	// Every batch before the open run's first one is complete; all are
+	// when the open run keeps no part (too large, or rows before any
+	// order, whose rejects are taken at once).
 	done := len(g.pend)
-	if g.open != nil {
+	if g.open != nil && len(g.open.parts) > 0 {
 		for i, p := range g.pend {
 			if p == g.open.parts[0].pb {
 				done = i
@@ -228,35 +254,55 @@ func columnName(header []string, col int) string {
 	return header[col]
 }
 
+// extend adds the rows of p to the open run r. The rows before any order
+// are rejected at once, and a run over the line-item limit stops keeping
+// its parts: neither holds batches back, so memory stays bounded however
+// long the run.
+func (g *grouper) extend(r *openRun, p part) {
+	r.rows += p.to - p.from
+	r.last = p.pb.o.Lines[p.to-1]
+	switch {
+	case r.si < 0:
+		g.rejectPart(p)
+	case r.tooLarge:
+	case r.rows > g.maxItems:
+		// Its batches will be handed on and released: the key, which
+		// points into one, is copied.
+		r.tooLarge, r.parts, r.key = true, nil, strings.Clone(r.key)
+	default:
+		r.parts = append(r.parts, p)
+	}
+}
+
 // closeRun decides the fate of a complete run of rows. err is the first
 // error so far, which it passes on.
 func (g *grouper) closeRun(r *openRun, err error) error {
 	f := &g.files[g.file]
-	first := r.parts[0]
-	o0 := first.pb.o
-	last := r.parts[len(r.parts)-1]
-	ref := runRef{
-		file:  int32(g.file),
-		first: o0.Lines[first.from],
-		last:  last.pb.o.Lines[last.to-1],
-	}
-	rows, bad := 0, false
+	ref := runRef{file: int32(g.file), first: r.first, last: r.last}
+	rows, bad := r.rows, r.tooLarge
 	for _, p := range r.parts {
-		rows += p.to - p.from
 		for _, e := range p.pb.o.RowError[p.from:p.to] {
 			bad = bad || e
 		}
 	}
-	ref.rows = int32(rows)
+	ref.rows = int32(min(rows, 1<<31-1))
 	f.counts.Records++
 	if r.si >= 0 {
-		ref.month = o0.Month[r.si]
+		ref.month = r.month
+		if herr := g.holdFrom(r.key); herr != nil && err == nil {
+			err = herr
+		}
+		ref.held = g.holding
 	}
 	if bad || r.si < 0 {
 		ref.outcome = outRejected
 		f.counts.Rejected++
 		f.counts.RowsRejected += int64(rows)
-		g.rejects(r)
+		if r.tooLarge {
+			g.rejectTooLarge(r, f)
+		} else {
+			g.rejects(r)
+		}
 	} else if kerr := g.keep(r, f, rows, &ref); err == nil {
 		err = kerr
 	}
@@ -269,14 +315,35 @@ func (g *grouper) closeRun(r *openRun, err error) error {
 // rejects records the rejects of the run's rows.
 func (g *grouper) rejects(r *openRun) {
 	for _, p := range r.parts {
-		o := p.pb.o
-		for k, row := range o.RejectRow {
-			if int(row) < p.from || int(row) >= p.to {
-				continue
-			}
-			if err := g.cfg.Rejects.Add(o.Rejects[k]); err != nil && g.rejectErr == nil {
-				g.rejectErr = err
-			}
+		g.rejectPart(p)
+	}
+}
+
+// rejectTooLarge records the one reject of a run over the line-item
+// limit, on its first line: its rows' own rejects are left out.
+func (g *grouper) rejectTooLarge(r *openRun, f *fileGroup) {
+	f.issues[kinds.IssueKey{Column: g.keyField, Code: issue.OrderTooLarge}]++
+	lim := int64(g.maxItems)
+	err := g.cfg.Rejects.Add(validate.Reject{
+		File: g.cfg.Files[g.file], Line: r.first, RecordID: r.key, Column: g.keyField,
+		Code: issue.OrderTooLarge, Value: r.key,
+		Message: issue.Message(issue.OrderTooLarge, lim, r.key, issue.MessageContext{RecordID: r.key}),
+	})
+	if err != nil && g.rejectErr == nil {
+		g.rejectErr = err
+	}
+}
+
+// rejectPart records the rejects of the rows of p.
+func (g *grouper) rejectPart(p part) {
+	o := p.pb.o
+	// RejectRow is in row order: find the part's first by binary search,
+	// so that a batch whose every row has an issue costs n log n, not n²
+	// (each run used to scan the batch's rejects).
+	k0, _ := slices.BinarySearch(o.RejectRow, int32(p.from))
+	for k := k0; k < len(o.RejectRow) && int(o.RejectRow[k]) < p.to; k++ {
+		if err := g.cfg.Rejects.Add(o.Rejects[k]); err != nil && g.rejectErr == nil {
+			g.rejectErr = err
 		}
 	}
 }
@@ -310,6 +377,7 @@ func (g *grouper) keep(r *openRun, f *fileGroup, rows int, ref *runRef) error {
 	pb.ordIdx = append(pb.ordIdx, int32(r.si))
 	pb.ordFP = append(pb.ordFP, fp)
 	pb.ordChanged = append(pb.ordChanged, changed)
+	pb.ordHeld = append(pb.ordHeld, changed && ref.held)
 	pb.ordMonth = append(pb.ordMonth, ref.month)
 	line := int32(0)
 	for _, p := range r.parts {
@@ -319,6 +387,7 @@ func (g *grouper) keep(r *openRun, f *fileGroup, rows int, ref *runRef) error {
 			p.pb.itemLineNo = append(p.pb.itemLineNo, line)
 			p.pb.itemMonth = append(p.pb.itemMonth, ref.month)
 			p.pb.itemChanged = append(p.pb.itemChanged, changed)
+			p.pb.itemHeld = append(p.pb.itemHeld, changed && ref.held)
 		}
 	}
 

@@ -19,10 +19,27 @@ func (pb *pendingBatch) File() int { return pb.file }
 // Release frees the validated batch.
 func (pb *pendingBatch) Release() { pb.o.Release() }
 
-// Records yields what the grouper kept of the batch: per table and month,
-// the changed rows and the unchanged ones as separate records of exactly
-// their size (so that the Parquet writer can hold them without copying).
+// Records yields what the grouper kept of the batch and did not hold
+// back: per table and month, the changed rows and the unchanged ones as
+// separate records of exactly their size (so that the Parquet writer can
+// hold them without copying).
 func (pb *pendingBatch) Records(yield func(table, partition string, changed bool, rec arrow.RecordBatch) error) error {
+	return pb.records(false, yield)
+}
+
+// HeldRecords yields the changed rows held back (kinds.HeldOutput), per
+// table and month.
+func (pb *pendingBatch) HeldRecords(yield func(table, partition string, rec arrow.RecordBatch) error) error {
+	if !slices.Contains(pb.ordHeld, true) && !slices.Contains(pb.itemHeld, true) {
+		return nil
+	}
+	return pb.records(true, func(table, partition string, _ bool, rec arrow.RecordBatch) error {
+		return yield(table, partition, rec)
+	})
+}
+
+// records yields the held rows, or the others.
+func (pb *pendingBatch) records(held bool, yield func(table, partition string, changed bool, rec arrow.RecordBatch) error) error {
 	if len(pb.ordIdx) == 0 && len(pb.itemRow) == 0 {
 		return nil
 	}
@@ -34,8 +51,11 @@ func (pb *pendingBatch) Records(yield func(table, partition string, changed bool
 		part = columnar.AppendMonth(part[:0], month)
 		return yield(table, string(part), changed, rec)
 	}
-	perm := groupPerm(pb.ordMonth, pb.ordChanged)
-	for a, b := range groups(perm, pb.ordMonth, pb.ordChanged) {
+	perm := groupPerm(pb.ordMonth, pb.ordChanged, pb.ordHeld)
+	for a, b := range groups(perm, pb.ordMonth, pb.ordChanged, pb.ordHeld) {
+		if pb.ordHeld[perm[a]] != held {
+			continue
+		}
 		idx := make([]int32, b-a)
 		srcLine := make([]int64, b-a)
 		fps := make([]uint64, b-a)
@@ -52,8 +72,11 @@ func (pb *pendingBatch) Records(yield func(table, partition string, changed bool
 			return err
 		}
 	}
-	perm = groupPerm(pb.itemMonth, pb.itemChanged)
-	for a, b := range groups(perm, pb.itemMonth, pb.itemChanged) {
+	perm = groupPerm(pb.itemMonth, pb.itemChanged, pb.itemHeld)
+	for a, b := range groups(perm, pb.itemMonth, pb.itemChanged, pb.itemHeld) {
+		if pb.itemHeld[perm[a]] != held {
+			continue
+		}
 		rows := make([]int32, b-a)
 		lineNo := make([]int32, b-a)
 		srcLine := make([]int64, b-a)
@@ -73,21 +96,27 @@ func (pb *pendingBatch) Records(yield func(table, partition string, changed bool
 	return nil
 }
 
-// groupPerm returns the indexes 0..n-1 ordered by month, and within a
-// month the changed ones first, keeping input order within a group: a
-// counting sort, as a batch holds only a few dozen months.
-func groupPerm(month []int32, changed []bool) []int {
-	key := func(i int) int32 {
-		k := month[i] * 2
-		if !changed[i] {
-			k++
-		}
-		return k
+// groupKey orders rows by month, then changed, held, unchanged.
+func groupKey(month []int32, changed, held []bool, i int) int32 {
+	k := month[i] * 4
+	switch {
+	case held[i]:
+		k++
+	case !changed[i]:
+		k += 2
 	}
+	return k
+}
+
+// groupPerm returns the indexes 0..n-1 ordered by month, and within a
+// month the changed ones first, then the held ones, then the unchanged,
+// keeping input order within a group: a counting sort, as a batch holds
+// only a few dozen months.
+func groupPerm(month []int32, changed, held []bool) []int {
 	var keys []int32
 	count := map[int32]int{}
 	for i := range month {
-		k := key(i)
+		k := groupKey(month, changed, held, i)
 		if count[k] == 0 {
 			keys = append(keys, k)
 		}
@@ -102,19 +131,20 @@ func groupPerm(month []int32, changed []bool) []int {
 	}
 	perm := make([]int, len(month))
 	for i := range month {
-		k := key(i)
+		k := groupKey(month, changed, held, i)
 		perm[next[k]] = i
 		next[k]++
 	}
 	return perm
 }
 
-// groups yields the [a, b) ranges of perm that share month and changed.
-func groups(perm []int, month []int32, changed []bool) iter.Seq2[int, int] {
+// groups yields the [a, b) ranges of perm that share month, changed and
+// held.
+func groups(perm []int, month []int32, changed, held []bool) iter.Seq2[int, int] {
 	return func(yield func(int, int) bool) {
 		for a := 0; a < len(perm); {
 			b := a + 1
-			for b < len(perm) && month[perm[b]] == month[perm[a]] && changed[perm[b]] == changed[perm[a]] {
+			for b < len(perm) && groupKey(month, changed, held, perm[b]) == groupKey(month, changed, held, perm[a]) {
 				b++
 			}
 			if !yield(a, b) {

@@ -33,6 +33,9 @@ type runLog struct {
 // runRecord is the fixed part of a spilled run: key hash, then runRef.
 const runRecordSize = 16 + 4 + 8 + 8 + 4 + 4 + 1 + 2
 
+// heldBit marks a held run in a record's outcome byte.
+const heldBit = 0x80
+
 func newRunLog(dir string) *runLog { return &runLog{dir: dir} }
 
 // add appends one run of key. Errors are sticky and reported by settle.
@@ -62,7 +65,11 @@ func (l *runLog) add(key string, r runRef) {
 	rec = e.AppendUint64(rec, uint64(r.last))
 	rec = e.AppendUint32(rec, uint32(r.month))
 	rec = e.AppendUint32(rec, uint32(r.rows))
-	rec = append(rec, r.outcome)
+	o := r.outcome
+	if r.held {
+		o |= heldBit
+	}
+	rec = append(rec, o)
 	rec = e.AppendUint16(rec, uint16(len(key)))
 	rec = append(rec, key...)
 	l.rec = rec
@@ -143,7 +150,8 @@ func runAt(data []byte, off int) runRef {
 	h := data[off:]
 	return runRef{
 		file: int32(e.Uint32(h[16:])), first: int64(e.Uint64(h[20:])), last: int64(e.Uint64(h[28:])),
-		month: int32(e.Uint32(h[36:])), rows: int32(e.Uint32(h[40:])), outcome: h[44],
+		month: int32(e.Uint32(h[36:])), rows: int32(e.Uint32(h[40:])), outcome: h[44] &^ heldBit,
+		held: h[44]&heldBit != 0,
 	}
 }
 

@@ -1,11 +1,15 @@
 package orders
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"ingot/columnar"
 	"ingot/kinds"
+	"ingot/schema"
 	"ingot/validate"
 )
 
@@ -22,6 +26,7 @@ type droppedRun struct {
 // for it are listed for removal. It costs nothing when no order repeats.
 func (g *grouper) Settle() (*kinds.Result, error) {
 	g.settle()
+	g.indexDropped()
 	res := &kinds.Result{
 		Issues:     make([]map[kinds.IssueKey]int64, len(g.files)),
 		Counts:     make([]validate.Counts, len(g.files)),
@@ -91,58 +96,88 @@ func (g *grouper) settle() {
 	}
 }
 
+// lineRange is the lines [first, last] of a run.
+type lineRange struct{ first, last int64 }
+
+// lineRanges are the disjoint line ranges of runs of one file, sorted.
+type lineRanges []lineRange
+
+// sortedRanges sorts rs (the runs of one file never overlap).
+func sortedRanges(rs lineRanges) lineRanges {
+	slices.SortFunc(rs, func(a, b lineRange) int { return cmp.Compare(a.first, b.first) })
+	return rs
+}
+
+// has says whether line falls in one of the ranges: a binary search, so
+// that matching n rows or rejects against d dropped runs costs n log d.
+func (rs lineRanges) has(line int64) bool {
+	i, _ := slices.BinarySearchFunc(rs, line, func(r lineRange, l int64) int { return cmp.Compare(r.last, l) })
+	return i < len(rs) && rs[i].first <= line
+}
+
 // dropReject says whether the reject at file, line is one of a dropped
 // run.
 func (g *grouper) dropReject(file int, line int64) bool {
-	for _, r := range g.dropped {
-		if int(r.file) == file && r.first <= line && line <= r.last {
-			return true
-		}
-	}
-	return false
+	return g.droppedLines[file].has(line)
 }
 
-// removals lists, per file, the written rows and events of dropped runs
-// (those added or updated): matched by order id and line range, events by
-// key and first line.
+// indexDropped sorts the dropped runs' lines by file, for dropReject.
+func (g *grouper) indexDropped() {
+	g.droppedLines = map[int]lineRanges{}
+	for _, d := range g.dropped {
+		g.droppedLines[int(d.file)] = append(g.droppedLines[int(d.file)], lineRange{d.first, d.last})
+	}
+	for fi, rs := range g.droppedLines {
+		g.droppedLines[fi] = sortedRanges(rs)
+	}
+}
+
+// removals lists, per file, the rows and events of dropped runs that
+// were written or held (those added or updated), matched by source line
+// (a line belongs to one run of one order). Held ones are skipped when
+// the pipeline writes what was held; for those written before the
+// grouper began holding, it gets the counts per partition, so that it
+// removes the files whose rows are all dropped without reading them and
+// rewrites only the others.
 func (g *grouper) removals() map[int]*kinds.Removal {
-	byFile := map[int]map[string][]droppedRun{}
 	out := map[int]*kinds.Removal{}
+	written := map[int]lineRanges{}
 	for _, d := range g.dropped {
 		if d.outcome != outAdded && d.outcome != outUpdated {
 			continue
 		}
 		fi := int(d.file)
-		if byFile[fi] == nil {
-			byFile[fi] = map[string][]droppedRun{}
-			out[fi] = &kinds.Removal{Partitions: map[string]bool{}}
+		rm := out[fi]
+		if rm == nil {
+			rm = &kinds.Removal{Partitions: map[string]bool{}, Counted: true, DroppedRows: map[string]map[string]int64{
+				schema.Orders: {}, schema.LineItems: {},
+			}}
+			out[fi] = rm
 		}
-		byFile[fi][d.key] = append(byFile[fi][d.key], d)
-		out[fi].Partitions[string(columnar.AppendMonth(nil, d.month))] = true
+		written[fi] = append(written[fi], lineRange{d.first, d.last})
+		if d.held {
+			continue
+		}
+		part := string(columnar.AppendMonth(nil, d.month))
+		rm.Partitions[part] = true
+		rm.DroppedRows[schema.Orders][part]++
+		rm.DroppedRows[schema.LineItems][part] += int64(d.rows)
+		if g.cfg.EventHead != nil {
+			rm.DroppedEvents++
+		}
 	}
-	for fi, drops := range byFile {
-		out[fi].KeepRow = func(rec arrow.RecordBatch) []bool {
-			ids := rec.Column(rec.Schema().FieldIndices("order_id")[0]).(*array.String)
+	for fi, rm := range out {
+		rs := sortedRanges(written[fi])
+		rm.KeepLine = func(line int64) bool { return !rs.has(line) }
+		rm.KeepRow = func(rec arrow.RecordBatch) []bool {
 			lines := rec.Column(rec.Schema().FieldIndices("source_line")[0]).(*array.Int64).Int64Values()
-			k := make([]bool, rec.NumRows())
-			for i := range k {
-				k[i] = true
-				for _, d := range drops[ids.Value(i)] {
-					if d.first <= lines[i] && lines[i] <= d.last {
-						k[i] = false
-					}
-				}
+			k := make([]bool, len(lines))
+			for i, l := range lines {
+				k[i] = !rs.has(l)
 			}
 			return k
 		}
-		out[fi].KeepEvent = func(key string, line int64) bool {
-			for _, d := range drops[key] {
-				if d.first == line {
-					return false
-				}
-			}
-			return true
-		}
+		rm.KeepEvent = func(_ string, line int64) bool { return !rs.has(line) }
 	}
 	return out
 }
