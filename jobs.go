@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"time"
 
 	"ingot/formats/source"
 	"ingot/spec"
@@ -47,16 +48,6 @@ func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 		problems = append(problems, spec.Problem{File: s.File, Line: pos.Line, Column: pos.Column, Path: path,
 			Msg: fmt.Sprintf(format, args...)})
 	}
-	if len(im.Transforms) > 0 {
-		pos := im.Pos
-		if len(im.TransformPos) > 0 {
-			pos = im.TransformPos[0]
-		}
-		refuse(pos, "transforms", "transforms are not supported yet by imports (remove them, or transform the file beforehand)")
-	}
-	if len(im.Mapping) > 0 {
-		refuse(im.Mapping[0].Pos, "mapping", "a mapping is not supported yet by imports")
-	}
 	if im.UserID != nil {
 		refuse(im.Pos, "user_id", "user_id is not supported yet by %s imports", im.Kind)
 	}
@@ -88,6 +79,28 @@ func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 	}
 	if o.Format == "" {
 		o.Format = im.WithDefaults().Format
+	}
+	o.Transforms = im.Transforms
+	if len(im.Mapping) > 0 {
+		// The fallbacks are evaluated when the import starts (ImportOptions.Now).
+		o.mapping = &im
+		for _, a := range im.Mapping {
+			if a.IgnoreOnUpdate {
+				o.IgnoreOnUpdate = append(o.IgnoreOnUpdate, a.Attribute)
+			}
+		}
+		o.Preprocess = true // the customer import workflow: structure first
+		if im.Kind != KindCustomers {
+			refuse(im.Mapping[0].Pos, "mapping", "a mapping is for customers imports, not %s", im.Kind)
+		}
+	}
+	if _, err := (ImportOptions{Transforms: o.Transforms, Mapping: im.MappingAttrs(time.Now())}).CompileTransforms(); err != nil {
+		var se *spec.Error
+		if errors.As(im.StepError(s.File, err), &se) {
+			problems = append(problems, se.Problems...)
+		} else {
+			refuse(im.Pos, "transforms", "%v", err)
+		}
 	}
 	if d, err := ParseDelimiter(im.Source.CSV.Delimiter); err != nil {
 		refuse(im.Pos, "source.csv.delimiter", "%v", err)
