@@ -186,7 +186,7 @@ func (o ImportOptions) recorded() map[string]any {
 		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 		"move_processed": o.MoveProcessed,
-		"transforms": len(o.Transforms), "mapping": len(o.Mapping), "preprocess": o.Preprocess,
+		"transforms":     len(o.Transforms), "mapping": len(o.Mapping), "preprocess": o.Preprocess,
 	}
 }
 
@@ -363,7 +363,7 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		DryRun: opt.DryRun, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
 		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType, KeyColumn: opt.KeyColumn,
 			Merge: opt.Merge, OnRagged: opt.OnRagged, IgnoreOnUpdate: opt.IgnoreOnUpdate},
-		Transforms:  prog, Preprocess: opt.Preprocess,
+		Transforms: prog, Preprocess: opt.Preprocess,
 		MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
 		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio,

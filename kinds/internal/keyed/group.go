@@ -68,7 +68,7 @@ type fileGroup struct {
 func NewGrouper(spec *Spec, table *schema.Table, cfg kinds.GroupConfig) *Grouper {
 	g := &Grouper{spec: spec, cfg: cfg, table: table, committed: cfg.Lookups[table.Name],
 		overwrite: cfg.Records.Merge == kinds.MergeOverwrite, differ: newDiffer(cfg.Records.IgnoreOnUpdate),
-		files:     make([]fileGroup, len(cfg.Files)), dropped: make([]map[int64]bool, len(cfg.Files)),
+		files: make([]fileGroup, len(cfg.Files)), dropped: make([]map[int64]bool, len(cfg.Files)),
 		file: -1}
 	for i := range g.files {
 		g.files[i].issues = map[kinds.IssueKey]int64{}
