@@ -203,6 +203,11 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 		return rep, err
 	}
 
+	if a.opt.Preprocess {
+		if err := a.preprocess(ctx); err != nil {
+			return fail(err)
+		}
+	}
 	if err := a.openWarehouse(ctx); err != nil {
 		return fail(err)
 	}

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -231,21 +230,4 @@ func fromTransformType(t transform.ValueType, v []byte) columnar.ValueType {
 		return columnar.TypeObject
 	}
 	return columnar.TypeString
-}
-
-// StepProblem is a transform or mapping step that does not fit a file's
-// columns, found before any row is read: the file, and the step's error
-// (a *transform.StepError naming the step and the missing field).
-type StepProblem struct {
-	File string
-	Err  error
-}
-
-func (e *StepProblem) Error() string { return fmt.Sprintf("%s: %v", e.File, e.Err) }
-func (e *StepProblem) Unwrap() error { return e.Err }
-
-// isStepError reports whether err is a step that does not fit the data.
-func isStepError(err error) bool {
-	var se *transform.StepError
-	return errors.As(err, &se)
 }
