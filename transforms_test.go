@@ -5,11 +5,14 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"ingot/commit"
+	"ingot/internal/shareddata"
 	"ingot/pipeline"
 	"ingot/validate"
 )
@@ -171,4 +174,78 @@ func TestWorkflowStructuralErrors(t *testing.T) {
 			require.Empty(t, readLog(t, dest), "nothing committed")
 		})
 	}
+}
+
+// TestOnlineRetailAsKevelOrders imports the UCI Online Retail sample as
+// Kevel orders through a spec of transforms alone (renames, constants, a
+// custom timestamp pattern, casts, DuckDB derives), in small batches so
+// that orders span them. The expectations come from a separate read of
+// the CSV: one order per distinct InvoiceNo, rejected when a row lacks
+// its CustomerID, and the committed quantities sum to the file's.
+func TestOnlineRetailAsKevelOrders(t *testing.T) {
+	dir := shareddata.Dir()
+	path := filepath.Join(dir, "realdata", "online-retail-head1000", "OnlineRetail.csv")
+	if _, err := os.Stat(path); dir == "" || err != nil {
+		t.Skip("Online Retail sample absent")
+	}
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	require.NoError(t, err)
+	require.Equal(t, []string{"InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"}, rows[0])
+	invoices, noCustomer := map[string]bool{}, map[string]bool{}
+	qty := map[string]int64{}
+	for _, r := range rows[1:] {
+		invoices[r[0]] = true
+		if r[6] == "" {
+			noCustomer[r[0]] = true
+		}
+		q, err := strconv.ParseInt(r[3], 10, 64)
+		require.NoError(t, err)
+		qty[r[0]] += q
+	}
+	var wantQty int64
+	for inv, q := range qty {
+		if !noCustomer[inv] {
+			wantQty += q
+		}
+	}
+
+	dest := t.TempDir()
+	s, err := LoadSpec(filepath.Join("testdata", "transforms", "online_retail.yaml"))
+	require.NoError(t, err)
+	o, err := SpecOptions(s, s.Imports[0])
+	require.NoError(t, err)
+	o.Sources, o.Dest, o.ReportDir, o.BatchRows = []string{path}, dest, t.TempDir(), 100
+	rep, err := Import(context.Background(), o)
+	require.NoError(t, err)
+	c := rep.Counts
+	require.Equal(t, int64(len(rows)-1), c.Rows)
+	require.Equal(t, int64(len(invoices)), c.Records, "one order per InvoiceNo")
+	require.Equal(t, int64(len(noCustomer)), c.Rejected)
+	require.Equal(t, int64(len(invoices)-len(noCustomer)), c.Added)
+	require.NoError(t, c.Check())
+	for _, is := range rep.Issues {
+		require.Contains(t, []string{"invalid_user_id", "total_mismatch"}, is.Code, "no other issue: every date parses, every number casts")
+	}
+
+	st, err := commit.OpenLocalReadOnly(dest)
+	require.NoError(t, err)
+	db, err := commit.OpenSQL(context.Background(), st)
+	require.NoError(t, err)
+	defer db.Close()
+	var n, sum int64
+	require.NoError(t, db.QueryRow("SELECT count(*) FROM orders").Scan(&n))
+	require.Equal(t, c.Added, n)
+	require.NoError(t, db.QueryRow("SELECT sum(quantity) FROM line_items").Scan(&sum))
+	require.Equal(t, wantQty, sum)
+	var at time.Time
+	var sku, cur string
+	var subtotal float64
+	require.NoError(t, db.QueryRow(`SELECT o.created_at, l.sku, o.currency, l.subtotal FROM orders o JOIN line_items l USING (order_id)
+		WHERE order_id = '536365' ORDER BY l.line_no LIMIT 1`).Scan(&at, &sku, &cur, &subtotal))
+	require.Equal(t, time.Date(2010, 12, 1, 8, 26, 0, 0, time.UTC), at.UTC(), "M/d/yy H:mm")
+	require.Equal(t, [2]string{"85123A", "GBP"}, [2]string{sku, cur})
+	require.InDelta(t, 15.3, subtotal, 1e-9, "round(6 × 2.55, 2) by DuckDB")
 }
