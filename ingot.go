@@ -190,6 +190,14 @@ func (o ImportOptions) recorded() map[string]any {
 	}
 }
 
+// now reads the import's clock: Now, or the time.
+func (o ImportOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
 // TransformCodes are the issue codes of transform programs: the codes
 // the kinds' validators know how to describe in rejects.
 var TransformCodes = transform.Codes{Cast: issue.CastFailed, Timestamp: issue.TimestampPattern,
@@ -318,11 +326,7 @@ func (o ImportOptions) Validate() error {
 // either way.
 func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	if opt.mapping != nil && len(opt.Mapping) == 0 {
-		now := time.Now
-		if opt.Now != nil {
-			now = opt.Now
-		}
-		opt.Mapping = opt.mapping.MappingAttrs(now().UTC())
+		opt.Mapping = opt.mapping.MappingAttrs(opt.now().UTC())
 	}
 	if err := opt.Validate(); err != nil {
 		return nil, err
