@@ -249,3 +249,35 @@ func TestOnlineRetailAsKevelOrders(t *testing.T) {
 	require.Equal(t, [2]string{"85123A", "GBP"}, [2]string{sku, cur})
 	require.InDelta(t, 15.3, subtotal, 1e-9, "round(6 × 2.55, 2) by DuckDB")
 }
+
+// TestPreprocessStructure: each structural error of the workflow's
+// pre-processing, on any kind of file, fails the import before anything
+// is imported (the good file's records neither), naming file and line.
+func TestPreprocessStructure(t *testing.T) {
+	for _, tc := range []struct {
+		name, format, good, bad, want string
+	}{
+		{"empty file", "csv", "good.csv", "empty.csv", "empty.csv: line 1: empty input: no header row"},
+		{"header and no records", "csv", "good.csv", "header_only.csv", "header_only.csv: line 1: the file is empty: a header and no records"},
+		{"duplicate header", "csv", "good.csv", "dup_header.csv", `dup_header.csv: line 1, field "city": duplicate column name`},
+		{"broken JSON", "jsonl", "good.jsonl", "broken.jsonl", "broken.jsonl: line 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dest := t.TempDir()
+			o := ImportOptions{Kind: KindCustomers, Format: tc.format, Dest: dest, ReportDir: t.TempDir(), Preprocess: true,
+				Sources: []string{filepath.Join("testdata", "transforms", tc.good), filepath.Join("testdata", "transforms", tc.bad)}}
+			rep, err := Import(context.Background(), o)
+			var pe *pipeline.PreprocessError
+			require.ErrorAs(t, err, &pe, "%v", err)
+			require.ErrorContains(t, err, tc.want)
+			require.Equal(t, validate.StatusFailed, rep.Status)
+			require.Empty(t, readLog(t, dest), "nothing committed")
+
+			// Without pre-processing the good file is imported (the
+			// bad one fails, or loses its broken records).
+			o.Preprocess, o.ReportDir, o.MaxRejected = false, t.TempDir(), "none"
+			rep, _ = Import(context.Background(), o)
+			require.Positive(t, rep.Version)
+		})
+	}
+}
