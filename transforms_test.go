@@ -281,3 +281,27 @@ func TestPreprocessStructure(t *testing.T) {
 		})
 	}
 }
+
+// TestKevelOrdersThroughTransformsRejects: in orders brought into
+// kevel-csv by transforms, a quantity that does not cast and a date that
+// does not match the pattern reject their whole orders, each reject
+// naming the line, the order id and the field.
+func TestKevelOrdersThroughTransformsRejects(t *testing.T) {
+	dest := t.TempDir()
+	s, err := LoadSpec(filepath.Join("testdata", "transforms", "online_retail.yaml"))
+	require.NoError(t, err)
+	o, err := SpecOptions(s, s.Imports[0])
+	require.NoError(t, err)
+	o.Sources, o.Dest, o.ReportDir = []string{filepath.Join("testdata", "transforms", "retail_small.csv")}, dest, t.TempDir()
+	rep, err := Import(context.Background(), o)
+	require.NoError(t, err)
+	require.Equal(t, [3]int64{4, 2, 2}, [3]int64{rep.Counts.Records, rep.Counts.Added, rep.Counts.Rejected})
+	got := rejectsBy(rejectRows(t, o.ReportDir))
+	require.Equal(t, [4]string{"3", "536365", "lineItem_quantity", "bad_cast"}, got[0])
+	require.Contains(t, got, [4]string{"5", "536367", "createdAt", "timestamp_pattern_mismatch"})
+	// The value a cast could not convert is kept as it was, never a
+	// zero: the kind's own checks see it too, and what was derived from
+	// it is missing.
+	require.Contains(t, got, [4]string{"3", "536365", "lineItem_quantity", "not_an_integer"})
+	require.Contains(t, got, [4]string{"3", "536365", "lineItem_subtotal", "missing"})
+}
