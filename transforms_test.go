@@ -156,7 +156,7 @@ func TestWorkflowStructuralErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, file, want string
 	}{
-		{"missing mapped header", "customers_no_level.csv", `customers_no_level.csv: line 1: transforms[0] (select): the header "Level" of attribute "tier" is not in the file`},
+		{"missing mapped header", "customers_no_level.csv", `customers_no_level.csv: line 1: mapping: the header "Level" of attribute "tier" is not in the file`},
 		{"inconsistent column count", "customers_ragged.csv", "customers_ragged.csv: line 3 (byte 86): expected 8 fields, found 3 (inconsistent column count)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

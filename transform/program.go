@@ -22,6 +22,10 @@ type StepError struct {
 }
 
 func (e *StepError) Error() string {
+	switch e.Op {
+	case OpSelect, OpFill, OpCheck: // the steps of a mapping (MappingSteps)
+		return fmt.Sprintf("mapping: %v", e.Err)
+	}
 	return fmt.Sprintf("transforms[%d] (%s): %v", e.Index, e.Op, e.Err)
 }
 
