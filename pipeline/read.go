@@ -137,9 +137,11 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	header := r.Header()
 	if s.names != nil {
 		// The format's checks apply to the columns the transforms make.
+		raw := header
 		if header, err = s.names.Names(header); err != nil {
 			return &parse.Error{Source: name, Line: 1, Err: err}
 		}
+		f.origins = s.names.Origins(raw)
 	}
 	f.report.IgnoredColumns = format.Ignored(header)
 	rec := s.opt.Records

@@ -409,6 +409,24 @@ func (p *Program) SourceName(header []string, name string) string {
 	return ""
 }
 
+// Origins maps each output column that comes from an input column under
+// another name (renamed, selected by a mapping, and changed in place or
+// not) to that input column's header, for an input of the given header;
+// nil when the program does not fit it. Columns a step made (new, copy,
+// derive) have no origin.
+func (p *Program) Origins(header []string) map[string]string {
+	if _, err := p.Names(header); err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, s := range p.plan.out {
+		if s.id < len(header) && header[s.id] != s.name {
+			out[s.name] = header[s.id]
+		}
+	}
+	return out
+}
+
 // Steps returns a copy of the program's steps.
 func (p *Program) Steps() []Step { return slices.Clone(p.steps) }
 

@@ -28,7 +28,7 @@ const (
 
 // RejectsHeader is the header of rejects.csv and the keys of the objects
 // in rejects.json, in order.
-var RejectsHeader = []string{"file", "line", "record_id", "column", "code", "message", "value"}
+var RejectsHeader = []string{"file", "line", "record_id", "column", "code", "message", "value", "header"}
 
 // Reject is one issue that rejected a record: a line of rejects.csv.
 type Reject struct {
@@ -39,6 +39,10 @@ type Reject struct {
 	Code     columnar.Code // written as the code's name
 	Message  string        // see Message
 	Value    string        // the field's raw value, cut by TruncateValue when added
+	// Header is the file's own header of Column when a job spec's
+	// transforms or attribute mapping named the field differently
+	// (Column is then the attribute): set by Finish through HeaderOf.
+	Header string
 }
 
 // rejectJSON is the shape of a reject in rejects.json. Value holds the
@@ -54,6 +58,7 @@ type rejectJSON struct {
 	Message     string `json:"message"`
 	Value       string `json:"value"`
 	ValueBase64 []byte `json:"value_base64,omitempty"`
+	Header      string `json:"header"`
 }
 
 // RejectWriter spools rejects to a temporary file in its directory as
@@ -71,6 +76,18 @@ type RejectWriter struct {
 	written int64 // rejects written by Finish
 	done    bool  // finished or aborted
 	err     error // first spool write error, sticky
+
+	headerOf func(file, column string) string
+}
+
+// SetHeaderOf tells Finish how to find the file's header of a reject's
+// column (the header column of the rejects): for imports whose
+// transforms or mapping rename fields. It returns "" when the column is
+// the header itself.
+func (w *RejectWriter) SetHeaderOf(f func(file, column string) string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.headerOf = f
 }
 
 // NewRejectWriter starts a RejectWriter whose files go into dir, which
@@ -131,7 +148,8 @@ func (w *RejectWriter) Written() int64 {
 }
 
 // Finish writes rejects.csv (header file,line,record_id,column,code,
-// message,value; code is the code's name) and rejects.json (a JSON array
+// message,value,header; code is the code's name, header the file's own name
+// of the column when a spec renamed it) and rejects.json (a JSON array
 // of objects with the same keys) into the directory, in the order the
 // rejects were added, leaving out every reject for which drop(file, line)
 // is true; drop may be nil. Both files are written, even with no
@@ -188,12 +206,15 @@ func (w *RejectWriter) Finish(drop func(file string, line int64) bool) (err erro
 			continue
 		}
 		code := issue.InfoOf(r.Code).Name
-		rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6] =
-			r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, code, r.Message, r.Value
+		if w.headerOf != nil && r.Column != "" {
+			r.Header = w.headerOf(r.File, r.Column)
+		}
+		rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] =
+			r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, code, r.Message, r.Value, r.Header
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("validate: write %s: %w", csvOut.path, err)
 		}
-		j := rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: code, Message: r.Message, Value: r.Value}
+		j := rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: code, Message: r.Message, Value: r.Value, Header: r.Header}
 		if !utf8.ValidString(r.Value) {
 			j.ValueBase64 = []byte(r.Value)
 		}

@@ -86,6 +86,14 @@ func TestRejectWriterRoundTrip(t *testing.T) {
 
 	// The records on orders.csv line 5 were superseded later in the import.
 	drop := func(file string, line int64) bool { return file == "orders.csv" && line == 5 }
+	// A spec renamed the file's "Total Amount" to total.
+	headerOf := func(file, column string) string {
+		if file == "orders.csv" && column == "total" {
+			return "Total Amount"
+		}
+		return ""
+	}
+	w.SetHeaderOf(headerOf)
 	require.NoError(t, w.Finish(drop))
 	require.Equal(t, int64(len(rejects)-1), w.Written())
 	kept := append(append([]Reject(nil), rejects[:2]...), rejects[3:]...)
@@ -94,7 +102,8 @@ func TestRejectWriterRoundTrip(t *testing.T) {
 	require.Equal(t, RejectsHeader, rows[0])
 	require.Len(t, rows, len(kept)+1)
 	for i, r := range kept {
-		require.Equal(t, []string{r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, issue.InfoOf(r.Code).Name, r.Message, r.Value}, rows[i+1])
+		require.Equal(t, []string{r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, issue.InfoOf(r.Code).Name, r.Message, r.Value,
+			headerOf(r.File, r.Column)}, rows[i+1])
 	}
 
 	objs := readRejectsJSON(t, filepath.Join(dir, RejectsJSON))
@@ -105,8 +114,9 @@ func TestRejectWriterRoundTrip(t *testing.T) {
 		if o.ValueBase64 != nil {
 			v = string(o.ValueBase64) // the exact bytes of a value that is not UTF-8
 		}
-		require.Equal(t, rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: issue.InfoOf(r.Code).Name, Message: r.Message, Value: r.Value},
-			rejectJSON{File: o.File, Line: o.Line, RecordID: o.RecordID, Column: o.Column, Code: o.Code, Message: o.Message, Value: v})
+		require.Equal(t, rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: issue.InfoOf(r.Code).Name, Message: r.Message, Value: r.Value,
+			Header: headerOf(r.File, r.Column)},
+			rejectJSON{File: o.File, Line: o.Line, RecordID: o.RecordID, Column: o.Column, Code: o.Code, Message: o.Message, Value: v, Header: o.Header})
 	}
 
 	// The spool is gone; only the two files remain.
@@ -142,7 +152,7 @@ func TestRejectWriterEmpty(t *testing.T) {
 	require.NoError(t, w.Finish(nil))
 	b, err := os.ReadFile(filepath.Join(dir, RejectsCSV))
 	require.NoError(t, err)
-	require.Equal(t, "file,line,record_id,column,code,message,value\n", string(b))
+	require.Equal(t, "file,line,record_id,column,code,message,value,header\n", string(b))
 	b, err = os.ReadFile(filepath.Join(dir, RejectsJSON))
 	require.NoError(t, err)
 	require.Equal(t, "[]\n", string(b))

@@ -346,7 +346,7 @@ func readRejects(r *Report, perFile int) ([]fileRejects, string) {
 	defer f.Close()
 	cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
 	cr.ReuseRecord = true
-	cr.FieldsPerRecord = len(RejectsHeader)
+	cr.FieldsPerRecord = -1 // rejects.csv written before the header column have one field less
 	if _, err := cr.Read(); err != nil {
 		return nil, fmt.Sprintf("reading rejects.csv: %v", err)
 	}
