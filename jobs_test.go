@@ -45,7 +45,6 @@ max_rejected: 2.5%
 
 	for _, tc := range []struct{ spec, want string }{
 		{"kind: orders\nsource: {uri: a.csv, csv: {header: false}}\n", "source.csv.header: files without a header row are not supported yet"},
-		{"kind: orders\nsource: {uri: a.csv}\non_ragged: pad\n", "on_ragged: pad is not supported yet"},
 	} {
 		s := loadSpec(t, tc.spec)
 		_, err := SpecOptions(s, s.Imports[0])

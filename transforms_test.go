@@ -17,9 +17,9 @@ import (
 	"ingot/validate"
 )
 
-// specImport loads testdata/transforms/<name> and returns the options of
+// specFixture loads testdata/transforms/<name> and returns the options of
 // its one import, reading src (in testdata/transforms) into dest.
-func specImport(t *testing.T, name, dest string, src ...string) ImportOptions {
+func specFixture(t *testing.T, name, dest string, src ...string) ImportOptions {
 	t.Helper()
 	s, err := LoadSpec(filepath.Join("testdata", "transforms", name))
 	require.NoError(t, err)
@@ -58,7 +58,7 @@ func rejectsBy(rows [][]string) [][4]string {
 // reject their rows (with line, record id and the field), never a zero.
 func TestSpecTransformsEndToEnd(t *testing.T) {
 	dest := t.TempDir()
-	o := specImport(t, "transforms.yaml", dest, "customers_raw.csv")
+	o := specFixture(t, "transforms.yaml", dest, "customers_raw.csv")
 	o.MaxRejected = "none"
 	rep, err := Import(context.Background(), o)
 	require.NoError(t, err)
@@ -82,7 +82,7 @@ func TestSpecTransformsEndToEnd(t *testing.T) {
 // (the number 1 is not the text "1"), and casts keep JSON types.
 func TestSpecTransformsTypedJSON(t *testing.T) {
 	dest := t.TempDir()
-	o := specImport(t, "typed.yaml", dest, "typed.jsonl")
+	o := specFixture(t, "typed.yaml", dest, "typed.jsonl")
 	o.MaxRejected = "none"
 	rep, err := Import(context.Background(), o)
 	require.NoError(t, err)
@@ -99,7 +99,7 @@ func TestSpecTransformsTypedJSON(t *testing.T) {
 // and, for ignore_on_update, left alone when the customer is updated.
 func TestCustomersMappingEndToEnd(t *testing.T) {
 	dest := t.TempDir()
-	o := specImport(t, "mapping.yaml", dest, "customers_mapped.csv")
+	o := specFixture(t, "mapping.yaml", dest, "customers_mapped.csv")
 	o.Now = func() time.Time { return time.Date(2026, 4, 15, 10, 0, 0, 0, time.UTC) }
 	rep, err := Import(context.Background(), o)
 	require.NoError(t, err)
@@ -125,7 +125,7 @@ func TestCustomersMappingEndToEnd(t *testing.T) {
 
 	// An update: tier changes, city is ignore_on_update and stays; a new
 	// customer gets its city.
-	o = specImport(t, "mapping.yaml", dest, "customers_mapped_update.csv")
+	o = specFixture(t, "mapping.yaml", dest, "customers_mapped_update.csv")
 	o.Now = func() time.Time { return time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC) }
 	rep, err = Import(context.Background(), o)
 	require.NoError(t, err)
@@ -144,8 +144,8 @@ func TestCustomersMappingEndToEnd(t *testing.T) {
 	}
 
 	// overwrite keeps an ignore_on_update attribute too.
-	o = specImport(t, "mapping.yaml", dest, "customers_mapped_update.csv")
-	o.Merge = "overwrite"
+	o = specFixture(t, "mapping.yaml", dest, "customers_mapped_update.csv")
+	o.Merge, o.AllowChangedOptions = "overwrite", true
 	_, err = Import(context.Background(), o)
 	require.NoError(t, err)
 	require.Equal(t, "Berlin", current(t, dest, customersQuery)["alice@example.com"]["city"])
@@ -164,7 +164,7 @@ func TestWorkflowStructuralErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dest := t.TempDir()
-			o := specImport(t, "mapping.yaml", dest, "customers_mapped_update.csv", tc.file)
+			o := specFixture(t, "mapping.yaml", dest, "customers_mapped_update.csv", tc.file)
 			require.True(t, o.Preprocess)
 			rep, err := Import(context.Background(), o)
 			var pe *pipeline.PreprocessError
