@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,8 +30,11 @@ import (
 	"ingot/formats"
 	"ingot/formats/charset"
 	"ingot/formats/source"
+	"ingot/issue"
 	"ingot/kinds"
 	"ingot/pipeline"
+	"ingot/spec"
+	"ingot/transform"
 	"ingot/validate"
 )
 
@@ -106,6 +110,30 @@ type ImportOptions struct {
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
 	MaxRejected string
 
+	// Transforms reshape every raw batch, in order, before the format's
+	// header checks and the kind's validation (design section 4: rename,
+	// copy, new, delete, map, timestamp, cast, derive); any kind, any
+	// format. A failed cast or an unparsable timestamp rejects its row.
+	Transforms []transform.Step
+	// Mapping, for customers, keeps only the mapped attributes (attribute
+	// ← header), after the Transforms: each with its value map, fallback
+	// (already evaluated: spec.Import.MappingAttrs), type check and
+	// mandatory rule. A header a file lacks fails that file before any of
+	// its rows is read (with Preprocess, the whole import).
+	Mapping []transform.Attr
+	// IgnoreOnUpdate lists customer attributes written when the customer
+	// is created and never changed by a later import.
+	IgnoreOnUpdate []string
+	// Program, if set, is used instead of compiling Transforms and
+	// Mapping: a program compiled with TransformCodes.
+	Program *transform.Program
+	// Preprocess checks every file's structure before anything is
+	// imported (Preprocess): with a structural error in any file (an
+	// empty file, a missing or duplicate header, rows of inconsistent
+	// field counts, broken JSON, a mapped header missing) the import
+	// fails and nothing is committed.
+	Preprocess bool
+
 	// Limits against hostile or broken input; zero means the default of
 	// each (csv.DefaultMaxRecordBytes, DefaultMaxFieldBytes,
 	// DefaultMaxColumns, compress.DefaultMaxRatio; no size limit on
@@ -147,6 +175,10 @@ type ImportOptions struct {
 	// races to other writers goes on retrying; default 10 minutes.
 	CommitRetryFor time.Duration
 
+	// mapping is the spec import whose mapping Import evaluates (its
+	// fallbacks at Now) into Mapping, when SpecOptions made the options.
+	mapping *spec.Import
+
 	// beforeCommit, if set, runs just before an attempt commits: tests
 	// use it to make another writer win the race.
 	beforeCommit func(attempt int)
@@ -173,7 +205,43 @@ func (o ImportOptions) recorded() map[string]any {
 		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 		"move_processed": o.MoveProcessed, "allow_changed_options": o.AllowChangedOptions, "force": o.Force,
+		"transforms": len(o.Transforms), "mapping": len(o.Mapping), "preprocess": o.Preprocess,
 	}
+}
+
+// now reads the import's clock: Now, or the time.
+func (o ImportOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// TransformCodes are the issue codes of transform programs: the codes
+// the kinds' validators know how to describe in rejects.
+var TransformCodes = transform.Codes{Cast: issue.CastFailed, Timestamp: issue.TimestampPattern,
+	Missing: issue.MissingAttribute, Attr: issue.BadAttribute}
+
+// CompileTransforms compiles an import's Transforms and Mapping into the
+// program the pipeline runs (nil when there are none), or returns
+// o.Program when set. A *transform.StepError names a step whose
+// arguments are wrong.
+func (o ImportOptions) CompileTransforms() (*transform.Program, error) {
+	if o.Program != nil {
+		return o.Program, nil
+	}
+	steps := slices.Clone(o.Transforms)
+	if len(o.Mapping) > 0 {
+		ms, err := transform.MappingSteps(o.Mapping)
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, ms...)
+	}
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	return transform.Compile(steps, TransformCodes)
 }
 
 // PinnedOptions lists the options that change how an import's records
@@ -301,6 +369,12 @@ func (o ImportOptions) Validate() error {
 	if _, _, err := pipeline.ParseMaxRejected(o.MaxRejected); err != nil {
 		return &UsageError{err}
 	}
+	if (len(o.Mapping) > 0 || len(o.IgnoreOnUpdate) > 0) && o.Kind != KindCustomers {
+		return usagef("an attribute mapping is for customers imports, not %s", o.Kind)
+	}
+	if _, err := o.CompileTransforms(); err != nil {
+		return &UsageError{err}
+	}
 	switch o.Merge {
 	case "", kinds.MergeMerge, kinds.MergeOverwrite:
 	default:
@@ -332,6 +406,9 @@ func hasScheme(uri, scheme string) bool {
 // CommitRetryFor has passed; the report of the last attempt is written
 // either way.
 func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
+	if opt.mapping != nil && len(opt.Mapping) == 0 {
+		opt.Mapping = opt.mapping.MappingAttrs(opt.now().UTC())
+	}
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
@@ -367,12 +444,14 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	// in their names), else in the order given.
 	objs = formats.SortSources(format, objs)
 	rec.Format = format.Name
+	prog, _ := opt.CompileTransforms() // checked by Validate
 	rep, err := pipeline.Run(ctx, pipeline.Options{
 		Kind: kindByName(opt.Kind), Format: format, Dest: opt.Dest,
 		Stores: st, StoreOptions: commit.StoreOptions{S3: opt.Stores.S3, Logger: opt.Stores.Logger},
 		DryRun: opt.DryRun, Force: opt.Force, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
 		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType, KeyColumn: opt.KeyColumn,
-			Merge: opt.Merge, OnRagged: opt.OnRagged},
+			Merge: opt.Merge, OnRagged: opt.OnRagged, IgnoreOnUpdate: opt.IgnoreOnUpdate},
+		Transforms: prog, Preprocess: opt.Preprocess,
 		MaxRejected: opt.MaxRejected, BatchRows: opt.BatchRows, Workers: opt.Workers,
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
 		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio, MaxLineItems: opt.MaxLineItems,

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"ingot/columnar"
 	"ingot/formats/compress"
@@ -34,24 +35,13 @@ func LoadSpec(path string) (*spec.Spec, error) {
 // SpecOptions returns the options of one import of a spec: the one place
 // where a spec becomes ImportOptions, shared by `ingot import --spec` and
 // `ingot schedule`. What a spec may say but this build cannot do yet
-// (transforms, a customers mapping, user_id, other CSV dialects, format
-// auto, …) is refused with a *UsageError naming its place in the spec,
+// (other CSV dialects, format auto, …) is refused with a *UsageError naming its place in the spec,
 // never silently ignored.
 func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 	var problems []spec.Problem
 	refuse := func(pos spec.Pos, path, format string, args ...any) {
 		problems = append(problems, spec.Problem{File: s.File, Line: pos.Line, Column: pos.Column, Path: path,
 			Msg: fmt.Sprintf(format, args...)})
-	}
-	if len(im.Transforms) > 0 {
-		pos := im.Pos
-		if len(im.TransformPos) > 0 {
-			pos = im.TransformPos[0]
-		}
-		refuse(pos, "transforms", "transforms are not supported yet by imports (remove them, or transform the file beforehand)")
-	}
-	if len(im.Mapping) > 0 {
-		refuse(im.Mapping[0].Pos, "mapping", "a mapping is not supported yet by imports")
 	}
 	if im.OnNewColumns != "" && im.OnNewColumns != "ignore" {
 		refuse(im.Pos, "on_new_columns", "on_new_columns: %s is not supported yet (new columns are ignored)", im.OnNewColumns)
@@ -68,6 +58,28 @@ func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 	o, err := specImportOptions(im)
 	if err != nil {
 		refuse(im.Pos, "source.csv.delimiter", "%v", err)
+	}
+	o.Transforms = im.Transforms
+	if len(im.Mapping) > 0 {
+		// The fallbacks are evaluated when the import starts (ImportOptions.Now).
+		o.mapping = &im
+		for _, a := range im.Mapping {
+			if a.IgnoreOnUpdate {
+				o.IgnoreOnUpdate = append(o.IgnoreOnUpdate, a.Attribute)
+			}
+		}
+		o.Preprocess = true // the customer import workflow: structure first
+		if im.Kind != KindCustomers {
+			refuse(im.Mapping[0].Pos, "mapping", "a mapping is for customers imports, not %s", im.Kind)
+		}
+	}
+	if _, err := (ImportOptions{Transforms: o.Transforms, Mapping: im.MappingAttrs(time.Now())}).CompileTransforms(); err != nil {
+		var se *spec.Error
+		if errors.As(im.StepError(s.File, err), &se) {
+			problems = append(problems, se.Problems...)
+		} else {
+			refuse(im.Pos, "transforms", "%v", err)
+		}
 	}
 	if len(problems) > 0 {
 		return o, &UsageError{&spec.Error{Problems: problems}}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/spec"
+	"ingot/transform"
 )
 
 func loadSpec(t *testing.T, text string) *spec.Spec {
@@ -43,7 +44,6 @@ max_rejected: 2.5%
 		DryRun: true, ReportDir: "./rep", Encoding: "windows-1252", Delimiter: ';', HashEmails: true, MaxRejected: "2.5%"}, o)
 
 	for _, tc := range []struct{ spec, want string }{
-		{"kind: orders\nsource: {uri: a.csv}\ntransforms:\n  - delete: x\n", ":4:5: transforms: transforms are not supported yet"},
 		{"kind: orders\nsource: {uri: a.csv, csv: {header: false}}\n", "source.csv.header: files without a header row are not supported yet"},
 	} {
 		s := loadSpec(t, tc.spec)
@@ -52,6 +52,17 @@ max_rejected: 2.5%
 		require.ErrorAs(t, err, &ue)
 		require.ErrorContains(t, err, tc.want)
 	}
+
+	// Transforms and a customers mapping pass to the import; the mapping
+	// turns the pre-processing on and lists its ignore_on_update
+	// attributes.
+	s = loadSpec(t, "kind: customers\nsource: {uri: a.csv}\ntransforms:\n  - delete: x\n"+
+		"mapping:\n  - {attribute: userId, header: E-Mail}\n  - {attribute: city, header: Town, ignore_on_update: true}\n")
+	o, err = SpecOptions(s, s.Imports[0])
+	require.NoError(t, err)
+	require.Equal(t, []transform.Step{{Op: transform.OpDelete, Field: "x"}}, o.Transforms)
+	require.Equal(t, []string{"city"}, o.IgnoreOnUpdate)
+	require.True(t, o.Preprocess)
 
 	p := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(p, []byte("kind: orders\nformat: shopify-tsv\n"), 0o644))

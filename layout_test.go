@@ -46,7 +46,7 @@ var layers = []struct {
 		"ingot/validate", "ingot/commit", "ingot/kinds", "ingot/kinds/internal/"}},
 	// The generic stages know kinds only through their contract.
 	{"ingot/pipeline", []string{"ingot/columnar", "ingot/issue", "ingot/schema", "ingot/version", "ingot/formats",
-		"ingot/formats/", "ingot/validate", "ingot/commit", "ingot/kinds"}},
+		"ingot/formats/", "ingot/validate", "ingot/commit", "ingot/kinds", "ingot/transform", "ingot/transform/"}},
 	// Transforms (vectorised column steps) and job specs: the leaves and
 	// transform itself.
 	{"ingot/transform", []string{"ingot/columnar", "ingot/issue", "ingot/schema"}},

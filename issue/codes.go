@@ -74,6 +74,20 @@ const (
 	// OrderTooLarge: an order has more line items than the limit
 	// (--max-line-items); the whole order is rejected. Arg = the limit.
 	OrderTooLarge
+	// The transforms and attribute mapping of a job spec.
+
+	// CastFailed: a value a cast transform could not convert. Arg = the
+	// target (CastTarget).
+	CastFailed
+	// TimestampPattern: a value that does not match a timestamp
+	// transform's pattern. Arg = 1-based byte column of the mismatch.
+	TimestampPattern
+	// MissingAttribute: a mandatory attribute of a mapping is empty and
+	// has no fallback. Arg = the attribute type (AttrKind).
+	MissingAttribute
+	// BadAttribute: a value not of its mapped attribute's type (or not
+	// one of a select's values). Arg = the attribute type (AttrKind).
+	BadAttribute
 	numCodes
 )
 
@@ -87,6 +101,36 @@ const (
 	UserIDHex64                                // not 64 hex digits
 	UserIDHex32                                // not 32 hex digits
 	UserIDPhone                                // not an E.164 phone number
+)
+
+// CastTarget is what a cast converts to (the Arg of CastFailed), in the
+// order of package transform's kinds.
+type CastTarget int64
+
+// The cast targets.
+const (
+	CastString CastTarget = iota
+	CastInteger
+	CastFloat
+	CastBool
+)
+
+// AttrKind is the type of a mapped attribute (the Arg of
+// MissingAttribute and BadAttribute), in the order of package
+// transform's attribute types.
+type AttrKind int64
+
+// The attribute types of a mapping.
+const (
+	AttrString AttrKind = iota
+	AttrNumeric
+	AttrDate
+	AttrDatetime
+	AttrBoolean
+	AttrSelect
+	AttrList
+	AttrURL
+	AttrEmail
 )
 
 // Info describes a code.
@@ -121,6 +165,10 @@ var infos = [numCodes]Info{
 	WrongType:         {"wrong_type", Error, "give the field a value of the JSON type it needs, e.g. a string in quotes rather than a number"},
 	DuplicateEvent:    {"duplicate_event", Warning, "the same event came twice in the import (the same id, or the same content); it was imported once"},
 	OrderTooLarge:     {"order_too_large", Error, "an order this large is almost always rows of several orders under one id; split it, or raise --max-line-items"},
+	CastFailed:        {"bad_cast", Error, "the spec casts this field: integers are written 12, 12.0 or \" 12 \"; floats 1.5 or 1e3; booleans true/false, yes/no or 1/0 (any case)"},
+	TimestampPattern:  {"timestamp_pattern_mismatch", Error, "the value must match the pattern of the spec's timestamp transform (Java/Joda letters, e.g. yyyy/MM/dd HH:mm); the message gives the byte where it stops matching"},
+	MissingAttribute:  {"missing_attribute", Error, "the mapping makes this attribute mandatory: fill it in the file, or give the attribute a fallback in the spec"},
+	BadAttribute:      {"bad_attribute_value", Error, "the value must be of the attribute's type in the mapping: numbers 1234.5, dates 2026-04-07, date-times 2026-04-07T14:30:00Z, booleans true/false, http(s) URLs, e-mail addresses, or one of a select's values"},
 }
 
 // InfoOf returns the description of c.

@@ -207,6 +207,31 @@ func Message(code columnar.Code, arg int64, value string, mc MessageContext) str
 			b.WriteString(")")
 		}
 		b.WriteString("; imported once")
+	case CastFailed:
+		found(&b, castNames[min(max(arg, 0), int64(len(castNames)-1))]+" (the spec's cast)", value)
+	case TimestampPattern:
+		found(&b, "a date-time matching the spec's timestamp pattern", value)
+		if arg > 0 {
+			b.WriteString(" (it stops matching at byte ")
+			b.WriteString(strconv.FormatInt(arg, 10))
+			b.WriteString(")")
+		}
+	case MissingAttribute:
+		b.WriteString("expected a value")
+		if mc.Field != "" {
+			b.WriteString(" for the mandatory attribute ")
+			b.WriteString(mc.Field)
+		}
+		b.WriteString(", found an empty field and no fallback")
+	case BadAttribute:
+		what := "a value of the attribute's type"
+		if arg >= 0 && arg < int64(len(attrNames)) {
+			what = attrNames[arg]
+		}
+		if AttrKind(arg) == AttrSelect && len(mc.Allowed) > 0 {
+			what = "one of " + strings.Join(mc.Allowed, ", ")
+		}
+		found(&b, what, value)
 	default:
 		b.WriteString(InfoOf(code).Name)
 		b.WriteString(": found ")
@@ -221,6 +246,13 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
+
+// castNames and attrNames say what a CastTarget and an AttrKind expect.
+var (
+	castNames = []string{"text", "an integer such as 12", "a number such as 1.5 or 1e3", "a boolean (true/false, yes/no, 1/0)"}
+	attrNames = []string{"text", "a number such as 1234.5", "a date such as 2026-04-07", "a date-time such as 2026-04-07T14:30:00Z",
+		"true or false", "one of the select's allowed values", "a list of allowed items separated by ;", "an http(s) URL", "an e-mail address"}
+)
 
 // found writes "expected <what>, found <value>".
 func found(b *strings.Builder, what, value string) {

@@ -75,6 +75,11 @@ type RecordOptions struct {
 	// empty) or RaggedTruncate (extra fields are dropped, missing ones
 	// empty). The rows are counted as issues either way.
 	OnRagged string
+	// IgnoreOnUpdate names attributes that are written when a record is
+	// created and never changed afterwards: an import that updates a
+	// committed record leaves them as they were (customers' mapping,
+	// ignore_on_update).
+	IgnoreOnUpdate []string
 	// Delimiter of delimited text, set by the pipeline (to truncate the
 	// surplus fields a CSV reader appends to a row's last field).
 	Delimiter byte

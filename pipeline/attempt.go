@@ -134,6 +134,9 @@ type fileIn struct {
 	report  validate.FileReport
 	failed  bool
 	skipped bool // committed already (skipCommitted): not read
+	// origins maps a field the transforms renamed to the file's header
+	// (Program.Origins), for the rejects' header column.
+	origins map[string]string
 }
 
 // run performs one attempt.
@@ -172,6 +175,18 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 		return nil, reportDirError(a.opt.Dest, a.reportDir, inWarehouse, err)
 	}
 	defer a.rejects.Abort()
+	if a.opt.Transforms != nil {
+		var byURI map[string]map[string]string // built at Finish, once the files were read
+		a.rejects.SetHeaderOf(func(file, column string) string {
+			if byURI == nil {
+				byURI = make(map[string]map[string]string, len(a.files))
+				for _, f := range a.files {
+					byURI[f.report.URI] = f.origins
+				}
+			}
+			return byURI[file][column]
+		})
+	}
 	a.write = newWriteStage(a.opt, a.importID, uris)
 	a.write.tmp, a.write.pool = a.tmp, a.pool
 	a.events = newEventStage(a.importID, len(objs))
@@ -209,6 +224,11 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 		return rep, err
 	}
 
+	if a.opt.Preprocess {
+		if err := a.preprocess(ctx); err != nil {
+			return fail(err)
+		}
+	}
 	if err := a.openWarehouse(ctx); err != nil {
 		return fail(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"ingot/formats"
 	"ingot/formats/source"
 	"ingot/kinds"
+	"ingot/transform"
 )
 
 // Options describe one import for the pipeline: which kind, which format,
@@ -51,6 +52,19 @@ type Options struct {
 	// (customers, products): user id column and type, merge strategy,
 	// ragged rows.
 	Records kinds.RecordOptions
+	// Transforms, if set, reshape every raw batch before the kind sees
+	// it: a job spec's transforms, then a customers mapping
+	// (transform.MappingSteps), compiled once. The format's header checks
+	// apply to the columns they make; their issues (a failed cast, an
+	// unparsable timestamp, a missing or mistyped attribute) reject their
+	// rows. A step that does not fit a file's columns fails that file
+	// before any of its rows is read. The pipeline runs copies of it
+	// (Clone), never the Program itself.
+	Transforms *transform.Program
+	// Preprocess reads every file once before the import (Preprocess)
+	// and fails the import, committing nothing, when any has a
+	// structural error.
+	Preprocess bool
 	// Pinned are the options of this import that change how its records
 	// are stored (option → value as text), recorded in the manifest and
 	// the report. An import whose Pinned differ from the values the

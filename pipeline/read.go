@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"ingot/formats/parse"
 	"ingot/formats/source"
 	"ingot/kinds"
+	"ingot/transform"
 	"ingot/validate"
 )
 
@@ -66,6 +68,9 @@ type readStage struct {
 	rows, bytes atomic.Int64
 	// progress, if set, is called after every batch read.
 	progress func(rows, bytes int64)
+	// names, when the import has transforms, is the read stage's own
+	// copy of them: it gives the header the format binds to.
+	names *transform.Program
 }
 
 func (s *readStage) run(ctx context.Context, out chan<- rawItem) error {
@@ -127,17 +132,31 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		}
 	}
 	var key string
+	carry := format.Carry()
 	if k := format.KeyField(); k != nil {
 		key = k.Name
 	}
+	if s.names != nil {
+		// The key and the carried fields are the transformed columns'
+		// (the transform stage follows them).
+		key, carry = "", nil
+	}
 	r, err := format.Shape(in.Text, name, formats.ReadOptions{
-		Delimiter: cmp.Or(s.opt.Delimiter, format.Delimiter), BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: format.Carry(), Allocator: s.pool,
+		Delimiter: cmp.Or(s.opt.Delimiter, format.Delimiter), BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: carry, Allocator: s.pool,
 		MaxRecordBytes: s.opt.MaxRecordBytes, MaxFieldBytes: s.opt.MaxFieldBytes, MaxColumns: s.opt.MaxColumns,
 	})
 	if err != nil {
 		return err
 	}
 	header := r.Header()
+	if s.names != nil {
+		// The format's checks apply to the columns the transforms make.
+		raw := header
+		if header, err = s.names.Names(header); err != nil {
+			return &parse.Error{Source: name, Line: 1, Err: err}
+		}
+		f.origins = s.names.Origins(raw)
+	}
 	f.report.IgnoredColumns = format.Ignored(header)
 	rec := s.opt.Records
 	rec.Delimiter = cmp.Or(s.opt.Delimiter, format.Delimiter, ',')
@@ -234,6 +253,12 @@ func (a *attempt) runStages(ctx context.Context) error {
 	events := make(chan eventChunk, 8)
 
 	read := &readStage{opt: a.opt, files: a.files, pool: a.pool, clock: stageClock{name: "read"}}
+	var ts *transformStage
+	if a.opt.Transforms != nil {
+		read.names = a.opt.Transforms.Clone()
+		ts = newTransformStage(ctx, a.opt, a.pool)
+		defer ts.close()
+	}
 	if a.opt.OnProgress != nil {
 		read.progress = func(rows, bytes int64) {
 			a.opt.OnProgress(Progress{Phase: PhaseRead, Rows: rows, Bytes: bytes, TotalBytes: a.totalBytes, Elapsed: time.Since(a.t0)})
@@ -246,9 +271,18 @@ func (a *attempt) runStages(ctx context.Context) error {
 	a.readRows, a.readBytes = read.rows.Load, read.bytes.Load
 	a.clocks = []*stageClock{&read.clock, &vs.clock, &group.clock, &a.write.clock, &a.events.clock}
 
+	read0 := raw
+	if ts != nil {
+		a.clocks = slices.Insert(a.clocks, 1, &ts.clock)
+		read0 = make(chan rawItem, 2)
+		g.Go(func() error {
+			defer close(raw)
+			return ts.run(ctx, read0, raw)
+		})
+	}
 	g.Go(func() error {
-		defer close(raw)
-		return read.run(ctx, raw)
+		defer close(read0)
+		return read.run(ctx, read0)
 	})
 	var wg sync.WaitGroup
 	for range workers {
@@ -272,6 +306,13 @@ func (a *attempt) runStages(ctx context.Context) error {
 	g.Go(func() error { return a.events.run(ctx, events) })
 	err := g.Wait()
 	// Drain what a failed pipeline left behind.
+	if ts != nil {
+		for it := range read0 {
+			if it.batch != nil {
+				it.batch.Release()
+			}
+		}
+	}
 	for it := range raw {
 		if it.batch != nil {
 			it.batch.Release()

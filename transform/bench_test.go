@@ -56,16 +56,21 @@ func benchRecord(rows int) (arrow.RecordBatch, map[string]int) {
 }
 
 var benchSteps = map[string][]Step{
-	"rename":     {{Op: OpRename, Field: "name", To: "fullName"}},
-	"copy":       {{Op: OpCopy, Field: "name", To: "alias"}},
-	"copy+map":   {{Op: OpCopy, Field: "tier", To: "tierName", Map: strMap("1", "one", "2", "two")}},
-	"new":        {{Op: OpNew, Field: "source", Value: Value{Text: "crm"}}},
-	"delete":     {{Op: OpDelete, Field: "name"}},
-	"map":        {{Op: OpMap, Field: "tier", Map: strMap("1", "gold", "2", "silver", "3", "bronze")}},
-	"timestamp":  {{Op: OpTimestamp, Field: "when", Pattern: "M/d/yy H:mm"}},
-	"cast-int":   {{Op: OpCast, Field: "qty", Cast: KindInteger}},
-	"cast-float": {{Op: OpCast, Field: "price", Cast: KindFloat}},
-	"cast-bool":  {{Op: OpCast, Field: "flag", Cast: KindBool}},
+	"rename":        {{Op: OpRename, Field: "name", To: "fullName"}},
+	"copy":          {{Op: OpCopy, Field: "name", To: "alias"}},
+	"copy+map":      {{Op: OpCopy, Field: "tier", To: "tierName", Map: strMap("1", "one", "2", "two")}},
+	"new":           {{Op: OpNew, Field: "source", Value: Value{Text: "crm"}}},
+	"delete":        {{Op: OpDelete, Field: "name"}},
+	"map":           {{Op: OpMap, Field: "tier", Map: strMap("1", "gold", "2", "silver", "3", "bronze")}},
+	"timestamp":     {{Op: OpTimestamp, Field: "when", Pattern: "M/d/yy H:mm"}},
+	"cast-int":      {{Op: OpCast, Field: "qty", Cast: KindInteger}},
+	"cast-float":    {{Op: OpCast, Field: "price", Cast: KindFloat}},
+	"cast-bool":     {{Op: OpCast, Field: "flag", Cast: KindBool}},
+	"fill":          {{Op: OpFill, Field: "name", Value: Value{Text: "unknown"}}},
+	"check-numeric": {{Op: OpCheck, Field: "price", Check: AttrCheck{Type: AttrNumeric}}},
+	"check-boolean": {{Op: OpCheck, Field: "flag", Check: AttrCheck{Type: AttrBoolean}, Mandatory: true}},
+	"check-select":  {{Op: OpCheck, Field: "tier", Check: AttrCheck{Type: AttrSelect, Allowed: []string{"1", "2", "3"}}}},
+	"mapping":       mustMapping(),
 	"all": {
 		{Op: OpRename, Field: "name", To: "fullName"},
 		{Op: OpCopy, Field: "tier", To: "tierName", Map: strMap("1", "one", "2", "two")},
@@ -78,12 +83,36 @@ var benchSteps = map[string][]Step{
 	},
 }
 
-var benchOrder = []string{"rename", "copy", "copy+map", "new", "delete", "map", "timestamp", "cast-int", "cast-float", "cast-bool", "all"}
+var benchOrder = []string{"rename", "copy", "copy+map", "new", "delete", "map", "timestamp", "cast-int", "cast-float", "cast-bool",
+	"fill", "check-numeric", "check-boolean", "check-select", "mapping", "all"}
+
+// mustMapping is a customers mapping of every benchmark column: select,
+// a value map, a fallback and each attribute's type check.
+func mustMapping() []Step {
+	steps, err := MappingSteps([]Attr{
+		{Attribute: "quantity", Header: "qty", Type: AttrNumeric, Mandatory: true},
+		{Attribute: "price", Header: "price", Type: AttrNumeric},
+		{Attribute: "newsletter", Header: "flag", Type: AttrBoolean, Fallback: "false", HasFallback: true},
+		{Attribute: "tier", Header: "tier", Type: AttrSelect, Allowed: []string{"gold", "silver", "bronze"},
+			Values: strMap("1", "gold", "2", "silver", "3", "bronze")},
+		{Attribute: "name", Header: "name"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	return steps
+}
 
 // stepBytes returns the bytes of the input columns the steps read.
 func stepBytes(steps []Step, size map[string]int) int64 {
 	n := 0
 	for _, s := range steps {
+		if s.Op == OpSelect {
+			for _, f := range s.Fields {
+				n += size[f]
+			}
+			continue
+		}
 		n += size[s.Field]
 	}
 	return int64(n)
@@ -161,4 +190,40 @@ func TestZeroAllocs(t *testing.T) {
 			t.Errorf("%s: %v allocations per batch, want 0", name, allocs)
 		}
 	}
+}
+
+// BenchmarkTypedMap applies a value map to a column read from JSON,
+// whose keys match by type as well as text (the number 1 is not "1").
+func BenchmarkTypedMap(b *testing.B) {
+	rec, size := benchRecord(columnar.DefaultBatchRows)
+	defer rec.Release()
+	types := make([][]ValueType, rec.NumCols()-2)
+	for i := range types {
+		types[i] = make([]ValueType, rec.NumRows())
+	}
+	for r := range types[4] { // tier: every other value a number
+		if r%2 == 0 {
+			types[4][r] = TypeNumber
+		}
+	}
+	steps := []Step{{Op: OpMap, Field: "tier", Map: &ValueMap{Entries: []MapEntry{
+		{From: Value{Type: TypeNumber, Text: "1"}, To: Value{Text: "gold"}},
+		{From: Value{Type: TypeString, Text: "2"}, To: Value{Text: "silver"}},
+	}}}}
+	p, err := Compile(steps, testCodes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := Input{Rec: rec, Types: types}
+	if _, err := p.Apply(in); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(size["tier"]))
+	for b.Loop() {
+		if _, err := p.Apply(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)*float64(rec.NumRows())/b.Elapsed().Seconds(), "rows/s")
 }

@@ -60,7 +60,7 @@ func TestMapping(t *testing.T) {
 	rec2 := rawRecord(mem, "Email=a@example.com")
 	defer rec2.Release()
 	_, err = p.Apply(Input{Rec: rec2})
-	require.EqualError(t, err, `transforms[0] (select): the header "E-Mail" of attribute "email" is not in the file; its fields are: Email`)
+	require.EqualError(t, err, `mapping: the header "E-Mail" of attribute "email" is not in the file; its fields are: Email`)
 
 	_, err = MappingSteps([]Attr{{Attribute: "a", Header: "x"}, {Attribute: "a", Header: "y"}})
 	require.EqualError(t, err, `mapping: attribute "a" is mapped twice`)

@@ -22,6 +22,10 @@ type StepError struct {
 }
 
 func (e *StepError) Error() string {
+	switch e.Op {
+	case OpSelect, OpFill, OpCheck: // the steps of a mapping (MappingSteps)
+		return fmt.Sprintf("mapping: %v", e.Err)
+	}
 	return fmt.Sprintf("transforms[%d] (%s): %v", e.Index, e.Op, e.Err)
 }
 
@@ -143,6 +147,28 @@ type Result struct {
 	cols   []*Column
 	prov   []arrow.Array
 	schema *arrow.Schema
+	plan   *plan
+}
+
+// OutputOf returns the output column of input data column in (the
+// column it became through renames and in-place steps), or
+// columnar.RowLevel when a step deleted it or a select left it out: so
+// that a reader's issue on an input column can name the field it is now.
+func (r *Result) OutputOf(in int) int {
+	if r.plan == nil || in < 0 || in >= len(r.plan.names) {
+		return columnar.RowLevel
+	}
+	return int(r.plan.outIndex[in])
+}
+
+// SourceOf returns the input data column that output column out shows
+// unchanged (renamed or copied without a map), or -1 when its values
+// were computed by a step.
+func (r *Result) SourceOf(out int) int {
+	if r.plan == nil || out < 0 || out >= len(r.plan.out) {
+		return -1
+	}
+	return r.plan.out[out].src
 }
 
 // Len returns the number of data columns.
@@ -350,6 +376,63 @@ func (p *Program) bind(names []string, nprov int) (*plan, error) {
 	return pl, nil
 }
 
+// Names returns the names of the columns the program makes of an input
+// whose data columns are header (the header a format's checks must see),
+// or the StepError of a step that does not fit it (a field it names is
+// missing): the spec does not fit the file, before any row is read. The
+// binding is kept for the batches of that header.
+func (p *Program) Names(header []string) ([]string, error) {
+	if p.plan == nil || !slices.Equal(p.plan.names, header) || p.plan.nprov != 2 {
+		pl, err := p.bind(header, 2)
+		if err != nil {
+			return nil, err
+		}
+		p.plan = pl
+	}
+	return slices.Clone(p.plan.names2), nil
+}
+
+// SourceName returns the input column whose values output column name
+// shows unchanged (through renames and copies without a map) for an
+// input of the given header, or "" when the values were computed or the
+// program does not fit the header. Readers told to follow a column (a
+// record key, carried columns) follow its source.
+func (p *Program) SourceName(header []string, name string) string {
+	if _, err := p.Names(header); err != nil {
+		return ""
+	}
+	for _, s := range p.plan.out {
+		if s.name == name && s.src >= 0 {
+			return header[s.src]
+		}
+	}
+	return ""
+}
+
+// Origins maps each output column that comes from an input column under
+// another name (renamed, selected by a mapping, and changed in place or
+// not) to that input column's header, for an input of the given header;
+// nil when the program does not fit it. Columns a step made (new, copy,
+// derive) have no origin.
+func (p *Program) Origins(header []string) map[string]string {
+	if _, err := p.Names(header); err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, s := range p.plan.out {
+		if s.id < len(header) && header[s.id] != s.name {
+			out[s.name] = header[s.id]
+		}
+	}
+	return out
+}
+
+// Steps returns a copy of the program's steps.
+func (p *Program) Steps() []Step { return slices.Clone(p.steps) }
+
+// Codes returns the issue codes the program records.
+func (p *Program) Codes() Codes { return p.codes }
+
 // Apply runs the program over a batch. The Result and its columns are
 // valid until the next call. An error means the steps do not fit the
 // batch's columns (a field a step names is missing): a problem with the
@@ -425,7 +508,7 @@ func (p *Program) Apply(in Input) (*Result, error) {
 			}
 		}
 	}
-	r.Names, r.Kinds, r.schema = pl.names2, pl.kinds, pl.schema
+	r.Names, r.Kinds, r.schema, r.plan = pl.names2, pl.kinds, pl.schema, pl
 	r.cols = r.cols[:0]
 	for _, s := range pl.out {
 		r.cols = append(r.cols, p.column(s))

@@ -28,9 +28,9 @@ const (
 
 // RejectsHeader is the header of rejects.csv and the keys of the objects
 // in rejects.json, in order.
-// byte_offset came last, after the columns of the first version, so that
-// readers that take columns by position keep working.
-var RejectsHeader = []string{"file", "line", "record_id", "column", "code", "message", "value", "byte_offset"}
+// byte_offset and header came last, after the columns of the first
+// version, so that readers that take columns by position keep working.
+var RejectsHeader = []string{"file", "line", "record_id", "column", "code", "message", "value", "byte_offset", "header"}
 
 // Reject is one issue that rejected a record: a line of rejects.csv.
 type Reject struct {
@@ -45,6 +45,10 @@ type Reject struct {
 	// text (after decompression and decoding to UTF-8), as the reader
 	// counted it.
 	Offset int64
+	// Header is the file's own header of Column when a job spec's
+	// transforms or attribute mapping named the field differently
+	// (Column is then the attribute): set by Finish through HeaderOf.
+	Header string
 }
 
 // rejectJSON is the shape of a reject in rejects.json. Value holds the
@@ -61,6 +65,7 @@ type rejectJSON struct {
 	Value       string `json:"value"`
 	ValueBase64 []byte `json:"value_base64,omitempty"`
 	ByteOffset  int64  `json:"byte_offset"`
+	Header      string `json:"header"`
 }
 
 // RejectWriter spools rejects to a temporary file in its directory as
@@ -79,6 +84,18 @@ type RejectWriter struct {
 	written int64 // rejects written by Finish
 	done    bool  // finished or aborted
 	err     error // first spool write error, sticky
+
+	headerOf func(file, column string) string
+}
+
+// SetHeaderOf tells Finish how to find the file's header of a reject's
+// column (the header column of the rejects): for imports whose
+// transforms or mapping rename fields. It returns "" when the column is
+// the header itself.
+func (w *RejectWriter) SetHeaderOf(f func(file, column string) string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.headerOf = f
 }
 
 // RejectOptions configure a RejectWriter. The zero value writes rejects
@@ -160,7 +177,8 @@ func (w *RejectWriter) Written() int64 {
 }
 
 // Finish writes rejects.csv (header file,line,record_id,column,code,
-// message,value,byte_offset; code is the code's name) and rejects.json (a JSON array
+// message,value,byte_offset,header; code is the code's name, header the
+// file's own name of the column when a spec renamed it) and rejects.json (a JSON array
 // of objects with the same keys) into the directory, in the order the
 // rejects were added, leaving out every reject for which drop(file, line)
 // is true; drop may be nil. Both files are written, even with no
@@ -217,12 +235,15 @@ func (w *RejectWriter) Finish(drop func(file string, line int64) bool) (err erro
 			continue
 		}
 		code := issue.InfoOf(r.Code).Name
-		rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] =
-			r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, code, r.Message, r.Value, strconv.FormatInt(r.Offset, 10)
+		if w.headerOf != nil && r.Column != "" {
+			r.Header = w.headerOf(r.File, r.Column)
+		}
+		rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8] =
+			r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, code, r.Message, r.Value, strconv.FormatInt(r.Offset, 10), r.Header
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("validate: write %s: %w", csvOut.path, err)
 		}
-		j := rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: code, Message: r.Message, Value: r.Value, ByteOffset: r.Offset}
+		j := rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: code, Message: r.Message, Value: r.Value, ByteOffset: r.Offset, Header: r.Header}
 		if !utf8.ValidString(r.Value) {
 			j.ValueBase64 = []byte(r.Value)
 		}

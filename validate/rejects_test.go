@@ -86,6 +86,14 @@ func TestRejectWriterRoundTrip(t *testing.T) {
 
 	// The records on orders.csv line 5 were superseded later in the import.
 	drop := func(file string, line int64) bool { return file == "orders.csv" && line == 5 }
+	// A spec renamed the file's "Total Amount" to total.
+	headerOf := func(file, column string) string {
+		if file == "orders.csv" && column == "total" {
+			return "Total Amount"
+		}
+		return ""
+	}
+	w.SetHeaderOf(headerOf)
 	require.NoError(t, w.Finish(drop))
 	require.Equal(t, int64(len(rejects)-1), w.Written())
 	kept := append(append([]Reject(nil), rejects[:2]...), rejects[3:]...)
@@ -95,7 +103,7 @@ func TestRejectWriterRoundTrip(t *testing.T) {
 	require.Len(t, rows, len(kept)+1)
 	for i, r := range kept {
 		require.Equal(t, []string{r.File, strconv.FormatInt(r.Line, 10), r.RecordID, r.Column, issue.InfoOf(r.Code).Name, r.Message, r.Value,
-			strconv.FormatInt(r.Offset, 10)}, rows[i+1])
+			strconv.FormatInt(r.Offset, 10), headerOf(r.File, r.Column)}, rows[i+1])
 	}
 
 	objs := readRejectsJSON(t, filepath.Join(dir, RejectsJSON))
@@ -106,8 +114,9 @@ func TestRejectWriterRoundTrip(t *testing.T) {
 		if o.ValueBase64 != nil {
 			v = string(o.ValueBase64) // the exact bytes of a value that is not UTF-8
 		}
-		require.Equal(t, rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: issue.InfoOf(r.Code).Name, Message: r.Message, Value: r.Value, ByteOffset: r.Offset},
-			rejectJSON{File: o.File, Line: o.Line, RecordID: o.RecordID, Column: o.Column, Code: o.Code, Message: o.Message, Value: v, ByteOffset: o.ByteOffset})
+		require.Equal(t, rejectJSON{File: r.File, Line: r.Line, RecordID: r.RecordID, Column: r.Column, Code: issue.InfoOf(r.Code).Name, Message: r.Message, Value: r.Value,
+			ByteOffset: r.Offset, Header: headerOf(r.File, r.Column)},
+			rejectJSON{File: o.File, Line: o.Line, RecordID: o.RecordID, Column: o.Column, Code: o.Code, Message: o.Message, Value: v, ByteOffset: o.ByteOffset, Header: o.Header})
 	}
 
 	// The spool is gone; only the two files remain.
@@ -143,7 +152,7 @@ func TestRejectWriterEmpty(t *testing.T) {
 	require.NoError(t, w.Finish(nil))
 	b, err := os.ReadFile(filepath.Join(dir, RejectsCSV))
 	require.NoError(t, err)
-	require.Equal(t, "file,line,record_id,column,code,message,value,byte_offset\n", string(b))
+	require.Equal(t, "file,line,record_id,column,code,message,value,byte_offset,header\n", string(b))
 	b, err = os.ReadFile(filepath.Join(dir, RejectsJSON))
 	require.NoError(t, err)
 	require.Equal(t, "[]\n", string(b))

@@ -346,7 +346,7 @@ func readRejects(r *Report, perFile int) ([]fileRejects, string) {
 	defer f.Close()
 	cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
 	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1 // reports written before byte_offset have one column less
+	cr.FieldsPerRecord = -1 // rejects.csv written before byte_offset and header have fewer fields
 	if _, err := cr.Read(); err != nil {
 		return nil, fmt.Sprintf("reading rejects.csv: %v", err)
 	}

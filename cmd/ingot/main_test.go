@@ -241,7 +241,7 @@ func TestImportRejects(t *testing.T) {
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
 	require.NoError(t, err)
-	require.Equal(t, []string{"file", "line", "record_id", "column", "code", "message", "value", "byte_offset"}, recs[0])
+	require.Equal(t, []string{"file", "line", "record_id", "column", "code", "message", "value", "byte_offset", "header"}, recs[0])
 	type rej struct{ line, id, column, code string }
 	var got []rej
 	src, err := os.ReadFile(fixture("rejects.csv"))

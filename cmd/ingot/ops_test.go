@@ -82,7 +82,7 @@ max_rejected: none
 	for _, tc := range []struct{ name, spec, want string }{
 		{"unknown key", "kind: orders\nsource: {uri: x.csv}\nfrmat: kevel-csv\n", "bad.yaml:3:1"},
 		{"bad format", "kind: orders\nformat: kevel-tsv\nsource: {uri: x.csv}\n", "bad.yaml:2:9"},
-		{"transforms", "kind: orders\nsource: {uri: x.csv}\ntransforms:\n  - rename: {from: a, to: b}\n", "not supported yet"},
+		{"bad transform", "kind: orders\nsource: {uri: x.csv}\ntransforms:\n  - cast: {field: a, to: money}\n", "bad.yaml:4:"},
 		{"format auto", "kind: orders\nformat: auto\nsource: {uri: x.csv}\n", "format auto (sniffing) is not supported yet"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

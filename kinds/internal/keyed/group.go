@@ -67,8 +67,8 @@ type fileGroup struct {
 // committed attributes are cfg.Lookups[table].
 func NewGrouper(spec *Spec, table *schema.Table, cfg kinds.GroupConfig) *Grouper {
 	g := &Grouper{spec: spec, cfg: cfg, table: table, committed: cfg.Lookups[table.Name],
-		overwrite: cfg.Records.Merge == kinds.MergeOverwrite,
-		files:     make([]fileGroup, len(cfg.Files)), dropped: make([]map[int64]bool, len(cfg.Files)),
+		overwrite: cfg.Records.Merge == kinds.MergeOverwrite, differ: newDiffer(cfg.Records.IgnoreOnUpdate),
+		files: make([]fileGroup, len(cfg.Files)), dropped: make([]map[int64]bool, len(cfg.Files)),
 		file: -1}
 	for i := range g.files {
 		g.files[i].issues = map[kinds.IssueKey]int64{}
@@ -248,6 +248,20 @@ func (g *Grouper) keep(ob *outBatch, row int, f *fileGroup, keyCol string) error
 type differ struct {
 	old, cur, changed, merged, removed []member
 	buf                                []byte
+	// keep holds the attributes never changed on update (their keys as
+	// JSON strings): a committed record keeps its value, given or not.
+	keep map[string]bool
+}
+
+func newDiffer(ignoreOnUpdate []string) differ {
+	d := differ{}
+	if len(ignoreOnUpdate) > 0 {
+		d.keep = make(map[string]bool, len(ignoreOnUpdate))
+		for _, a := range ignoreOnUpdate {
+			d.keep[string(columnar.AppendJSONString(nil, []byte(a)))] = true
+		}
+	}
+	return d
 }
 
 // diff merges given into committed (both JSON objects with keys sorted
@@ -261,6 +275,15 @@ func (d *differ) diff(committed, given []byte, overwrite bool) (merged []byte, c
 	}
 	if d.cur, err = splitObject(d.cur[:0], given); err != nil {
 		return nil, nil, nil, err
+	}
+	if d.keep != nil { // an update: what is never updated is not given
+		cur := d.cur[:0]
+		for _, m := range d.cur {
+			if !d.keep[string(m.key)] {
+				cur = append(cur, m)
+			}
+		}
+		d.cur = cur
 	}
 	sortMembers(d.old)
 	sortMembers(d.cur)
@@ -278,7 +301,7 @@ func (d *differ) diff(committed, given []byte, overwrite bool) (merged []byte, c
 		}
 		switch {
 		case c < 0: // only committed
-			if overwrite {
+			if overwrite && !d.keep[string(old[0].key)] {
 				d.removed = append(d.removed, old[0])
 			} else {
 				d.merged = append(d.merged, old[0])

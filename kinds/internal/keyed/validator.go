@@ -192,8 +192,9 @@ func (v *Validator) Validate(b *columnar.Batch) (kinds.Validated, error) {
 		}
 		return b.Types[col].At(row)
 	}
-	// Structural issues, by row.
-	rowBad := make([]int, n) // index+1 of the issue that rejects the row
+	// The issues that reject rows (the reader's, and the transforms' and
+	// mapping's), in row order: a rejected row gets a reject for each.
+	bad := make([]int32, 0, b.Issues.Len())
 	truncAt := make([]bool, n)
 	for k, code := range b.Issues.Code {
 		row := int(b.Issues.Row[k])
@@ -209,13 +210,17 @@ func (v *Validator) Validate(b *columnar.Batch) (kinds.Validated, error) {
 				continue
 			}
 		}
-		if rowBad[row] == 0 {
-			rowBad[row] = k + 1
-		}
+		bad = append(bad, int32(k))
 	}
+	slices.SortStableFunc(bad, func(x, y int32) int { return cmp.Compare(b.Issues.Row[x], b.Issues.Row[y]) })
 	for row := range n {
-		if k := rowBad[row]; k > 0 {
-			o.reject(v, b, row, k-1, keyCol)
+		if len(bad) > 0 && int(b.Issues.Row[bad[0]]) == row {
+			j := 1
+			for j < len(bad) && int(b.Issues.Row[bad[j]]) == row {
+				j++
+			}
+			o.reject(v, b, row, bad[:j], keyCol)
+			bad = bad[j:]
 			continue
 		}
 		// The key.
@@ -284,14 +289,21 @@ func (v *Validator) Validate(b *columnar.Batch) (kinds.Validated, error) {
 	return o, nil
 }
 
-// reject rejects row for the structural issue k of b.
-func (o *Rows) reject(v *Validator, b *columnar.Batch, row, k, keyCol int) {
-	col, code, arg := int(b.Issues.Col[k]), b.Issues.Code[k], b.Issues.Arg[k]
-	var val []byte
-	if col >= 0 && col < b.NumFields() {
-		val = []byte(b.Field(col).Value(row))
+// reject rejects row for the issues ks of b (at least one), a reject
+// for each.
+func (o *Rows) reject(v *Validator, b *columnar.Batch, row int, ks []int32, keyCol int) {
+	for i, k := range ks {
+		col, code, arg := int(b.Issues.Col[k]), b.Issues.Code[k], b.Issues.Arg[k]
+		var val []byte
+		if col >= 0 && col < b.NumFields() {
+			val = []byte(b.Field(col).Value(row))
+		}
+		if i == 0 {
+			o.rejectIssue(v, b, row, keyCol, col, code, arg, val)
+		} else {
+			o.addReject(v, b, row, keyCol, col, code, arg, val)
+		}
 	}
-	o.rejectIssue(v, b, row, keyCol, col, code, arg, val)
 }
 
 // rejectCode rejects row for a problem of its key.
@@ -305,6 +317,11 @@ func (o *Rows) rejectIssue(v *Validator, b *columnar.Batch, row, keyCol, col int
 	o.typeOff = append(o.typeOff, int32(len(o.typeBuf)))
 	o.idOff = append(o.idOff, int32(len(o.idBuf)))
 	o.attrOff = append(o.attrOff, int32(len(o.attrBuf)))
+	o.addReject(v, b, row, keyCol, col, code, arg, val)
+}
+
+// addReject adds a reject of a rejected row.
+func (o *Rows) addReject(v *Validator, b *columnar.Batch, row, keyCol, col int, code columnar.Code, arg int64, val []byte) {
 	r := validate.Reject{File: b.Source, Line: o.Lines[row], Offset: b.Offsets()[row], Code: code, Column: colName(o.Header, col), Value: string(val)}
 	if keyCol >= 0 && !b.Field(keyCol).IsNull(row) {
 		r.RecordID = strings.Clone(strings.TrimSpace(b.Field(keyCol).Value(row)))
