@@ -65,7 +65,10 @@ type ImportOptions struct {
 	// <dest>/_ingot/reports/<import id>/, or a fresh
 	// ./ingot-dry-run-<import id>/ on a dry run.
 	ReportDir string
-	// Encoding of the sources: "" or utf-8, auto, or a charset name.
+	// Encoding of the sources: "" or "auto" (the default: BOM, UTF-8
+	// validity, else the likely single-byte encoding, reported with a
+	// confidence), or any WHATWG or IANA name such as utf-8 or
+	// windows-1252.
 	Encoding string
 	// Delimiter of CSV sources; default ','.
 	Delimiter byte
@@ -149,7 +152,7 @@ func (o ImportOptions) recorded() map[string]any {
 	}
 	return map[string]any{
 		"kind": o.Kind, "format": o.Format, "sources": sources, "dest": source.Redact(o.Dest),
-		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
+		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": cmp.Or(o.Encoding, "auto"),
 		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails, "order_id": o.OrderID,
 		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,

@@ -65,7 +65,19 @@ type Input struct {
 	Compression, Encoding string
 	Confidence            float64
 
+	decoded charset.Decoded
 	closers []io.Closer
+}
+
+// Detected returns the encoding and its confidence as known now: with
+// "auto", an input whose first 64 KiB are ASCII is settled only at its
+// first non-ASCII byte (charset.Decoded.Final), so ask again once the
+// text has been read.
+func (in *Input) Detected() (encoding string, confidence float64) {
+	if in.decoded.Reader == nil {
+		return in.Encoding, in.Confidence
+	}
+	return in.decoded.Final()
 }
 
 // Close closes the decoder and the source.
@@ -82,8 +94,8 @@ func (in *Input) Close() error {
 
 // OpenInput opens o through st (the stores of remote schemes and
 // standard input; the zero Stores reads local files only) and decodes it:
-// decompression by magic bytes, then the encoding (a name, "" for UTF-8,
-// or "auto").
+// decompression by magic bytes, then the encoding (a name, or "" or
+// "auto" to detect it).
 func OpenInput(ctx context.Context, st source.Stores, o source.Object, encoding string) (*Input, error) {
 	return OpenInputLimited(ctx, st, o, encoding, compress.DecompressOptions{})
 }
@@ -108,6 +120,6 @@ func OpenInputLimited(ctx context.Context, st source.Stores, o source.Object, en
 		in.Close()
 		return nil, err
 	}
-	in.Text, in.Encoding, in.Confidence = txt, txt.Encoding, txt.Confidence
+	in.Text, in.Encoding, in.Confidence, in.decoded = txt, txt.Encoding, txt.Confidence, txt
 	return in, nil
 }

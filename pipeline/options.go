@@ -37,7 +37,7 @@ type Options struct {
 	// <dest>/_ingot/reports/<import id>/ (for an s3:// Dest, the local
 	// _ingot/reports/<import id>/), or the current directory on a dry run.
 	ReportDir string
-	// Encoding of the sources: "" or utf-8, auto, or a charset name.
+	// Encoding of the sources: "" or auto (detected), or a charset name.
 	Encoding string
 	// Delimiter of delimited sources; default ','.
 	Delimiter byte

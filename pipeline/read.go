@@ -138,6 +138,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		s.clock.since(t)
 		start = time.Now() // time sending is not reading
 		if errors.Is(err, io.EOF) {
+			f.report.Encoding, f.report.EncodingConfidence = in.Detected()
 			f.report.SHA256 = src.SHA256()
 			f.report.Bytes = src.BytesRead()
 			s.opt.Logger.Debug("file read", "file", f.report.URI, "rows", f.report.Rows, "bytes", f.report.Bytes)

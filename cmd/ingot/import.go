@@ -79,7 +79,7 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.opt.MoveProcessed, "move-processed", false, "after a successful import, move each imported source into processed/ beside it (local, s3, sftp; failed files stay)")
 	fs.BoolVar(&f.opt.DryRun, "dry-run", false, "run everything but the commit; write only the report")
 	fs.StringVar(&f.opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or ./ingot-dry-run-<import id>/ on a dry run)")
-	fs.StringVar(&f.opt.Encoding, "encoding", "", "text encoding of the sources: utf-8 (default), auto, or a name such as windows-1252")
+	fs.StringVar(&f.opt.Encoding, "encoding", "auto", "text encoding of the sources: auto (BOM, UTF-8, else the likely single-byte encoding), or a name such as utf-8 or windows-1252")
 	fs.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
 	fs.BoolVar(&f.opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
 	fs.StringVar(&f.opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
