@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 
+	"ingot/formats"
 	"ingot/formats/source"
 	"ingot/spec"
 	"ingot/validate"
@@ -38,8 +39,7 @@ func LoadSpec(path string) (*spec.Spec, error) {
 // SpecOptions returns the options of one import of a spec: the one place
 // where a spec becomes ImportOptions, shared by `ingot import --spec` and
 // `ingot schedule`. What a spec may say but this build cannot do yet
-// (transforms, a customers mapping, user_id, other CSV dialects, format
-// auto, …) is refused with a *UsageError naming its place in the spec,
+// (transforms, a customers mapping, user_id, …) is refused with a *UsageError naming its place in the spec,
 // never silently ignored.
 func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 	var problems []spec.Problem
@@ -66,25 +66,22 @@ func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 	if im.Merge != "" {
 		refuse(im.Pos, "merge", "merge is not supported yet")
 	}
-	if im.OnRagged != "" && im.OnRagged != "reject" {
-		refuse(im.Pos, "on_ragged", "on_ragged: %s is not supported yet (ragged rows are rejected)", im.OnRagged)
-	}
-	if im.OnNewColumns != "" && im.OnNewColumns != "ignore" {
-		refuse(im.Pos, "on_new_columns", "on_new_columns: %s is not supported yet (new columns are ignored)", im.OnNewColumns)
-	}
-	if q := im.Source.CSV.Quote; q != "" && q != `"` {
-		refuse(im.Pos, "source.csv.quote", "a quote other than \" is not supported yet, found %q", q)
-	}
-	if h := im.Source.CSV.Header; h != nil && !*h {
-		refuse(im.Pos, "source.csv.header", "files without a header row are not supported yet")
-	}
-	if im.Format == "auto" {
-		refuse(im.Pos, "format", "format auto (sniffing) is not supported yet; name the format (%s formats: %v)", im.Kind, FormatNames(im.Kind))
-	}
 	o := ImportOptions{
 		Kind: im.Kind, Format: im.Format, Sources: im.Source.URIs, Dest: im.Dest,
 		DryRun: im.DryRun, ReportDir: im.ReportDir, Encoding: im.Source.Encoding,
 		HashEmails: im.HashEmails, MaxRejected: im.MaxRejected,
+		OnRagged: im.OnRagged, OnNewColumns: im.OnNewColumns,
+	}
+	if q := im.Source.CSV.Quote; len(q) > 1 {
+		refuse(im.Pos, "source.csv.quote", "expected one character, found %q", q)
+	} else if q != "" {
+		o.Quote = q[0]
+	}
+	if h := im.Source.CSV.Header; h != nil {
+		o.Header = formats.HeaderAbsent
+		if *h {
+			o.Header = formats.HeaderPresent
+		}
 	}
 	if o.Format == "" {
 		o.Format = im.WithDefaults().Format

@@ -44,8 +44,6 @@ max_rejected: 2.5%
 
 	for _, tc := range []struct{ spec, want string }{
 		{"kind: orders\nsource: {uri: a.csv}\ntransforms:\n  - delete: x\n", ":4:5: transforms: transforms are not supported yet"},
-		{"kind: orders\nsource: {uri: a.csv, csv: {header: false}}\n", "source.csv.header: files without a header row are not supported yet"},
-		{"kind: orders\nsource: {uri: a.csv}\non_ragged: pad\n", "on_ragged: pad is not supported yet"},
 	} {
 		s := loadSpec(t, tc.spec)
 		_, err := SpecOptions(s, s.Imports[0])
@@ -53,6 +51,21 @@ max_rejected: 2.5%
 		require.ErrorAs(t, err, &ue)
 		require.ErrorContains(t, err, tc.want)
 	}
+
+	// The dialect, format auto, ragged rows and new columns are supported.
+	s = loadSpec(t, "kind: customers\nformat: auto\nsource: {uri: a.csv, csv: {header: false, quote: \"'\"}}\non_ragged: pad\non_new_columns: fail\n")
+	o, err = SpecOptions(s, s.Imports[0])
+	require.NoError(t, err)
+	require.Equal(t, "auto", o.Format)
+	require.Equal(t, "absent", o.Header)
+	require.Equal(t, byte('\''), o.Quote)
+	require.Equal(t, "pad", o.OnRagged)
+	require.Equal(t, "fail", o.OnNewColumns)
+	s = loadSpec(t, "kind: customers\nsource: {uri: a.csv, csv: {header: true}}\n")
+	o, err = SpecOptions(s, s.Imports[0])
+	require.NoError(t, err)
+	require.Equal(t, "auto", o.Format, "the spec's default format for customers")
+	require.Equal(t, "present", o.Header)
 
 	p := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(p, []byte("kind: orders\nformat: shopify-tsv\n"), 0o644))

@@ -26,6 +26,14 @@ type BatchReader interface {
 type ReadOptions struct {
 	// Delimiter of delimited text; default ','.
 	Delimiter byte
+	// Quote of delimited text; default '"'.
+	Quote byte
+	// NoHeader says delimited text has no header row: its columns are
+	// column1, column2, ….
+	NoHeader bool
+	// DropSurplus drops the fields of a row past the header's count
+	// (--on-ragged truncate) instead of joining them to the last field.
+	DropSurplus bool
 	// BatchRows caps the rows of a batch; default columnar.DefaultBatchRows.
 	BatchRows int
 	// KeyColumn names the field whose last value before each batch is
@@ -48,7 +56,7 @@ type Shape func(r io.Reader, source string, opt ReadOptions) (BatchReader, error
 // CSV is the shape of delimited text with a header row (package csv).
 func CSV(r io.Reader, source string, opt ReadOptions) (BatchReader, error) {
 	return csv.NewReader(r, source, csv.Options{
-		Delimiter: opt.Delimiter, BatchRows: opt.BatchRows, KeyColumn: opt.KeyColumn, Carry: opt.Carry, Allocator: opt.Allocator,
+		Delimiter: opt.Delimiter, Quote: opt.Quote, NoHeader: opt.NoHeader, DropSurplus: opt.DropSurplus, BatchRows: opt.BatchRows, KeyColumn: opt.KeyColumn, Carry: opt.Carry, Allocator: opt.Allocator,
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
 	})
 }

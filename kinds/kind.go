@@ -73,7 +73,8 @@ type RecordOptions struct {
 	// OnRagged says what happens to a row with more or fewer fields than
 	// the header: RaggedReject (default), RaggedPad (missing fields are
 	// empty) or RaggedTruncate (extra fields are dropped, missing ones
-	// empty). The rows are counted as issues either way.
+	// empty). The rows are counted as issues either way. Every kind
+	// follows it, orders too.
 	OnRagged string
 	// Delimiter of delimited text, set by the pipeline (to truncate the
 	// surplus fields a CSV reader appends to a row's last field).

@@ -1,11 +1,14 @@
 package pipeline
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +92,9 @@ func (s *readStage) run(ctx context.Context, out chan<- rawItem) error {
 			f.failed = true
 			f.report.Status = validate.FileFailed
 			f.report.Error = err.Error()
+			if errors.Is(err, ErrNewColumns) {
+				return err // --on-new-columns fail: nothing is imported
+			}
 		}
 		if err := send(rawItem{file: fi, end: err == nil, err: err}); err != nil {
 			return err
@@ -116,8 +122,15 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	if k := format.KeyField(); k != nil {
 		key = k.Name
 	}
-	r, err := format.Shape(in.Text, name, formats.ReadOptions{
-		Delimiter: s.opt.Delimiter, BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: format.Carry(), Allocator: s.pool,
+	text, d := s.dialect(in.Text, format)
+	if format.Syntax() == formats.SyntaxCSV {
+		f.report.Delimiter = formats.DelimiterString(d.Delimiter)
+		h := d.Header
+		f.report.Header = &h
+	}
+	r, err := format.Shape(text, name, formats.ReadOptions{
+		Delimiter: d.Delimiter, Quote: d.Quote, NoHeader: !d.Header, DropSurplus: s.opt.Records.OnRagged == kinds.RaggedTruncate,
+		BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: format.Carry(), Allocator: s.pool,
 		MaxRecordBytes: s.opt.MaxRecordBytes, MaxFieldBytes: s.opt.MaxFieldBytes, MaxColumns: s.opt.MaxColumns,
 	})
 	if err != nil {
@@ -126,10 +139,18 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	header := r.Header()
 	f.report.IgnoredColumns = format.Ignored(header)
 	rec := s.opt.Records
-	rec.Delimiter = cmp.Or(s.opt.Delimiter, ',')
+	rec.Delimiter = d.Delimiter
 	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool, Records: rec})
 	if err != nil {
+		if errors.Is(err, parse.ErrMissingColumns) {
+			if hint := formats.HeaderHint(header, format, d.Delimiter, s.opt.Formats); hint != "" {
+				err = fmt.Errorf("%w; %s", err, hint)
+			}
+		}
 		return &parse.Error{Source: name, Line: 1, Err: err}
+	}
+	if len(f.report.IgnoredColumns) > 0 && s.opt.OnNewColumns == OnNewColumnsFail {
+		return &parse.Error{Source: name, Line: 1, Err: fmt.Errorf("%w: %s (--on-new-columns fail)", ErrNewColumns, strings.Join(quoted(f.report.IgnoredColumns), ", "))}
 	}
 	src := in.Raw
 	for {
@@ -158,6 +179,48 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 			return err
 		}
 	}
+}
+
+// dialect returns the dialect to read text in, and the text to read (a
+// buffered reader over it when the dialect was sniffed from its start).
+// What the options give is used; what they leave open is sniffed for the
+// formats that take any columns (Format.Attributes) and defaulted (',',
+// '"', a header) for the others, whose files are written one way.
+func (s *readStage) dialect(text io.Reader, format *formats.Format) (io.Reader, formats.Dialect) {
+	d := formats.Dialect{Delimiter: s.opt.Delimiter, Quote: s.opt.Quote, Header: s.opt.Header != formats.HeaderAbsent}
+	if format.Syntax() != formats.SyntaxCSV {
+		return text, d
+	}
+	detect := format.Attributes && (d.Delimiter == 0 || d.Quote == 0 || s.opt.Header == formats.HeaderDetect)
+	if detect {
+		br := bufio.NewReaderSize(text, dialectSample)
+		sample, err := br.Peek(dialectSample)
+		found := formats.SniffDialect(sample, err != nil)
+		text = br
+		if d.Delimiter == 0 {
+			d.Delimiter = found.Delimiter
+		}
+		if d.Quote == 0 {
+			d.Quote = found.Quote
+		}
+		if s.opt.Header == formats.HeaderDetect {
+			d.Header = found.Header
+		}
+	}
+	d.Delimiter, d.Quote = cmp.Or(d.Delimiter, ','), cmp.Or(d.Quote, '"')
+	return text, d
+}
+
+// dialectSample is how much of a source's text the dialect is sniffed
+// from.
+const dialectSample = 64 << 10
+
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strconv.Quote(n)
+	}
+	return out
 }
 
 // bytesBefore sums the bytes of the files read before file fi.
