@@ -121,7 +121,7 @@ func isBool(v string) bool {
 }
 
 func isInteger(v string) bool {
-	if v[0] == '-' || v[0] == '+' {
+	if v[0] == '-' { // not '+': +4915112345678 is a phone number
 		v = v[1:]
 	}
 	if v == "" || len(v) > 19 {
@@ -136,7 +136,7 @@ func isInteger(v string) bool {
 }
 
 func isDecimal(v string) bool {
-	if v[0] == '-' || v[0] == '+' {
+	if v[0] == '-' {
 		v = v[1:]
 	}
 	digits, sep, exp := 0, false, false

@@ -216,7 +216,7 @@ func HeaderHint(header []string, format *Format, delim byte, all []*Format) stri
 
 // matchHint says what to run for a recognised format.
 func matchHint(m Match, current *Format) string {
-	what := cmp.Or(m.Title, m.Format+" "+m.Kind)
+	what := cmp.Or(m.Title, m.Kind+" "+m.Format+" file")
 	if m.Kind != current.Kind {
 		return fmt.Sprintf("this looks like %s: use ingot import %s --format %s", article(what), m.Kind, m.Format)
 	}

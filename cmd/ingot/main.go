@@ -117,7 +117,7 @@ committed).`,
 	}
 	root.Version = version.Get().String()
 	root.SetVersionTemplate("ingot {{.Version}}\n")
-	root.AddCommand(importCmd(g), scheduleCmd(g), logCmd(g), sqlCmd(g), serveCmd(g), genCmd(g), benchCmd(g), versionCmd(g), repairCmd(g), vacuumCmd(g))
+	root.AddCommand(importCmd(g), scheduleCmd(g), logCmd(g), sqlCmd(g), serveCmd(g), genCmd(g), benchCmd(g), versionCmd(g), repairCmd(g), vacuumCmd(g), sniffCmd(g))
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if g.memProfile != "" {
 			time.AfterFunc(g.memAfter, func() {
