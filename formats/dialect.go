@@ -2,6 +2,7 @@ package formats
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 )
 
@@ -45,6 +46,17 @@ func SniffDialect(sample []byte, atEOF bool) Dialect {
 	recs := splitRecords(sample, d.Delimiter, d.Quote, atEOF, maxSniffRecords)
 	d.Header = HasHeader(recs)
 	return d
+}
+
+// FirstRecord returns the fields of the first record of text in dialect
+// d (nil if text is empty), a UTF-8 BOM skipped.
+func FirstRecord(text []byte, d Dialect) []string {
+	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
+	recs := splitRecords(text, cmp.Or(d.Delimiter, ','), cmp.Or(d.Quote, '"'), true, 1)
+	if len(recs) == 0 {
+		return nil
+	}
+	return recs[0]
 }
 
 // consistency scores how well records split: the share of records with

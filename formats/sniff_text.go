@@ -24,7 +24,7 @@ func (s *Sniffed) WriteText(w io.Writer) error {
 		if s.Header != nil && *s.Header {
 			header = "present"
 		}
-		p("syntax", "csv, delimiter %s, quote %s, header %s", strconv.Quote(s.Delimiter), strconv.Quote(s.Quote), header)
+		p("syntax", "csv, delimiter '%s', quote '%s', header %s", s.Delimiter, s.Quote, header)
 	case SyntaxJSONL:
 		p("syntax", "jsonl (one object per line)")
 	default:

@@ -122,11 +122,19 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	if k := format.KeyField(); k != nil {
 		key = k.Name
 	}
-	text, d := s.dialect(in.Text, format)
+	text, d, first := s.dialect(in.Text, format)
 	if format.Syntax() == formats.SyntaxCSV {
 		f.report.Delimiter = formats.DelimiterString(d.Delimiter)
 		h := d.Header
 		f.report.Header = &h
+	}
+	hint := func(err error, header []string) error {
+		if errors.Is(err, parse.ErrMissingColumns) {
+			if h := formats.HeaderHint(header, format, d.Delimiter, s.opt.Formats); h != "" {
+				return fmt.Errorf("%w; %s", err, h)
+			}
+		}
+		return err
 	}
 	r, err := format.Shape(text, name, formats.ReadOptions{
 		Delimiter: d.Delimiter, Quote: d.Quote, NoHeader: !d.Header, DropSurplus: s.opt.Records.OnRagged == kinds.RaggedTruncate,
@@ -134,7 +142,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		MaxRecordBytes: s.opt.MaxRecordBytes, MaxFieldBytes: s.opt.MaxFieldBytes, MaxColumns: s.opt.MaxColumns,
 	})
 	if err != nil {
-		return err
+		return hint(err, first)
 	}
 	header := r.Header()
 	f.report.IgnoredColumns = format.Ignored(header)
@@ -142,12 +150,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	rec.Delimiter = d.Delimiter
 	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool, Records: rec})
 	if err != nil {
-		if errors.Is(err, parse.ErrMissingColumns) {
-			if hint := formats.HeaderHint(header, format, d.Delimiter, s.opt.Formats); hint != "" {
-				err = fmt.Errorf("%w; %s", err, hint)
-			}
-		}
-		return &parse.Error{Source: name, Line: 1, Err: err}
+		return &parse.Error{Source: name, Line: 1, Err: hint(err, header)}
 	}
 	if len(f.report.IgnoredColumns) > 0 && s.opt.OnNewColumns == OnNewColumnsFail {
 		return &parse.Error{Source: name, Line: 1, Err: fmt.Errorf("%w: %s (--on-new-columns fail)", ErrNewColumns, strings.Join(quoted(f.report.IgnoredColumns), ", "))}
@@ -181,22 +184,24 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	}
 }
 
-// dialect returns the dialect to read text in, and the text to read (a
-// buffered reader over it when the dialect was sniffed from its start).
-// What the options give is used; what they leave open is sniffed for the
-// formats that take any columns (Format.Attributes) and defaulted (',',
-// '"', a header) for the others, whose files are written one way.
-func (s *readStage) dialect(text io.Reader, format *formats.Format) (io.Reader, formats.Dialect) {
+// dialect returns the dialect to read delimited text in, the text to
+// read (a buffered reader over it: its start was looked at) and its
+// first record (to explain a header the format cannot bind). What the
+// options give is used; what they leave open is sniffed for the formats
+// that take any columns (Format.Attributes) and defaulted (',', '"', a
+// header) for the others, whose files are written one way. Past its
+// first 64 KiB the buffered reader reads straight into the reader's
+// buffer (bufio does for reads larger than its own).
+func (s *readStage) dialect(text io.Reader, format *formats.Format) (io.Reader, formats.Dialect, []string) {
 	d := formats.Dialect{Delimiter: s.opt.Delimiter, Quote: s.opt.Quote, Header: s.opt.Header != formats.HeaderAbsent}
 	if format.Syntax() != formats.SyntaxCSV {
-		return text, d
+		return text, d, nil
 	}
-	detect := format.Attributes && (d.Delimiter == 0 || d.Quote == 0 || s.opt.Header == formats.HeaderDetect)
-	if detect {
-		br := bufio.NewReaderSize(text, dialectSample)
-		sample, err := br.Peek(dialectSample)
+	br := bufio.NewReaderSize(text, dialectSample)
+	sample, err := br.Peek(dialectSample)
+	text = br
+	if format.Attributes && (d.Delimiter == 0 || d.Quote == 0 || s.opt.Header == formats.HeaderDetect) {
 		found := formats.SniffDialect(sample, err != nil)
-		text = br
 		if d.Delimiter == 0 {
 			d.Delimiter = found.Delimiter
 		}
@@ -208,7 +213,7 @@ func (s *readStage) dialect(text io.Reader, format *formats.Format) (io.Reader, 
 		}
 	}
 	d.Delimiter, d.Quote = cmp.Or(d.Delimiter, ','), cmp.Or(d.Quote, '"')
-	return text, d
+	return text, d, formats.FirstRecord(sample, d)
 }
 
 // dialectSample is how much of a source's text the dialect is sniffed
