@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+
+	"ingot/validate"
 )
 
 // StatusCancelled is the report status of an import that was cancelled
 // (Ctrl-C, SIGTERM, a cancelled context) before its commit: nothing was
 // committed and what it had written was removed.
-const StatusCancelled = "cancelled"
+const StatusCancelled = validate.StatusCancelled
 
 // CancelledError is the error of an import cancelled before its commit.
 // It unwraps to the context's cause (context.Canceled, usually).

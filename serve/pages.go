@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"ingot/commit"
+	"ingot/internal/textfmt"
 	"ingot/validate"
 )
 
@@ -432,22 +433,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
 // group formats n with thousands separators.
-func group(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func group(n int64) string { return textfmt.Thousands(n) }
 
 // byteSize formats a size in bytes with a binary unit.
 func byteSize(n int64) string {

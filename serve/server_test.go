@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"io/fs"
@@ -19,6 +18,7 @@ import (
 
 	"ingot"
 	"ingot/commit"
+	"ingot/internal/htmltest"
 	"ingot/validate"
 )
 
@@ -97,72 +97,20 @@ func get(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder
 	return w
 }
 
-func parse(t *testing.T, body []byte) *html.Node {
-	t.Helper()
-	doc, err := html.Parse(bytes.NewReader(body))
-	require.NoError(t, err)
-	return doc
-}
-
-func walk(n *html.Node, f func(*html.Node)) {
-	f(n)
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		walk(c, f)
-	}
-}
-
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func elements(root *html.Node, tag string) []*html.Node {
-	var out []*html.Node
-	walk(root, func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == tag {
-			out = append(out, n)
-		}
-	})
-	return out
-}
-
-func byID(t *testing.T, root *html.Node, id string) *html.Node {
-	t.Helper()
-	var found *html.Node
-	walk(root, func(n *html.Node) {
-		if found == nil && n.Type == html.ElementNode && attr(n, "id") == id {
-			found = n
-		}
-	})
-	require.NotNil(t, found, "#%s", id)
-	return found
-}
-
-func text(n *html.Node) string {
-	var b strings.Builder
-	walk(n, func(c *html.Node) {
-		if c.Type == html.TextNode {
-			b.WriteString(c.Data)
-		}
-	})
-	return strings.Join(strings.Fields(b.String()), " ")
-}
+// text is the text below n with runs of white space made one space.
+func text(n *html.Node) string { return strings.Join(strings.Fields(htmltest.Text(n)), " ") }
 
 func bodyRows(table *html.Node) []*html.Node {
 	var out []*html.Node
-	for _, tb := range elements(table, "tbody") {
-		out = append(out, elements(tb, "tr")...)
+	for _, tb := range htmltest.Elements(table, "tbody") {
+		out = append(out, htmltest.Elements(tb, "tr")...)
 	}
 	return out
 }
 
 func cells(tr *html.Node) []string {
 	var out []string
-	for _, td := range elements(tr, "td") {
+	for _, td := range htmltest.Elements(tr, "td") {
 		out = append(out, text(td))
 	}
 	return out
@@ -180,17 +128,17 @@ func TestServe(t *testing.T) {
 		require.Equal(t, http.StatusOK, w.Code)
 		require.Equal(t, "text/html; charset=utf-8", w.Header().Get("Content-Type"))
 		require.Contains(t, w.Header().Get("Content-Security-Policy"), "default-src 'none'")
-		doc := parse(t, w.Body.Bytes())
-		require.Empty(t, elements(doc, "script"))
-		rows := bodyRows(byID(t, doc, "imports"))
+		doc := htmltest.Parse(t, w.Body.Bytes())
+		require.Empty(t, htmltest.Elements(doc, "script"))
+		rows := bodyRows(htmltest.ByID(t, doc, "imports"))
 		var order, statuses []string
 		byImport := map[string][]string{}
 		for _, tr := range rows {
-			id := attr(tr, "data-import")
+			id := htmltest.Attr(tr, "data-import")
 			order = append(order, id)
 			c := cells(tr)
 			byImport[id] = c
-			statuses = append(statuses, text(elements(tr, "span")[0]))
+			statuses = append(statuses, text(htmltest.Elements(tr, "span")[0]))
 		}
 		// Newest first; the unreadable report sorts by its folder's time,
 		// which is now, so first.
@@ -207,9 +155,9 @@ func TestServe(t *testing.T) {
 		require.Contains(t, byImport["broken-1"][4], "broken-1/report.json: unexpected EOF")
 
 		var links []string
-		walk(byID(t, doc, "imports"), func(n *html.Node) {
+		htmltest.Walk(htmltest.ByID(t, doc, "imports"), func(n *html.Node) {
 			if n.Type == html.ElementNode && n.Data == "a" {
-				links = append(links, attr(n, "href"))
+				links = append(links, htmltest.Attr(n, "href"))
 			}
 		})
 		require.Contains(t, links, "/reports/"+ids["evil"]+"/report.html")
@@ -234,10 +182,10 @@ func TestServe(t *testing.T) {
 
 		w = get(t, s, "/reports/"+ids["evil"]+"/report.html")
 		require.Equal(t, http.StatusOK, w.Code)
-		doc := parse(t, w.Body.Bytes())
-		require.Empty(t, elements(doc, "script"))
-		require.Contains(t, text(byID(t, doc, "status")), "Completed")
-		require.Contains(t, text(byID(t, doc, "files")), evilName)
+		doc := htmltest.Parse(t, w.Body.Bytes())
+		require.Empty(t, htmltest.Elements(doc, "script"))
+		require.Contains(t, text(htmltest.ByID(t, doc, "status")), "Completed")
+		require.Contains(t, text(htmltest.ByID(t, doc, "files")), evilName)
 
 		for name, ctype := range map[string]string{"rejects.csv": "text/csv; charset=utf-8", "rejects.json": "application/json; charset=utf-8",
 			"report.json": "application/json; charset=utf-8"} {
@@ -251,26 +199,26 @@ func TestServe(t *testing.T) {
 		require.Contains(t, get(t, s, "/reports/"+ids["evil"]+"/rejects.csv").Body.String(), `<script>alert(""status"")</script>`)
 
 		// The dry run and the cancelled import have their pages too.
-		doc = parse(t, get(t, s, "/reports/dry-run-1/report.html").Body.Bytes())
-		require.Contains(t, text(byID(t, doc, "dry-run-banner")), "DRY RUN")
-		doc = parse(t, get(t, s, "/reports/cancelled-1/report.html").Body.Bytes())
-		require.Contains(t, text(byID(t, doc, "status")), "Cancelled")
+		doc = htmltest.Parse(t, get(t, s, "/reports/dry-run-1/report.html").Body.Bytes())
+		require.Contains(t, text(htmltest.ByID(t, doc, "dry-run-banner")), "DRY RUN")
+		doc = htmltest.Parse(t, get(t, s, "/reports/cancelled-1/report.html").Body.Bytes())
+		require.Contains(t, text(htmltest.ByID(t, doc, "status")), "Cancelled")
 	})
 
 	t.Run("tables", func(t *testing.T) {
 		w := get(t, s, "/tables")
 		require.Equal(t, http.StatusOK, w.Code)
-		doc := parse(t, w.Body.Bytes())
+		doc := htmltest.Parse(t, w.Body.Bytes())
 		got := map[string][]string{}
-		for _, tr := range bodyRows(byID(t, doc, "tables")) {
-			got[attr(tr, "data-table")] = cells(tr)
+		for _, tr := range bodyRows(htmltest.ByID(t, doc, "tables")) {
+			got[htmltest.Attr(tr, "data-table")] = cells(tr)
 		}
 		// basic.csv: 4 orders (7 rows, 7 line items) in 4 months; the <script>
 		// file: one valid order with one item in a month already there.
 		require.Equal(t, []string{"orders", "5", "5", got["orders"][3], "4", "2"}, got["orders"])
 		require.Equal(t, []string{"line_items", "8", "5", got["line_items"][3], "4", "2"}, got["line_items"])
 		parts := map[string][]string{}
-		for _, tr := range bodyRows(byID(t, doc, "partitions-orders")) {
+		for _, tr := range bodyRows(htmltest.ByID(t, doc, "partitions-orders")) {
 			c := cells(tr)
 			parts[c[0]] = append(c[1:3], c[4])
 		}
@@ -285,13 +233,13 @@ func TestServe(t *testing.T) {
 	t.Run("events", func(t *testing.T) {
 		w := get(t, s, "/events")
 		require.Equal(t, http.StatusOK, w.Code)
-		doc := parse(t, w.Body.Bytes())
+		doc := htmltest.Parse(t, w.Body.Bytes())
 		var rows [][]string
-		for _, tr := range bodyRows(byID(t, doc, "event-types")) {
+		for _, tr := range bodyRows(htmltest.ByID(t, doc, "event-types")) {
 			rows = append(rows, cells(tr))
 		}
 		require.Equal(t, [][]string{{"orderPlace", "5", ""}, {"total", "5", ""}}, rows)
-		segs := bodyRows(byID(t, doc, "segments"))
+		segs := bodyRows(htmltest.ByID(t, doc, "segments"))
 		require.Len(t, segs, 2)
 		require.Equal(t, []string{"2", ids["evil"], commit.EventsPath(2, ids["evil"]), "1", "orderPlace 1"}, cells(segs[0]))
 		require.Equal(t, "4", cells(segs[1])[3])
@@ -341,8 +289,8 @@ func TestServe(t *testing.T) {
 		before = snapshot(t, dest)
 		w := get(t, s, "/reports/"+ids["failed"]+"/report.html")
 		require.Equal(t, http.StatusOK, w.Code)
-		doc := parse(t, w.Body.Bytes())
-		require.Contains(t, text(byID(t, doc, "status")), "Failed")
+		doc := htmltest.Parse(t, w.Body.Bytes())
+		require.Contains(t, text(htmltest.ByID(t, doc, "status")), "Failed")
 		require.NoFileExists(t, p, "rendered, not written")
 	})
 
@@ -420,8 +368,8 @@ func TestServeScheduledRuns(t *testing.T) {
 	defer s.Close()
 	w := get(t, s, "/")
 	require.Equal(t, http.StatusOK, w.Code)
-	doc := parse(t, w.Body.Bytes())
-	rows := bodyRows(byID(t, doc, "scheduled-runs"))
+	doc := htmltest.Parse(t, w.Body.Bytes())
+	rows := bodyRows(htmltest.ByID(t, doc, "scheduled-runs"))
 	require.Len(t, rows, 2)
 	require.Equal(t, "2026-12-02 03:00:00", cells(rows[0])[0])
 	require.Contains(t, text(rows[0]), "skipped")
@@ -431,6 +379,6 @@ func TestServeScheduledRuns(t *testing.T) {
 	require.Equal(t, "completed", c[4])
 	require.Equal(t, "7", c[6])
 	require.Equal(t, "12", c[7])
-	require.Empty(t, elements(doc, "b"), "no element injected from the data")
+	require.Empty(t, htmltest.Elements(doc, "b"), "no element injected from the data")
 	require.Contains(t, w.Body.String(), "No imports yet.")
 }

@@ -14,33 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/columnar"
+	"ingot/internal/shareddata"
 	"ingot/transform"
 	"ingot/transform/derive"
 )
-
-// sharedDir returns the team's shared folder: next to the module root, or
-// next to the main checkout when the module is a git worktree. It skips
-// the test when there is none.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	require.NoError(t, err)
-	dirs := []string{filepath.Join(filepath.Dir(root), "shared")}
-	if b, err := os.ReadFile(filepath.Join(root, ".git")); err == nil {
-		// A worktree: "gitdir: <main>/.git/worktrees/<name>".
-		gitdir := strings.TrimSpace(strings.TrimPrefix(string(b), "gitdir:"))
-		if i := strings.LastIndex(gitdir, string(filepath.Separator)+".git"+string(filepath.Separator)); i >= 0 {
-			dirs = append(dirs, filepath.Join(filepath.Dir(gitdir[:i]), "shared"))
-		}
-	}
-	for _, d := range dirs {
-		if st, err := os.Stat(d); err == nil && st.IsDir() {
-			return d
-		}
-	}
-	t.Skip("no shared folder next to the repository")
-	return ""
-}
 
 // readCSV reads a small CSV file into a raw batch (string columns and
 // provenance), as the CSV reader would.
@@ -106,7 +83,7 @@ func rawBatch(mem memory.Allocator, cols ...string) arrow.RecordBatch {
 // Retail export: every column lands on its Kevel name, every date parses
 // with the spec's pattern, every quantity casts.
 func TestExampleOrdersOnOnlineRetail(t *testing.T) {
-	path := filepath.Join(sharedDir(t), "realdata", "online-retail-head1000", "OnlineRetail.csv")
+	path := shareddata.Path(t, "realdata", "online-retail-head1000", "OnlineRetail.csv")
 	if _, err := os.Stat(path); err != nil {
 		t.Skip("Online Retail sample absent")
 	}
@@ -155,7 +132,7 @@ func TestExampleOrdersOnOnlineRetail(t *testing.T) {
 // swapped (issues on the rows that cannot be read that way, never a
 // silent wrong date for them).
 func TestTimestampPatternsOnRealFiles(t *testing.T) {
-	shared := sharedDir(t)
+	shared := shareddata.Path(t)
 	// (The upper-case Online Retail sample is all 1/12/2010, which reads
 	// either way, so only Olist's dates show the swap.)
 	tests := []struct {

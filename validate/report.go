@@ -5,18 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"ingot/internal/textfmt"
-	"ingot/issue"
 	"ingot/version"
 )
 
@@ -34,6 +30,7 @@ const (
 	StatusCompletedWithFailures = "completed_with_failures" // some files failed, their siblings committed
 	StatusFailed                = "failed"                  // nothing committed
 	StatusDryRun                = "dry_run"                 // ran everything but the commit
+	StatusCancelled             = "cancelled"               // cancelled before its commit: nothing committed
 )
 
 // Statuses of a file (report.json "files[].status").
@@ -379,216 +376,6 @@ func lineCol(b []byte, off int64) (line, col int64) {
 	line = int64(bytes.Count(before, []byte("\n"))) + 1
 	col = off - int64(bytes.LastIndexByte(before, '\n'))
 	return line, col
-}
-
-// How many issue rows and superseded runs WriteSummary prints.
-const (
-	maxSummaryIssues     = 10
-	maxSummarySuperseded = 5
-)
-
-// lineRange renders "file lines 10–12" (or "line 10"), leaving out the
-// file when it is sameFile.
-func lineRange(file string, first, last int64, sameFile string) string {
-	var b strings.Builder
-	if file != sameFile {
-		b.WriteString(file)
-		b.WriteByte(' ')
-	}
-	if last > first {
-		fmt.Fprintf(&b, "lines %d–%d", first, last)
-	} else {
-		fmt.Fprintf(&b, "line %d", first)
-	}
-	return b.String()
-}
-
-// WriteSummary writes the report for people, as ingot prints it on
-// stderr: the status, the files, the counts with the row accounting, the
-// most frequent issues with their hints, the timings with throughput, and
-// where the report and the rejects are. Write errors are ignored: this is
-// for a terminal or a log.
-func (r *Report) WriteSummary(w io.Writer) {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-
-	// Headline.
-	p("ingot import %s (%s): %s", orDash(r.Kind), orDash(r.Format), strings.ReplaceAll(orDash(r.Status), "_", " "))
-	switch {
-	case r.DryRun:
-		p(", nothing committed")
-	case r.Version > 0:
-		p(", version %d", r.Version)
-	case r.Status == StatusCompleted:
-		p(", nothing changed: no new version")
-	}
-	p("\n")
-	p("  import %s → %s", orDash(r.ImportID), orDash(r.Dest))
-	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
-		p(", %s in %s", r.StartedAt.UTC().Format(time.RFC3339), seconds(r.FinishedAt.Sub(r.StartedAt).Seconds()))
-	}
-	p("\n")
-	if r.Error != "" {
-		p("  error: %s\n", r.Error)
-	}
-
-	// Files.
-	failed := 0
-	for _, f := range r.Files {
-		if f.Status != FileOK {
-			failed++
-		}
-	}
-	p("\nfiles: %d (%d ok, %d failed)\n", len(r.Files), len(r.Files)-failed, failed)
-	files := table{align: "llrrll"}
-	for _, f := range r.Files {
-		enc := orDash(f.Encoding)
-		if f.EncodingConfidence > 0 {
-			enc += fmt.Sprintf(" (%.0f%%)", f.EncodingConfidence*100)
-		}
-		files.row(f.Status, f.URI, group(f.Bytes)+" bytes", group(f.Rows)+" rows", enc, orDash(f.Compression))
-		if f.Error != "" {
-			files.note("    error: " + f.Error)
-		}
-		if n := len(f.IgnoredColumns); n > 0 {
-			names := f.IgnoredColumns[:min(n, 5)]
-			more := ""
-			if n > len(names) {
-				more = fmt.Sprintf(", … (%d more; see report.json)", n-len(names))
-			}
-			files.note(fmt.Sprintf("    ignored %d columns the format does not read: %s%s", n, strings.Join(names, ", "), more))
-		}
-	}
-	files.write(&b, "  ")
-
-	// Counts and row accounting.
-	c := r.Counts
-	verb := "committed"
-	if r.DryRun {
-		verb = "to commit"
-	}
-	p("\nrows: %s read = %s %s + %s rejected + %s superseded + %s failed\n",
-		group(c.Rows), group(c.RowsCommitted), verb, group(c.RowsRejected), group(c.RowsSuperseded), group(c.RowsFailed))
-	if err := c.Check(); err != nil {
-		p("  WARNING: the counts do not add up: %v\n", err)
-	}
-	would := ""
-	if r.DryRun {
-		would = "would be "
-	}
-	p("records: %s read: %s valid (%s%s added, %s updated, %s unchanged), %s rejected, %s superseded\n",
-		group(c.Records), group(c.Valid), would, group(c.Added), group(c.Updated), group(c.Unchanged), group(c.Rejected), group(c.Superseded))
-
-	// Issues.
-	if len(r.Issues) == 0 {
-		p("\nissues: none\n")
-	} else {
-		var total int64
-		for _, is := range r.Issues {
-			total += is.Count
-		}
-		p("\nissues: %s in %d kinds", group(total), len(r.Issues))
-		if len(r.Issues) > maxSummaryIssues {
-			p(", the %d most frequent", maxSummaryIssues)
-		}
-		p(":\n")
-		issues := table{align: "lllrrl"}
-		for _, is := range r.Issues[:min(len(r.Issues), maxSummaryIssues)] {
-			col := is.Column
-			if col == "" {
-				col = "(row)"
-			}
-			issues.row(is.Severity.String(), is.Code, col, group(is.Count), fmt.Sprintf("%.2f%%", is.Percent), is.Hint)
-		}
-		issues.write(&b, "  ")
-	}
-
-	// Superseded runs.
-	if len(r.Superseded) > 0 {
-		p("\nsuperseded: %s runs of rows replaced by a later run of the same order", group(max(c.Superseded, int64(len(r.Superseded)))))
-		if len(r.Superseded) > maxSummarySuperseded {
-			p(", the first %d", maxSummarySuperseded)
-		}
-		p(":\n")
-		for _, s := range r.Superseded[:min(len(r.Superseded), maxSummarySuperseded)] {
-			p("  order %s: %s, superseded by %s\n", issue.RecordID(s.OrderID, ""), lineRange(s.File, s.FirstLine, s.LastLine, ""), lineRange(s.ByFile, s.ByFirstLine, s.ByLastLine, s.File))
-		}
-	}
-
-	// Timings.
-	if len(r.Timings) > 0 {
-		p("\ntimings:\n")
-		timings := table{align: "lrrrr"}
-		for _, t := range r.Timings {
-			mb := ""
-			if t.Bytes > 0 {
-				mb = fmt.Sprintf("%.1f MB/s", t.MBPerSec)
-			}
-			timings.row(t.Stage, seconds(t.Seconds), group(t.Rows)+" rows", group(int64(math.Round(t.RowsPerSec)))+" rows/s", mb)
-		}
-		timings.write(&b, "  ")
-	}
-
-	// Where things are.
-	p("\n")
-	if r.ReportDir != "" {
-		p("report:  %s\n", filepath.Join(r.ReportDir, ReportFile))
-	}
-	if r.Rejects.CSV != "" || r.Rejects.JSON != "" {
-		var names []string
-		for _, n := range []string{r.Rejects.CSV, r.Rejects.JSON} {
-			if n != "" {
-				names = append(names, filepath.Join(r.ReportDir, n))
-			}
-		}
-		p("rejects: %s (%s rejects)\n", strings.Join(names, ", "), group(r.Rejects.Count))
-	}
-	io.WriteString(w, b.String())
-}
-
-// table lays out rows of cells in columns, each aligned left (l) or
-// right (r), two spaces apart, with no trailing blanks; a note is a line
-// of its own below the row before it.
-type table struct {
-	align string
-	rows  [][]string // a note is a row of one cell starting with "\x00"
-}
-
-func (t *table) row(cells ...string) { t.rows = append(t.rows, cells) }
-
-func (t *table) note(s string) { t.rows = append(t.rows, []string{"\x00" + s}) }
-
-func (t *table) write(b *strings.Builder, indent string) {
-	widths := make([]int, len(t.align))
-	for _, r := range t.rows {
-		if strings.HasPrefix(r[0], "\x00") {
-			continue
-		}
-		for i, c := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
-		}
-	}
-	for _, r := range t.rows {
-		if s, ok := strings.CutPrefix(r[0], "\x00"); ok {
-			b.WriteString(indent + s + "\n")
-			continue
-		}
-		var line strings.Builder
-		line.WriteString(indent)
-		for i, c := range r {
-			if i > 0 {
-				line.WriteString("  ")
-			}
-			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
-			if t.align[i] == 'r' {
-				line.WriteString(pad + c)
-			} else {
-				line.WriteString(c + pad)
-			}
-		}
-		b.WriteString(strings.TrimRight(line.String(), " "))
-		b.WriteString("\n")
-	}
 }
 
 func orDash(s string) string {

@@ -273,6 +273,6 @@ func TestWriteSummaryGolden(t *testing.T) {
 	// An empty, failed report prints without panicking.
 	b.Reset()
 	(&Report{Status: StatusFailed, Error: "no such file: orders.csv"}).WriteSummary(&b)
-	require.True(t, strings.HasPrefix(b.String(), "ingot import - (-): failed\n"), b.String())
+	require.True(t, strings.HasPrefix(b.String(), "ingot import - (-): failed, nothing committed\n"), b.String())
 	require.Contains(t, b.String(), "error: no such file: orders.csv")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
 
+	"ingot/internal/htmltest"
 	"ingot/issue"
 )
 
@@ -51,71 +52,14 @@ func jsonString(s string) string {
 	return string(b)
 }
 
-// dom helpers over golang.org/x/net/html.
-
-func parseHTML(t *testing.T, b []byte) *html.Node {
-	t.Helper()
-	doc, err := html.Parse(bytes.NewReader(b))
-	require.NoError(t, err)
-	return doc
-}
-
-func walk(n *html.Node, f func(*html.Node)) {
-	f(n)
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		walk(c, f)
-	}
-}
-
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func all(root *html.Node, tag string) []*html.Node {
-	var out []*html.Node
-	walk(root, func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == tag {
-			out = append(out, n)
-		}
-	})
-	return out
-}
-
-func byID(t *testing.T, root *html.Node, id string) *html.Node {
-	t.Helper()
-	var found *html.Node
-	walk(root, func(n *html.Node) {
-		if found == nil && n.Type == html.ElementNode && attr(n, "id") == id {
-			found = n
-		}
-	})
-	require.NotNil(t, found, "element #%s", id)
-	return found
-}
-
-func text(n *html.Node) string {
-	var b strings.Builder
-	walk(n, func(c *html.Node) {
-		if c.Type == html.TextNode {
-			b.WriteString(c.Data)
-		}
-	})
-	return b.String()
-}
-
 // rows returns the text of the cells of each body row of a table.
 func rows(table *html.Node) [][]string {
 	var out [][]string
-	for _, tb := range all(table, "tbody") {
-		for _, tr := range all(tb, "tr") {
+	for _, tb := range htmltest.Elements(table, "tbody") {
+		for _, tr := range htmltest.Elements(tb, "tr") {
 			var cells []string
-			for _, td := range all(tr, "td") {
-				cells = append(cells, strings.TrimSpace(text(td)))
+			for _, td := range htmltest.Elements(tr, "td") {
+				cells = append(cells, strings.TrimSpace(htmltest.Text(td)))
 			}
 			out = append(out, cells)
 		}
@@ -130,11 +74,11 @@ func TestReportHTML(t *testing.T) {
 	require.NoError(t, err)
 	b, err := os.ReadFile(filepath.Join(dir, ReportHTMLFile))
 	require.NoError(t, err)
-	doc := parseHTML(t, b)
+	doc := htmltest.Parse(t, b)
 
 	t.Run("escaping", func(t *testing.T) {
-		require.Empty(t, all(doc, "script"), "no data may become a script element")
-		body := text(doc)
+		require.Empty(t, htmltest.Elements(doc, "script"), "no data may become a script element")
+		body := htmltest.Text(doc)
 		require.Contains(t, body, "orders-"+evil+".csv", "the file name is shown as text")
 		require.Contains(t, body, `"name": "\u003cscript\u003ealert(\"x\")\u003c/script\u003e"`, "the sample keeps JSON's escaping")
 		require.Contains(t, body, evil+" × 1", "a top value")
@@ -143,12 +87,12 @@ func TestReportHTML(t *testing.T) {
 	})
 
 	t.Run("self-contained", func(t *testing.T) {
-		walk(doc, func(n *html.Node) {
+		htmltest.Walk(doc, func(n *html.Node) {
 			if n.Type != html.ElementNode {
 				return
 			}
 			require.NotContains(t, []string{"link", "img", "iframe", "object", "embed"}, n.Data)
-			require.Empty(t, attr(n, "src"), n.Data)
+			require.Empty(t, htmltest.Attr(n, "src"), n.Data)
 			for _, a := range n.Attr {
 				if a.Key == "href" {
 					require.NotContains(t, a.Val, ":", "links are relative")
@@ -160,31 +104,31 @@ func TestReportHTML(t *testing.T) {
 	})
 
 	t.Run("banner and facts", func(t *testing.T) {
-		st := byID(t, doc, "status")
-		require.Contains(t, attr(st, "class"), "warn")
-		require.Equal(t, StatusCompletedWithFailures, attr(st, "data-status"))
-		require.Contains(t, text(st), "Completed with failures")
-		require.Contains(t, text(st), "as version 7")
+		st := htmltest.ByID(t, doc, "status")
+		require.Contains(t, htmltest.Attr(st, "class"), "warn")
+		require.Equal(t, StatusCompletedWithFailures, htmltest.Attr(st, "data-status"))
+		require.Contains(t, htmltest.Text(st), "Completed with failures")
+		require.Contains(t, htmltest.Text(st), "as version 7")
 		require.Empty(t, filterID(doc, "dry-run-banner"), "no dry-run banner on a commit")
 		require.Equal(t,
 			"251,503 rows read = 250,266 committed + 1,161 rejected + 36 superseded + 40 failed",
-			strings.Join(strings.Fields(text(byID(t, doc, "row-accounting"))), " "))
+			strings.Join(strings.Fields(htmltest.Text(htmltest.ByID(t, doc, "row-accounting"))), " "))
 	})
 
 	t.Run("command and options", func(t *testing.T) {
-		require.Equal(t, "ingot import orders orders-"+evil+".csv --max-rejected 5%", text(byID(t, doc, "command")))
-		opts := rows(byID(t, doc, "options"))
+		require.Equal(t, "ingot import orders orders-"+evil+".csv --max-rejected 5%", htmltest.Text(htmltest.ByID(t, doc, "command")))
+		opts := rows(htmltest.ByID(t, doc, "options"))
 		require.Equal(t, [][]string{{"delimiter", `"<script>alert(\"x\")</script>"`}, {"hash_emails", "false"}, {"max_rejected", `"5%"`}}, opts)
 	})
 
 	t.Run("tables", func(t *testing.T) {
-		files := rows(byID(t, doc, "files"))
+		files := rows(htmltest.ByID(t, doc, "files"))
 		require.Len(t, files, 2)
 		require.Equal(t, []string{"ok", "orders-" + evil + ".csv", "62,388,669", "251,463", "windows-1252 (93% confidence)", "gzip",
 			"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}, files[0])
 		require.Contains(t, files[1][1], "zip holds 2 files")
 
-		issues := rows(byID(t, doc, "issue-table"))
+		issues := rows(htmltest.ByID(t, doc, "issue-table"))
 		require.Len(t, issues, len(r.Issues))
 		require.Equal(t, []string{"error", "not_a_number", "total", "412", "0.41%", issue.InfoOf(issue.NotANumber).Hint}, issues[0])
 		for _, row := range issues {
@@ -193,20 +137,20 @@ func TestReportHTML(t *testing.T) {
 			}
 		}
 
-		rej := all(byID(t, doc, "rejects"), "table")
+		rej := htmltest.Elements(htmltest.ByID(t, doc, "rejects"), "table")
 		require.Len(t, rej, 2, "one table per file")
 		first := rows(rej[0])
 		require.Len(t, first, RejectsPerFile, "the first rejects of the file")
 		require.Equal(t, "10", first[0][0])
 		require.Equal(t, evil, first[0][5])
-		require.Contains(t, text(byID(t, doc, "rejects")), "25 rejects, the first 20")
+		require.Contains(t, htmltest.Text(htmltest.ByID(t, doc, "rejects")), "25 rejects, the first 20")
 		var hrefs []string
-		for _, a := range all(byID(t, doc, "rejects"), "a") {
-			hrefs = append(hrefs, attr(a, "href"))
+		for _, a := range htmltest.Elements(htmltest.ByID(t, doc, "rejects"), "a") {
+			hrefs = append(hrefs, htmltest.Attr(a, "href"))
 		}
 		require.Equal(t, []string{RejectsCSV, RejectsJSON}, hrefs)
 
-		stats := text(byID(t, doc, "statistics"))
+		stats := htmltest.Text(htmltest.ByID(t, doc, "statistics"))
 		require.Contains(t, stats, "orders — 99,540 rows, sampled over 5,000")
 		require.Contains(t, stats, "≈ 99,321")
 		require.Contains(t, stats, "sampled")
@@ -224,38 +168,38 @@ func TestReportHTML(t *testing.T) {
 			{"chart-issues", len(r.Issues), []string{"issues", "not_a_number · total", "field_count · (row)", "412", "0", "500"}},
 			{"chart-rows", 4 + 4, []string{"250,266 committed (99.5%)", "40 failed (0.0%)"}},
 		} {
-			svg := byID(t, doc, tc.id)
+			svg := htmltest.ByID(t, doc, tc.id)
 			require.Equal(t, "svg", svg.Data)
-			require.Len(t, all(svg, "rect"), tc.rects, tc.id)
+			require.Len(t, htmltest.Elements(svg, "rect"), tc.rects, tc.id)
 			var texts []string
-			for _, n := range all(svg, "text") {
-				texts = append(texts, text(n))
+			for _, n := range htmltest.Elements(svg, "text") {
+				texts = append(texts, htmltest.Text(n))
 			}
 			for _, l := range tc.labels {
 				require.Contains(t, texts, l, tc.id)
 			}
-			require.NotEmpty(t, text(all(svg, "title")[0]), "an accessible title")
+			require.NotEmpty(t, htmltest.Text(htmltest.Elements(svg, "title")[0]), "an accessible title")
 		}
 		// The month bars' tooltips carry the exact counts.
 		var tips []string
-		for _, n := range all(byID(t, doc, "chart-months"), "title")[1:] {
-			tips = append(tips, text(n))
+		for _, n := range htmltest.Elements(htmltest.ByID(t, doc, "chart-months"), "title")[1:] {
+			tips = append(tips, htmltest.Text(n))
 		}
 		require.Equal(t, []string{"2020-09: 100 added or updated", "2020-09: 20 unchanged", "2020-10: 80 added or updated", "2020-12: 5 unchanged"}, tips)
-		require.Contains(t, text(byID(t, doc, "charts")), "Includes 5 superseded runs")
+		require.Contains(t, htmltest.Text(htmltest.ByID(t, doc, "charts")), "Includes 5 superseded runs")
 	})
 
 	t.Run("samples", func(t *testing.T) {
-		s := byID(t, doc, "samples")
-		ds := all(s, "details")
+		s := htmltest.ByID(t, doc, "samples")
+		ds := htmltest.Elements(s, "details")
 		require.Len(t, ds, 10)
-		sum := text(all(ds[0], "summary")[0])
+		sum := htmltest.Text(htmltest.Elements(ds[0], "summary")[0])
 		require.Equal(t, "order_id ORD-1 · total 12.5 · 1 line items", sum)
-		require.Contains(t, text(all(ds[9], "summary")[0]), "order_id ORD-7")
+		require.Contains(t, htmltest.Text(htmltest.Elements(ds[9], "summary")[0]), "order_id ORD-7")
 	})
 
 	t.Run("superseded", func(t *testing.T) {
-		tables := all(byID(t, doc, "superseded"), "table")
+		tables := htmltest.Elements(htmltest.ByID(t, doc, "superseded"), "table")
 		require.Len(t, tables, 1, "two runs: nothing folded")
 		rs := rows(tables[0])
 		require.Equal(t, []string{evil, "orders-2020.csv.gz", "10–12", "orders-2020.csv.gz", "812–815"}, rs[0])
@@ -265,8 +209,8 @@ func TestReportHTML(t *testing.T) {
 
 func filterID(root *html.Node, id string) []*html.Node {
 	var out []*html.Node
-	walk(root, func(n *html.Node) {
-		if n.Type == html.ElementNode && attr(n, "id") == id {
+	htmltest.Walk(root, func(n *html.Node) {
+		if n.Type == html.ElementNode && htmltest.Attr(n, "id") == id {
 			out = append(out, n)
 		}
 	})
@@ -297,15 +241,15 @@ func TestReportHTMLStatuses(t *testing.T) {
 				}
 				var b bytes.Buffer
 				require.NoError(t, r.WriteHTML(&b))
-				doc := parseHTML(t, b.Bytes())
-				st := byID(t, doc, "status")
-				require.Contains(t, attr(st, "class"), tc.class)
-				require.Contains(t, text(st), tc.label)
+				doc := htmltest.Parse(t, b.Bytes())
+				st := htmltest.ByID(t, doc, "status")
+				require.Contains(t, htmltest.Attr(st, "class"), tc.class)
+				require.Contains(t, htmltest.Text(st), tc.label)
 				dry := filterID(doc, "dry-run-banner")
 				if tc.dry {
 					require.Len(t, dry, 1)
-					require.Contains(t, text(dry[0]), "DRY RUN")
-					require.Contains(t, text(all(doc, "title")[0]), "(dry run)")
+					require.Contains(t, htmltest.Text(dry[0]), "DRY RUN")
+					require.Contains(t, htmltest.Text(htmltest.Elements(doc, "title")[0]), "(dry run)")
 				} else {
 					require.Empty(t, dry)
 				}
@@ -317,9 +261,9 @@ func TestReportHTMLStatuses(t *testing.T) {
 		r.Status, r.DryRun, r.Version = StatusDryRun, true, 0
 		var b bytes.Buffer
 		require.NoError(t, r.WriteHTML(&b))
-		doc := parseHTML(t, b.Bytes())
-		require.Contains(t, text(byID(t, doc, "row-accounting")), "to commit")
-		require.Contains(t, text(byID(t, doc, "counts")), "would be added")
+		doc := htmltest.Parse(t, b.Bytes())
+		require.Contains(t, htmltest.Text(htmltest.ByID(t, doc, "row-accounting")), "to commit")
+		require.Contains(t, htmltest.Text(htmltest.ByID(t, doc, "counts")), "would be added")
 	})
 }
 
@@ -328,7 +272,7 @@ func TestReportHTMLMissingRejects(t *testing.T) {
 	r.ReportDir = t.TempDir() // counts rejects, but the files are not there
 	var b bytes.Buffer
 	require.NoError(t, r.WriteHTML(&b))
-	require.Contains(t, text(byID(t, parseHTML(t, b.Bytes()), "rejects")), "rejects.csv is not next to this report")
+	require.Contains(t, htmltest.Text(htmltest.ByID(t, htmltest.Parse(t, b.Bytes()), "rejects")), "rejects.csv is not next to this report")
 }
 
 func TestNiceTicks(t *testing.T) {
@@ -396,8 +340,8 @@ func FuzzReportHTMLEscaping(f *testing.F) {
 		r.Charts = &Charts{RecordsPerMonth: []MonthCount{{Month: s, Records: 3, Changed: 1}}}
 		var b bytes.Buffer
 		require.NoError(t, r.WriteHTML(&b))
-		doc := parseHTML(t, b.Bytes())
-		walk(doc, func(n *html.Node) {
+		doc := htmltest.Parse(t, b.Bytes())
+		htmltest.Walk(doc, func(n *html.Node) {
 			if n.Type == html.ElementNode {
 				require.True(t, allowed[n.Data], "element <%s> from %q", n.Data, s)
 				for _, a := range n.Attr {

@@ -256,7 +256,7 @@ func runImport(ctx context.Context, g *globals, f *importFlags, opt ingot.Import
 	if errors.As(err, &ce) || (rep == nil && errors.Is(err, context.Canceled)) {
 		msg := "cancelled, nothing committed"
 		if rep != nil && rep.ReportDir != "" {
-			msg += " (report: " + reportPath(rep) + ")"
+			msg += " (report: " + rep.Path() + ")"
 		}
 		return &exitError{code: exitCanceled, err: errors.New(msg)}
 	}
@@ -271,7 +271,7 @@ func runImport(ctx context.Context, g *globals, f *importFlags, opt ingot.Import
 		}
 	}
 	if !f.quiet || err != nil {
-		writeSummary(g.stderr, rep)
+		rep.WriteSummary(g.stderr)
 	}
 	if err == nil && ctx.Err() != nil && rep.Version > 0 {
 		fmt.Fprintf(g.stderr, "ingot: the cancel came after the commit: the import is complete (version %d)\n", rep.Version)
@@ -281,18 +281,8 @@ func runImport(ctx context.Context, g *globals, f *importFlags, opt ingot.Import
 		return &exitError{code: exitFailed, err: err}
 	case rep.Status == validate.StatusCompletedWithFailures:
 		return &exitError{code: exitPartial}
-	case rep.DryRun && failedFiles(rep) > 0:
+	case rep.DryRun && rep.FailedFiles() > 0:
 		return &exitError{code: exitPartial}
 	}
 	return nil
-}
-
-func failedFiles(r *validate.Report) int {
-	n := 0
-	for _, f := range r.Files {
-		if f.Status == validate.FileFailed {
-			n++
-		}
-	}
-	return n
 }

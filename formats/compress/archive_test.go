@@ -12,6 +12,8 @@ import (
 	"github.com/klauspost/compress/zip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
+
+	"ingot/internal/testcsv"
 )
 
 func gzipOf(t testing.TB, parts ...[]byte) []byte {
@@ -37,7 +39,7 @@ func cat(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
 // archive and checks that it is read whole or refused as corrupt_archive,
 // never read in part without an error.
 func TestDecompressDamagedArchives(t *testing.T) {
-	plain := ordersCSV(96 << 10)
+	plain := testcsv.Orders(96 << 10)
 	a, b, c := plain[:len(plain)/3], plain[len(plain)/3:len(plain)/2], plain[len(plain)/2:]
 	gz := gzipOf(t, plain)
 	zs := zstdFrame(t, plain)
@@ -205,7 +207,7 @@ func TestDecompressLimits(t *testing.T) {
 		})
 	}
 	t.Run("ordinary data passes a tight ratio", func(t *testing.T) {
-		plain := ordersCSV(4 << 20)
+		plain := testcsv.Orders(4 << 20)
 		for _, c := range compressors {
 			got, err := readAllDecompressedOpt(bytes.NewReader(c.compress(t, plain)), "ok", DecompressOptions{MaxRatio: 20, RatioAfter: 1, MaxBytes: int64(len(plain))})
 			require.NoError(t, err, c.name)
@@ -244,32 +246,4 @@ func readAllDecompressedOpt(in io.Reader, name string, opt DecompressOptions) ([
 	}
 	defer d.Close()
 	return io.ReadAll(d)
-}
-
-// ordersCSV generates about size bytes of Kevel-like order rows, as
-// compressible as real exports (about 4:1 with gzip).
-func ordersCSV(size int) []byte {
-	rng := rand.New(rand.NewPCG(1, 2))
-	statuses := []string{"placed", "paid", "fulfilled", "refunded", "cancelled"}
-	names := []string{"Hemd, kurzärmelig", "Straße Socken", "日本茶", `Der ""beste"" Becher`, "Blue Jeans", "Sneaker"}
-	var b bytes.Buffer
-	b.Grow(size + 512)
-	b.WriteString("orderId,userIdType,userId,currency,total,subtotal,tax,shipping,discount,refund,createdAt,lineItem_productId,lineItem_sku,lineItem_name,lineItem_quantity,lineItem_status\n")
-	for order := 0; b.Len() < size; order++ {
-		user := rng.IntN(200000)
-		items := 1 + rng.IntN(4)
-		for i := 0; i < items; i++ {
-			total := rng.IntN(50000)
-			if i == 0 {
-				fmt.Fprintf(&b, "o-%d,email,user%d@example.com,EUR,%d.%02d,%d.%02d,%d.%02d,4.90,0,0,2021-%02d-%02dT%02d:%02d:%02d+0100,",
-					order, user, total/100, total%100, total*84/10000, total*84/100%100, total*16/10000, total*16/100%100,
-					1+rng.IntN(12), 1+rng.IntN(28), rng.IntN(24), rng.IntN(60), rng.IntN(60))
-			} else {
-				fmt.Fprintf(&b, "o-%d,,,,,,,,,,,", order)
-			}
-			p := rng.IntN(5000)
-			fmt.Fprintf(&b, "p-%d,SKU-%05d,\"%s\",%d,%s\n", p, p, names[rng.IntN(len(names))], 1+rng.IntN(3), statuses[rng.IntN(len(statuses))])
-		}
-	}
-	return b.Bytes()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/columnar"
+	"ingot/internal/shareddata"
 )
 
 // The CrossEngage feed as its documentation publishes the example: the
@@ -58,7 +59,7 @@ func TestCrossEngageMissingComma(t *testing.T) {
 // bare array (transactions.json, whatever the corpus notes say), read as
 // an array. Each record must match encoding/json's reading.
 func TestShopifyFixtures(t *testing.T) {
-	dir := sharedDir(t, "realdata", "shopify-api-fixtures-json")
+	dir := shareddata.Path(t, "realdata", "shopify-api-fixtures-json")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)

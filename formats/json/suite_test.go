@@ -15,37 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/columnar"
+	"ingot/internal/shareddata"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
-
-// sharedDir returns the team's shared folder of test data: the repository
-// root's sibling "shared" (or $INGOT_SHARED), skipping the test when it is
-// absent.
-func sharedDir(t testing.TB, sub ...string) string {
-	t.Helper()
-	dir := os.Getenv("INGOT_SHARED")
-	if dir == "" {
-		root, err := filepath.Abs(".")
-		require.NoError(t, err)
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				t.Skip("no go.mod above the test")
-			}
-			root = parent
-		}
-		dir = filepath.Join(filepath.Dir(root), "shared")
-	}
-	p := filepath.Join(append([]string{dir}, sub...)...)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s absent: %v", filepath.Join(sub...), err)
-	}
-	return p
-}
 
 // checkDocument checks that data is one JSON text (any value), as the
 // reader's scanner sees it, returning a *ParseError if not.
@@ -88,7 +61,7 @@ func within(t *testing.T, d time.Duration, f func()) {
 }
 
 func TestJSONTestSuite(t *testing.T) {
-	dir := sharedDir(t, "corpora", "JSONTestSuite", "test_parsing")
+	dir := shareddata.Path(t, "corpora", "JSONTestSuite", "test_parsing")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	require.NoError(t, err)
 	require.Greater(t, len(files), 300)
@@ -174,7 +147,7 @@ func accepted(res result) bool {
 // test_transform files, which have no verdict: the value of a one-element
 // array is read as the value of key "v", an object as it is.
 func TestJSONTestSuiteTransform(t *testing.T) {
-	dir := sharedDir(t, "corpora", "JSONTestSuite", "test_transform")
+	dir := shareddata.Path(t, "corpora", "JSONTestSuite", "test_transform")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	require.NoError(t, err)
 	var out strings.Builder

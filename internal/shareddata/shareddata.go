@@ -36,11 +36,37 @@ func Dir() string {
 		}
 		dir = parent
 	}
-	d := filepath.Join(filepath.Dir(dir), "shared")
-	if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-		return d
+	dirs := []string{filepath.Join(filepath.Dir(dir), "shared")}
+	if b, err := os.ReadFile(filepath.Join(dir, ".git")); err == nil {
+		// A git worktree: ".git" is a file "gitdir: <main>/.git/worktrees/<name>";
+		// the shared folder is beside the main checkout.
+		gitdir := strings.TrimSpace(strings.TrimPrefix(string(b), "gitdir:"))
+		sep := string(filepath.Separator)
+		if i := strings.LastIndex(gitdir, sep+".git"+sep); i >= 0 {
+			dirs = append(dirs, filepath.Join(filepath.Dir(gitdir[:i]), "shared"))
+		}
+	}
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
 	}
 	return ""
+}
+
+// Path returns shared/sub... and skips the test when the shared folder
+// or that path is absent.
+func Path(t testing.TB, sub ...string) string {
+	t.Helper()
+	root := Dir()
+	if root == "" {
+		t.Skip("no shared folder beside the repository (set INGOT_SHARED)")
+	}
+	p := filepath.Join(append([]string{root}, sub...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("%s absent: %v", filepath.Join(sub...), err)
+	}
+	return p
 }
 
 // Corpus returns the files under shared/corpora/sub whose names end

@@ -1,4 +1,4 @@
-package main
+package validate
 
 import (
 	"cmp"
@@ -7,15 +7,12 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"ingot"
 	"ingot/internal/textfmt"
 	"ingot/issue"
-	"ingot/validate"
 )
 
 // How much of the report the summary shows.
@@ -24,14 +21,14 @@ const (
 	summaryColumns = 8
 )
 
-// writeSummary writes the report for a person, as the import prints it on
-// stderr. Its numbers reconcile: rows read are split into committed,
+// WriteSummary writes the report for a person, as the import prints it
+// on stderr. Its numbers reconcile: rows read are split into committed,
 // rejected, superseded and failed; issues (problems found in fields),
 // rejected records (those with an error) and reject lines (one per error
 // in a rejected record, in rejects.csv) are named as such; the most
 // frequent issues are sorted by count; approximate statistics say so; and
 // the stage timings say that stages overlap.
-func writeSummary(w io.Writer, r *validate.Report) {
+func (r *Report) WriteSummary(w io.Writer) {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	g := textfmt.Thousands
@@ -39,31 +36,31 @@ func writeSummary(w io.Writer, r *validate.Report) {
 	status := strings.ReplaceAll(cmp.Or(r.Status, "-"), "_", " ")
 	if r.DryRun {
 		status = "DRY RUN"
-		if r.Status != validate.StatusDryRun {
+		if r.Status != StatusDryRun {
 			status += ", " + strings.ReplaceAll(r.Status, "_", " ")
 		}
 	}
 	p("ingot import %s (%s): %s", cmp.Or(r.Kind, "-"), cmp.Or(r.Format, "-"), status)
 	switch {
-	case r.DryRun || r.Status == validate.StatusFailed || r.Status == ingot.StatusCancelled:
+	case r.DryRun || r.Status == StatusFailed || r.Status == StatusCancelled:
 		p(", nothing committed")
 	case r.Version > 0:
 		p(", version %d", r.Version)
-	case r.Status == validate.StatusCompleted:
+	case r.Status == StatusCompleted:
 		p(", nothing changed: no new version")
 	}
 	p("\n  import %s → %s", cmp.Or(r.ImportID, "-"), cmp.Or(r.Dest, "-"))
 	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
-		p(", started %s, took %s", r.StartedAt.UTC().Format(time.RFC3339), secs(r.FinishedAt.Sub(r.StartedAt).Seconds()))
+		p(", started %s, took %s", r.StartedAt.UTC().Format(time.RFC3339), seconds(r.FinishedAt.Sub(r.StartedAt).Seconds()))
 	}
 	p("\n")
 	if r.Error != "" {
 		p("  error: %s\n", r.Error)
 	}
 
-	failed := failedFiles(r)
+	failed := r.FailedFiles()
 	p("\nfiles: %d (%d ok, %d failed)\n", len(r.Files), len(r.Files)-failed, failed)
-	files := &grid{align: "llrrll"}
+	files := &table{align: "llrrll"}
 	for _, f := range r.Files {
 		enc := cmp.Or(f.Encoding, "-")
 		if f.EncodingConfidence > 0 {
@@ -72,6 +69,14 @@ func writeSummary(w io.Writer, r *validate.Report) {
 		files.row(f.Status, f.URI, g(f.Bytes)+" bytes", g(f.Rows)+" rows", enc, cmp.Or(f.Compression, "-"))
 		if f.Error != "" {
 			files.note("    error: " + f.Error)
+		}
+		if n := len(f.IgnoredColumns); n > 0 {
+			names := f.IgnoredColumns[:min(n, 5)]
+			more := ""
+			if n > len(names) {
+				more = fmt.Sprintf(", … (%d more; see report.json)", n-len(names))
+			}
+			files.note(fmt.Sprintf("    ignored %d columns the format does not read: %s%s", n, strings.Join(names, ", "), more))
 		}
 	}
 	files.write(&b, "  ")
@@ -83,7 +88,7 @@ func writeSummary(w io.Writer, r *validate.Report) {
 	}
 	p("\nrows:    %s read = %s %s + %s in rejected records + %s superseded + %s in failed files\n",
 		g(c.Rows), g(c.RowsCommitted), committed, g(c.RowsRejected), g(c.RowsSuperseded), g(c.RowsFailed))
-	if err := c.Check(); err != nil && r.Status != ingot.StatusCancelled && r.Status != validate.StatusFailed {
+	if err := c.Check(); err != nil && r.Status != StatusCancelled && r.Status != StatusFailed {
 		p("  WARNING: the counts do not add up: %v\n", err)
 	}
 	would := ""
@@ -112,7 +117,7 @@ func writeSummary(w io.Writer, r *validate.Report) {
 			p("  reject lines:     %s (one per error in a rejected record, in the rejects files)\n", g(r.Rejects.Count))
 		}
 		rows := slices.Clone(r.Issues)
-		slices.SortStableFunc(rows, func(a, b validate.IssueRow) int {
+		slices.SortStableFunc(rows, func(a, b IssueRow) int {
 			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Severity, b.Severity))
 		})
 		p("most frequent issues, by count")
@@ -120,7 +125,7 @@ func writeSummary(w io.Writer, r *validate.Report) {
 			p(" (%d of %d kinds; all in report.json)", summaryIssues, len(rows))
 		}
 		p(":\n")
-		t := &grid{align: "rrllll"}
+		t := &table{align: "rrllll"}
 		t.row("count", "% of records", "severity", "code", "column", "hint")
 		for _, is := range rows[:min(len(rows), summaryIssues)] {
 			t.row(g(is.Count), fmt.Sprintf("%.2f%%", is.Percent), is.Severity.String(), is.Code, cmp.Or(is.Column, "(record)"), is.Hint)
@@ -132,7 +137,7 @@ func writeSummary(w io.Writer, r *validate.Report) {
 		p("\nsuperseded: %s runs of rows replaced by a later run of the same order (the last run wins); first %d:\n",
 			g(max(c.Superseded, int64(len(r.Superseded)))), min(len(r.Superseded), 5))
 		for _, s := range r.Superseded[:min(len(r.Superseded), 5)] {
-			p("  order %s: %s lines %d–%d, superseded by %s lines %d–%d\n", s.OrderID, s.File, s.FirstLine, s.LastLine, s.ByFile, s.ByFirstLine, s.ByLastLine)
+			p("  order %s: %s, superseded by %s\n", issue.RecordID(s.OrderID, ""), lineRange(s.File, s.FirstLine, s.LastLine, ""), lineRange(s.ByFile, s.ByFirstLine, s.ByLastLine, s.File))
 		}
 	}
 
@@ -140,20 +145,20 @@ func writeSummary(w io.Writer, r *validate.Report) {
 
 	if len(r.Timings) > 0 {
 		p("\ntimings (the stages overlap — they run at the same time — so their times add up to more than the total):\n")
-		t := &grid{align: "lrrrr"}
+		t := &table{align: "lrrrr"}
 		for _, tm := range r.Timings {
 			mb := ""
 			if tm.MBPerSec > 0 {
 				mb = fmt.Sprintf("%.1f MB/s", tm.MBPerSec)
 			}
-			t.row(tm.Stage, secs(tm.Seconds), g(tm.Rows)+" rows", g(int64(math.Round(tm.RowsPerSec)))+" rows/s", mb)
+			t.row(tm.Stage, seconds(tm.Seconds), g(tm.Rows)+" rows", g(int64(math.Round(tm.RowsPerSec)))+" rows/s", mb)
 		}
 		t.write(&b, "  ")
 	}
 
 	p("\n")
 	if r.ReportDir != "" {
-		p("report:  %s\n", reportPath(r))
+		p("report:  %s\n", r.Path())
 	}
 	if r.Rejects.CSV != "" {
 		p("rejects: %s, %s (%s reject lines)\n", filepath.Join(r.ReportDir, r.Rejects.CSV), filepath.Join(r.ReportDir, r.Rejects.JSON), g(r.Rejects.Count))
@@ -163,7 +168,7 @@ func writeSummary(w io.Writer, r *validate.Report) {
 
 // writeStats prints a few column statistics per table; distinct counts
 // are HyperLogLog estimates and say so (≈), as do sampled statistics.
-func writeStats(b *strings.Builder, r *validate.Report) {
+func writeStats(b *strings.Builder, r *Report) {
 	tables := make([]string, 0, len(r.Stats))
 	for t := range r.Stats {
 		tables = append(tables, t)
@@ -179,7 +184,7 @@ func writeStats(b *strings.Builder, r *validate.Report) {
 			fmt.Fprintf(b, "; distinct values and top values from a sample of %s rows", textfmt.Thousands(cols[0].Sampled))
 		}
 		b.WriteString("):\n")
-		t := &grid{align: "llrrl"}
+		t := &table{align: "llrrl"}
 		t.row("column", "type", "nulls", "distinct", "most frequent")
 		for _, c := range cols[:min(len(cols), summaryColumns)] {
 			top := ""
@@ -199,26 +204,29 @@ func writeStats(b *strings.Builder, r *validate.Report) {
 	}
 }
 
-// reportPath is where the report's report.json is.
-func reportPath(r *validate.Report) string { return filepath.Join(r.ReportDir, validate.ReportFile) }
+// Path is where the report's report.json is written (ReportDir/report.json).
+func (r *Report) Path() string { return filepath.Join(r.ReportDir, ReportFile) }
 
-// grid lays out rows of cells in columns aligned left (l) or right (r),
-// two spaces apart; a note is a line of its own.
-type grid struct {
+// table lays out rows of cells in columns, each aligned left (l) or
+// right (r), two spaces apart, with no trailing blanks; a note is a line
+// of its own below the row before it.
+type table struct {
 	align string
-	rows  [][]string
+	rows  [][]string // a note is a row of one cell starting with "\x00"
 }
 
-func (t *grid) row(cells ...string) { t.rows = append(t.rows, cells) }
-func (t *grid) note(s string)       { t.rows = append(t.rows, []string{"\x00" + s}) }
+func (t *table) row(cells ...string) { t.rows = append(t.rows, cells) }
 
-func (t *grid) write(b *strings.Builder, indent string) {
+func (t *table) note(s string) { t.rows = append(t.rows, []string{"\x00" + s}) }
+
+func (t *table) write(b *strings.Builder, indent string) {
 	widths := make([]int, len(t.align))
 	for _, r := range t.rows {
-		if !strings.HasPrefix(r[0], "\x00") {
-			for i, c := range r {
-				widths[i] = max(widths[i], utf8.RuneCountInString(c))
-			}
+		if strings.HasPrefix(r[0], "\x00") {
+			continue
+		}
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
 		}
 	}
 	for _, r := range t.rows {
@@ -239,16 +247,34 @@ func (t *grid) write(b *strings.Builder, indent string) {
 				line.WriteString(c + pad)
 			}
 		}
-		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteString("\n")
 	}
 }
 
-func secs(s float64) string {
-	switch {
-	case s >= 100:
-		return strconv.FormatFloat(s, 'f', 0, 64) + " s"
-	case s >= 10:
-		return strconv.FormatFloat(s, 'f', 1, 64) + " s"
+// lineRange renders "file lines 10–12" (or "line 10"), leaving out the
+// file when it is sameFile.
+func lineRange(file string, first, last int64, sameFile string) string {
+	var b strings.Builder
+	if file != sameFile {
+		b.WriteString(file)
+		b.WriteByte(' ')
 	}
-	return strconv.FormatFloat(s, 'f', 3, 64) + " s"
+	if last > first {
+		fmt.Fprintf(&b, "lines %d–%d", first, last)
+	} else {
+		fmt.Fprintf(&b, "line %d", first)
+	}
+	return b.String()
+}
+
+// FailedFiles is how many of the report's files failed.
+func (r *Report) FailedFiles() int {
+	n := 0
+	for _, f := range r.Files {
+		if f.Status == FileFailed {
+			n++
+		}
+	}
+	return n
 }
