@@ -112,6 +112,24 @@ func TestHeaderHints(t *testing.T) {
 	require.Equal(t, base.Counts.Added, r.Counts.Added)
 }
 
+// TestFormatAuto: --format auto imports a Shopify export as
+// shopify-csv, and refuses a file no orders format recognises.
+func TestFormatAuto(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := cli(t, "import", "orders", filepath.Join("..", "..", "testdata", "shopify", "orders.csv"), "--format", "auto",
+		"--dest", filepath.Join(dir, "wh"), "--json", "--quiet")
+	require.Equal(t, 0, code, errs)
+	var r validate.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	require.Equal(t, "shopify-csv", r.Format)
+	require.Positive(t, r.Counts.Added)
+
+	code, _, errs = cli(t, "import", "orders", filepath.Join("..", "..", "testdata", "products", "products.csv"), "--format", "auto",
+		"--dest", filepath.Join(dir, "wh2"), "--quiet")
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "it looks like products csv: ingot import products --format csv")
+}
+
 // TestNewColumns: columns the orders format does not know are ignored
 // and listed, or, with --on-new-columns fail, fail the import before
 // anything is imported, naming them.

@@ -23,6 +23,10 @@ const (
 	EncodingUTF16BE     = "utf-16be"
 	EncodingWindows1252 = "windows-1252"
 	EncodingISO88591    = "iso-8859-1"
+	// EncodingBinary is what "auto" says of bytes that are not text (a
+	// NUL byte that is not UTF-16's): they pass through unchanged, for
+	// the parser to refuse.
+	EncodingBinary = "binary"
 )
 
 // Confidences Decode reports for what "auto" detects.
@@ -76,7 +80,8 @@ func (d Decoded) Final() (encoding string, confidence float64) {
 //     Encoding is then "utf-16le" or "utf-16be".
 //   - "auto" or "" (the default): a UTF-8 BOM means utf-8 and a UTF-16
 //     BOM utf-16 (confidence 1). Otherwise the first 64 KiB decide:
-//     every other byte zero is BOM-less UTF-16 (0.8); valid UTF-8 with
+//     every other byte zero is BOM-less UTF-16 (0.8); other NUL bytes
+//     are binary (EncodingBinary, passed through); valid UTF-8 with
 //     non-ASCII bytes is utf-8 (1), passed through uncopied; anything
 //     else not UTF-8 is the single-byte encoding GuessSingleByte finds
 //     most plausible (windows-1252, windows-1250, iso-8859-2,
@@ -237,6 +242,9 @@ func detect(r io.Reader) (Decoded, error) {
 	sample := buf
 	if !atEOF {
 		sample = trimPartialRune(buf)
+	}
+	if bytes.IndexByte(sample, 0) >= 0 {
+		return Decoded{Reader: passThrough(buf, r), Encoding: EncodingBinary, Confidence: ConfidenceASCII}, nil
 	}
 	if utf8.Valid(sample) {
 		if !isASCII(sample) {

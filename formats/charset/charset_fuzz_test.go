@@ -42,8 +42,8 @@ func FuzzDecode(f *testing.F) {
 			case enc == "utf-8":
 				want := bytes.TrimPrefix(in, []byte("\xef\xbb\xbf"))
 				require.Equal(t, want, out, "utf-8 passes through")
-			case final == "utf-8" && !d.BOM:
-				require.Equal(t, in, out, "auto: utf-8 passes through")
+			case (final == "utf-8" || final == EncodingBinary) && !d.BOM:
+				require.Equal(t, in, out, "auto: utf-8 and binary pass through")
 			case final != "utf-8":
 				require.True(t, utf8.Valid(out), "%s gives valid UTF-8", final)
 			}

@@ -131,6 +131,19 @@ func TestDecodeAutoLateReadError(t *testing.T) {
 	require.ErrorIs(t, err, errBoom)
 }
 
+// TestDecodeBinary: bytes with NULs (not UTF-16's) are not text: they pass
+// through for the parser to refuse, rather than being read as
+// windows-1252.
+func TestDecodeBinary(t *testing.T) {
+	in := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"
+	d, err := Decode(strings.NewReader(in), "auto")
+	require.NoError(t, err)
+	require.Equal(t, EncodingBinary, d.Encoding)
+	got, err := io.ReadAll(d)
+	require.NoError(t, err)
+	require.Equal(t, in, string(got))
+}
+
 // TestGuessShort: short samples never panic and say little.
 func TestGuessShort(t *testing.T) {
 	for _, in := range []string{"", "\x80", "\xe9", "a\xe9", "\xe9a", "\x00\x00", "\x81\x8d\x8f\x90\x9d"} {
