@@ -16,9 +16,11 @@ package ingot
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,6 +110,11 @@ type ImportOptions struct {
 	// truncate (missing fields empty, surplus dropped). They are counted
 	// as field_count issues either way.
 	OnRagged string
+	// AllowChangedOptions lets the import use a different value of a
+	// pinned option (PinnedOptions: what changes how records are stored)
+	// than the warehouse's earlier commits of its kind; without it such an
+	// import is refused before any data is read.
+	AllowChangedOptions bool
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.
@@ -176,9 +183,55 @@ func (o ImportOptions) recorded() map[string]any {
 		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
 		"quote": quoteString(o.Quote), "header": o.Header, "on_new_columns": o.OnNewColumns,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
-		"move_processed": o.MoveProcessed,
+		"move_processed": o.MoveProcessed, "allow_changed_options": o.AllowChangedOptions,
 	}
 }
+
+// PinnedOptions lists the options that change how an import's records
+// are stored, so that a warehouse pins them: each commit's manifest (and
+// report.json, under pinned) records their values, and an import of the
+// same kind with other values than the newest commit that recorded them is
+// refused before reading any data, unless AllowChangedOptions. Per kind:
+//
+//   - orders: hash_emails (user ids stored plain or as SHA-256) and, for
+//     formats that offer a choice of record key (shopify-csv), order_id
+//     (Name or Id);
+//   - customers: hash_emails, user_id_type (the type part of the key) and
+//     merge (merge or overwrite);
+//   - products: merge.
+//
+// Column names (user_id, key) are not pinned: they say where the value is
+// in a file, not how it is stored.
+var PinnedOptions = map[string][]string{
+	KindOrders:    {"hash_emails", "order_id"},
+	KindCustomers: {"hash_emails", "user_id_type", "merge"},
+	KindProducts:  {"merge"},
+}
+
+// pinned returns the values of the kind's PinnedOptions this import uses,
+// defaults resolved, as text.
+func (o ImportOptions) pinned(format *formats.Format) map[string]string {
+	out := map[string]string{}
+	for _, k := range PinnedOptions[o.Kind] {
+		switch k {
+		case "hash_emails":
+			out[k] = strconv.FormatBool(o.HashEmails)
+		case "order_id":
+			if len(format.KeyChoices) > 0 && format.KeyField() != nil {
+				out[k] = format.KeyField().Name
+			}
+		case "user_id_type":
+			out[k] = cmp.Or(o.UserIDType, DefaultUserIDType)
+		case "merge":
+			out[k] = cmp.Or(o.Merge, kinds.MergeMerge)
+		}
+	}
+	return out
+}
+
+// DefaultUserIDType is the type of customers' user ids when none is
+// given.
+const DefaultUserIDType = validate.TypeEmail
 
 // DefaultMaxRejected is the --max-rejected of an import that does not
 // set one: an import that rejects more than half of its records almost
@@ -281,7 +334,9 @@ func (o ImportOptions) Validate() error {
 // Import runs one import and returns its report, which is also written to
 // the report directory. The error is non-nil when the import failed (the
 // report says why, with status failed) or could not start; a *UsageError
-// means the options are wrong.
+// means the options are wrong, including pinned options (PinnedOptions)
+// that differ from the warehouse's without AllowChangedOptions (it wraps a
+// *pipeline.PinnedError; the report, status failed, read no data).
 //
 // An attempt that loses the commit race to another writer (its manifest
 // version was taken) is repeated from the start on top of the newer
@@ -341,8 +396,13 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		MaxDecompressedBytes: opt.MaxDecompressedBytes, MaxDecompressionRatio: opt.MaxDecompressionRatio,
 		Logger: opt.Logger, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, OnProgress: opt.OnProgress, Now: opt.Now,
 		CommitRetryFor: opt.CommitRetryFor, Command: command, Recorded: rec.recorded(),
+		Pinned: opt.pinned(format), AllowChangedOptions: opt.AllowChangedOptions,
 		BeforeCommit: opt.beforeCommit, BeforeManifest: opt.beforeManifest, AfterManifest: opt.afterManifest,
 	}, objs)
+	var pe *pipeline.PinnedError
+	if errors.As(err, &pe) {
+		return rep, &UsageError{err}
+	}
 	if err == nil && opt.MoveProcessed {
 		moveProcessed(ctx, st, objs, rep, opt.Stores.Logger)
 	}

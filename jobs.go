@@ -1,16 +1,19 @@
 package ingot
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 
+	"ingot/columnar"
 	"ingot/formats"
+	"ingot/formats/compress"
+	"ingot/formats/csv"
 	"ingot/formats/source"
 	"ingot/spec"
 	"ingot/validate"
@@ -21,15 +24,7 @@ import (
 // that this build registers. A *spec.Error lists every problem with its
 // file:line:col; it is also a *UsageError (exit code 2).
 func LoadSpec(path string) (*spec.Spec, error) {
-	formats := spec.DefaultFormats()
-	for _, k := range []string{KindOrders, KindCustomers, KindProducts, KindEvents} {
-		for _, f := range FormatNames(k) {
-			if !slices.Contains(formats[k], f) {
-				formats[k] = append(formats[k], f)
-			}
-		}
-	}
-	s, err := spec.Load(path, spec.Options{Formats: formats})
+	s, err := spec.Load(path, specOptions())
 	if err != nil {
 		return nil, &UsageError{err}
 	}
@@ -39,7 +34,7 @@ func LoadSpec(path string) (*spec.Spec, error) {
 // SpecOptions returns the options of one import of a spec: the one place
 // where a spec becomes ImportOptions, shared by `ingot import --spec` and
 // `ingot schedule`. What a spec may say but this build cannot do yet
-// (transforms, a customers mapping, user_id, …) is refused with a *UsageError naming its place in the spec,
+// (transforms, a customers mapping, …) is refused with a *UsageError naming its place in the spec,
 // never silently ignored.
 func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 	var problems []spec.Problem
@@ -57,24 +52,43 @@ func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 	if len(im.Mapping) > 0 {
 		refuse(im.Mapping[0].Pos, "mapping", "a mapping is not supported yet by imports")
 	}
-	if im.UserID != nil {
-		refuse(im.Pos, "user_id", "user_id is not supported yet by %s imports", im.Kind)
+	if q := im.Source.CSV.Quote; len(q) > 1 {
+		refuse(im.Pos, "source.csv.quote", "expected one character, found %q", q)
 	}
-	if im.OrderID != "" {
-		refuse(im.Pos, "order_id", "order_id is not supported yet (it is for Shopify orders)")
+	o, err := specImportOptions(im)
+	if err != nil {
+		refuse(im.Pos, "source.csv.delimiter", "%v", err)
 	}
-	if im.Merge != "" {
-		refuse(im.Pos, "merge", "merge is not supported yet")
+	if len(problems) > 0 {
+		return o, &UsageError{&spec.Error{Problems: problems}}
 	}
+	return o, nil
+}
+
+// specImportOptions maps the fields of a spec's import onto
+// ImportOptions, one to one (specImport is the way back). It refuses
+// nothing: what this build cannot do yet is SpecOptions' business.
+func specImportOptions(im spec.Import) (ImportOptions, error) {
 	o := ImportOptions{
 		Kind: im.Kind, Format: im.Format, Sources: im.Source.URIs, Dest: im.Dest,
 		DryRun: im.DryRun, ReportDir: im.ReportDir, Encoding: im.Source.Encoding,
 		HashEmails: im.HashEmails, MaxRejected: im.MaxRejected,
-		OnRagged: im.OnRagged, OnNewColumns: im.OnNewColumns,
+		OrderID: im.OrderID, KeyColumn: im.Key, Merge: im.Merge, OnRagged: im.OnRagged, OnNewColumns: im.OnNewColumns,
+		AllowChangedOptions: im.AllowChangedOptions, MoveProcessed: im.MoveProcessed,
+		MaxRecordBytes: im.MaxRecordBytes, MaxFieldBytes: im.MaxFieldBytes, MaxColumns: im.MaxColumns,
+		MaxDecompressedBytes: im.MaxDecompressedBytes, MaxDecompressionRatio: im.MaxDecompressionRatio,
+		BatchRows: im.BatchRows, Workers: im.Workers,
 	}
-	if q := im.Source.CSV.Quote; len(q) > 1 {
-		refuse(im.Pos, "source.csv.quote", "expected one character, found %q", q)
-	} else if q != "" {
+	o.Stores.S3.PathStyle = im.S3PathStyle
+	o.Stores.SFTP.KeyFile, o.Stores.SFTP.KnownHosts = im.SFTPKey, im.KnownHosts
+	if im.UserID != nil {
+		o.UserIDColumn, o.UserIDType = im.UserID.Column, im.UserID.Type
+		o.HashEmails = o.HashEmails || im.UserID.Hash
+	}
+	if o.Format == "" {
+		o.Format = im.WithDefaults().Format
+	}
+	if q := im.Source.CSV.Quote; len(q) == 1 {
 		o.Quote = q[0]
 	}
 	if h := im.Source.CSV.Header; h != nil {
@@ -83,18 +97,94 @@ func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 			o.Header = formats.HeaderPresent
 		}
 	}
-	if o.Format == "" {
-		o.Format = im.WithDefaults().Format
+	d, err := ParseDelimiter(im.Source.CSV.Delimiter)
+	o.Delimiter = d
+	return o, err
+}
+
+// specImport is specImportOptions the other way: the import im with
+// every field the options hold set from o, for printing a spec as a run
+// will use it (flags applied).
+func specImport(im spec.Import, o ImportOptions) spec.Import {
+	im.Kind, im.Format, im.Source.URIs, im.Dest = o.Kind, o.Format, o.Sources, o.Dest
+	im.DryRun, im.ReportDir, im.Source.Encoding = o.DryRun, o.ReportDir, o.Encoding
+	im.HashEmails, im.MaxRejected = o.HashEmails, o.MaxRejected
+	im.OrderID, im.Key, im.Merge, im.OnRagged = o.OrderID, o.KeyColumn, o.Merge, o.OnRagged
+	im.AllowChangedOptions, im.MoveProcessed = o.AllowChangedOptions, o.MoveProcessed
+	im.MaxRecordBytes, im.MaxFieldBytes, im.MaxColumns = o.MaxRecordBytes, o.MaxFieldBytes, o.MaxColumns
+	im.MaxDecompressedBytes, im.MaxDecompressionRatio = o.MaxDecompressedBytes, o.MaxDecompressionRatio
+	im.BatchRows, im.Workers = o.BatchRows, o.Workers
+	im.S3PathStyle, im.SFTPKey, im.KnownHosts = o.Stores.S3.PathStyle, o.Stores.SFTP.KeyFile, o.Stores.SFTP.KnownHosts
+	im.OnNewColumns = o.OnNewColumns
+	if o.Delimiter != 0 {
+		im.Source.CSV.Delimiter = string(rune(o.Delimiter))
 	}
-	if d, err := ParseDelimiter(im.Source.CSV.Delimiter); err != nil {
-		refuse(im.Pos, "source.csv.delimiter", "%v", err)
-	} else {
-		o.Delimiter = d
+	if o.Quote != 0 {
+		im.Source.CSV.Quote = string(rune(o.Quote))
 	}
-	if len(problems) > 0 {
-		return o, &UsageError{&spec.Error{Problems: problems}}
+	if o.Header != formats.HeaderDetect {
+		h := o.Header == formats.HeaderPresent
+		im.Source.CSV.Header = &h
 	}
-	return o, nil
+	if o.UserIDColumn != "" || o.UserIDType != "" || im.UserID != nil {
+		u := spec.UserID{Column: o.UserIDColumn, Type: o.UserIDType, Hash: o.HashEmails}
+		im.UserID = &u
+	}
+	return im
+}
+
+// DropOtherKinds clears the options that concern other kinds than
+// o.Kind: merge (customers, products), order_id (orders), key
+// (products), user_id and user_id_type (customers). A flag given for a
+// spec of several imports applies to the imports it concerns (--order-id
+// to its orders, not to its customers), as a spec's own fields do.
+func (o *ImportOptions) DropOtherKinds() {
+	if o.Kind != KindCustomers && o.Kind != KindProducts {
+		o.Merge = ""
+	}
+	if o.Kind != KindOrders {
+		o.OrderID = ""
+	}
+	if o.Kind != KindProducts {
+		o.KeyColumn = ""
+	}
+	if o.Kind != KindCustomers {
+		o.UserIDColumn, o.UserIDType = "", ""
+	}
+}
+
+// ResolveSpec renders a spec as its runs will use it: each import's
+// fields, overridden by apply (the command line's flags; nil for none),
+// with the defaults filled in and secrets masked (spec.Spec.Resolved),
+// for `ingot spec print`. It refuses nothing a spec may say, even what
+// imports cannot do yet.
+func ResolveSpec(s *spec.Spec, apply func(*ImportOptions) error) ([]byte, error) {
+	out := *s
+	out.Imports = make([]spec.Import, len(s.Imports))
+	for i, im := range s.Imports {
+		o, err := specImportOptions(im)
+		if err != nil {
+			return nil, &UsageError{&spec.Error{Problems: []spec.Problem{{File: s.File, Line: im.Pos.Line, Column: im.Pos.Column,
+				Path: "source.csv.delimiter", Msg: err.Error()}}}}
+		}
+		if apply != nil {
+			if err := apply(&o); err != nil {
+				return nil, err
+			}
+		}
+		o.MaxRecordBytes = cmp.Or(o.MaxRecordBytes, csv.DefaultMaxRecordBytes)
+		o.MaxFieldBytes = cmp.Or(o.MaxFieldBytes, csv.DefaultMaxFieldBytes)
+		o.MaxColumns = cmp.Or(o.MaxColumns, csv.DefaultMaxColumns)
+		o.MaxDecompressionRatio = cmp.Or(o.MaxDecompressionRatio, compress.DefaultMaxRatio)
+		o.BatchRows = cmp.Or(o.BatchRows, columnar.DefaultBatchRows)
+		o.MaxRejected = cmp.Or(o.MaxRejected, DefaultMaxRejected)
+		o.DropOtherKinds()
+		out.Imports[i] = specImport(im, o)
+		if o.Kind != KindCustomers {
+			out.Imports[i].UserID = nil
+		}
+	}
+	return out.Resolved()
 }
 
 // ParseDelimiter reads a CSV delimiter as a person writes it: one
@@ -157,6 +247,11 @@ func FromReport(ctx context.Context, path string) (ImportOptions, []ChangedSourc
 	o := ImportOptions{
 		Kind: r.Kind, Format: r.Format, Dest: str("dest"), Encoding: str("encoding"),
 		MaxRejected: str("max_rejected"), Command: r.Command,
+		OrderID: str("order_id"), UserIDColumn: str("user_id"), UserIDType: str("user_id_type"), KeyColumn: str("key"),
+		Merge: str("merge"), OnRagged: str("on_ragged"),
+	}
+	if b, ok := r.Options["allow_changed_options"].(bool); ok {
+		o.AllowChangedOptions = b
 	}
 	if b, ok := r.Options["hash_emails"].(bool); ok {
 		o.HashEmails = b

@@ -116,8 +116,16 @@ func TestCustomersMergeAndOverwrite(t *testing.T) {
 	require.Zero(t, rep.Version)
 	require.Equal(t, int64(2), rep.Counts.Unchanged)
 
-	// overwrite: the customer becomes exactly what was given.
+	// overwrite: the customer becomes exactly what was given. The merge
+	// strategy is pinned by the commits so far (merge): changing it must
+	// be allowed.
 	opt.Merge = "overwrite"
+	_, err := Import(context.Background(), ImportOptions{Kind: opt.Kind, Format: opt.Format, Merge: "overwrite", Dest: dest,
+		ReportDir: t.TempDir(), Sources: []string{keyedFixture("customers", "customers_update.csv")}})
+	var ue *UsageError
+	require.ErrorAs(t, err, &ue)
+	require.ErrorContains(t, err, "merge: this import has overwrite, the customers were committed with merge")
+	opt.AllowChangedOptions = true
 	rep = importKeyed(t, dest, opt, keyedFixture("customers", "customers_update.csv"))
 	require.Equal(t, int64(2), rep.Counts.Updated)
 	cur = current(t, dest, customersQuery)

@@ -35,6 +35,11 @@ type Manifest struct {
 	Events      string           `json:"events"`
 	Sources     []SourceInfo     `json:"sources"`
 	Counts      map[string]int64 `json:"counts"`
+	// Pinned records the options of the import that change how its
+	// records are stored (hash_emails, user_id_type, order_id, merge),
+	// as text; a later import of the kind with other values is refused
+	// unless it allows the change. Absent in manifests of older builds.
+	Pinned map[string]string `json:"pinned,omitempty"`
 }
 
 // FileInfo is a data file of a commit. Path is relative to the warehouse

@@ -342,6 +342,9 @@ func (a *attempt) openWarehouse(ctx context.Context) error {
 	if a.log, err = commit.ReadLog(ctx, st); err != nil {
 		return err
 	}
+	if err := checkPinned(a.log, a.opt, a.opt.Logger); err != nil {
+		return err
+	}
 	// The import diffs against exactly this log, so it may commit only
 	// the version right after it; PutManifest's put-if-absent decides.
 	a.version = commit.NextVersion(a.log)

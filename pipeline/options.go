@@ -74,6 +74,13 @@ type Options struct {
 	// (customers, products): user id column and type, merge strategy,
 	// ragged rows.
 	Records kinds.RecordOptions
+	// Pinned are the options of this import that change how its records
+	// are stored (option → value as text), recorded in the manifest and
+	// the report. An import whose Pinned differ from the values the
+	// warehouse's earlier commits of the kind recorded is refused with a
+	// *PinnedError before any data is read, unless AllowChangedOptions.
+	Pinned              map[string]string
+	AllowChangedOptions bool
 	// MaxRejected fails the import (nothing committed) when more records
 	// than this are rejected: a count ("100") or a percentage of records
 	// ("2.5%"), or "none" for no limit. Empty means DefaultMaxRejected.

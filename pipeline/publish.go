@@ -53,7 +53,7 @@ func (a *attempt) commit(ctx context.Context, total validate.Counts) error {
 	m := &commit.Manifest{
 		Version: a.version, ImportID: a.importID, CommittedAt: a.opt.Now().UTC(),
 		Kind: a.opt.Kind.Name(), Format: a.opt.Format.Name, Files: files, Events: seg, Sources: sources,
-		Counts: countsMap(total),
+		Counts: countsMap(total), Pinned: a.opt.Pinned,
 	}
 	// The manifest is written whole or not at all: a cancel no longer
 	// interrupts it.

@@ -45,6 +45,7 @@ func (a *attempt) report(status string) *validate.Report {
 		Ingot:         ptr(version.Get()),
 		Command:       a.opt.Command,
 		Options:       a.opt.Recorded,
+		Pinned:        a.opt.Pinned,
 	}
 	if a.committed {
 		r.Version = a.version

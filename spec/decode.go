@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -275,7 +276,7 @@ func (d *decoder) spec(n *yaml.Node) *Spec {
 	// With imports, the root holds only settings the imports share.
 	for _, k := range importOnlyKeys {
 		if kn := set[k]; kn != nil {
-			d.problem(kn, k, "belongs in an entry of imports (the root of a spec with imports holds only shared settings: %s)", strings.Join(sharedKeys, ", "))
+			d.problem(kn, k, "belongs in an entry of imports (the root of a spec with imports holds the settings its imports share; %s go in each entry)", strings.Join(importOnlyKeys, ", "))
 		}
 	}
 	if importsNode.Kind != yaml.SequenceNode || len(importsNode.Content) == 0 {
@@ -312,8 +313,10 @@ func (d *decoder) spec(n *yaml.Node) *Spec {
 // sharedKeys are the import settings the root of a spec with imports may
 // hold for all of them; importOnlyKeys belong to each import.
 var (
-	sharedKeys     = []string{"dest", "dry_run", "report_dir", "max_rejected", "hash_emails", "on_ragged", "on_new_columns", "allow_changed_options"}
-	importOnlyKeys = []string{"kind", "format", "source", "user_id", "order_id", "merge", "transforms", "mapping"}
+	sharedKeys = []string{"dest", "dry_run", "report_dir", "max_rejected", "hash_emails", "on_ragged", "on_new_columns", "allow_changed_options",
+		"move_processed", "max_record_bytes", "max_field_bytes", "max_columns", "max_decompressed_bytes", "max_decompression_ratio",
+		"batch_rows", "workers", "s3_path_style", "sftp_key", "known_hosts"}
+	importOnlyKeys = []string{"kind", "format", "source", "user_id", "order_id", "key", "merge", "transforms", "mapping"}
 )
 
 // importFields decodes the members of an import into im, recording in
@@ -336,6 +339,7 @@ func (d *decoder) importFields(im *Import, set map[string]*yaml.Node) fields {
 		"order_id": mark("order_id", func(n *yaml.Node, p string) {
 			d.oneOf(n, p, &im.OrderID, "Name", "Id")
 		}),
+		"key":         mark("key", func(n *yaml.Node, p string) { d.nonEmpty(n, p, &im.Key) }),
 		"merge":       mark("merge", func(n *yaml.Node, p string) { d.oneOf(n, p, &im.Merge, "merge", "overwrite") }),
 		"hash_emails": mark("hash_emails", func(n *yaml.Node, p string) { d.boolean(n, p, &im.HashEmails) }),
 		"transforms":  mark("transforms", func(n *yaml.Node, p string) { d.transforms(n, p, im) }),
@@ -360,6 +364,46 @@ func (d *decoder) importFields(im *Import, set map[string]*yaml.Node) fields {
 		"allow_changed_options": mark("allow_changed_options", func(n *yaml.Node, p string) {
 			d.boolean(n, p, &im.AllowChangedOptions)
 		}),
+		"move_processed":         mark("move_processed", func(n *yaml.Node, p string) { d.boolean(n, p, &im.MoveProcessed) }),
+		"max_record_bytes":       mark("max_record_bytes", func(n *yaml.Node, p string) { d.integer(n, p, 1, &im.MaxRecordBytes) }),
+		"max_field_bytes":        mark("max_field_bytes", func(n *yaml.Node, p string) { d.integer(n, p, 1, &im.MaxFieldBytes) }),
+		"max_columns":            mark("max_columns", func(n *yaml.Node, p string) { d.integer(n, p, 1, &im.MaxColumns) }),
+		"max_decompressed_bytes": mark("max_decompressed_bytes", func(n *yaml.Node, p string) { d.integer64(n, p, 0, &im.MaxDecompressedBytes) }),
+		"max_decompression_ratio": mark("max_decompression_ratio", func(n *yaml.Node, p string) {
+			d.integer64(n, p, -1, &im.MaxDecompressionRatio)
+		}),
+		"batch_rows":    mark("batch_rows", func(n *yaml.Node, p string) { d.integer(n, p, 1, &im.BatchRows) }),
+		"workers":       mark("workers", func(n *yaml.Node, p string) { d.integer(n, p, 1, &im.Workers) }),
+		"s3_path_style": mark("s3_path_style", func(n *yaml.Node, p string) { d.boolean(n, p, &im.S3PathStyle) }),
+		"sftp_key":      mark("sftp_key", func(n *yaml.Node, p string) { d.nonEmpty(n, p, &im.SFTPKey) }),
+		"known_hosts":   mark("known_hosts", func(n *yaml.Node, p string) { d.nonEmpty(n, p, &im.KnownHosts) }),
+	}
+}
+
+// integer64 decodes a whole number no smaller than min.
+func (d *decoder) integer64(n *yaml.Node, path string, min int64, dst *int64) bool {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+		d.problem(n, path, "expected a whole number, found %s", describe(n))
+		return false
+	}
+	v, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+	if err != nil || v < min {
+		d.problem(n, path, "expected a whole number of at least %d, found %s", min, n.Value)
+		return false
+	}
+	*dst = v
+	return true
+}
+
+// integer decodes a whole number no smaller than min that fits an int.
+func (d *decoder) integer(n *yaml.Node, path string, min int64, dst *int) {
+	var v int64
+	if d.integer64(n, path, min, &v) {
+		if int64(int(v)) != v {
+			d.problem(n, path, "expected a whole number of at most %d, found %s", math.MaxInt, n.Value)
+			return
+		}
+		*dst = int(v)
 	}
 }
 
@@ -390,6 +434,12 @@ func (d *decoder) checkImport(im *Import, set map[string]*yaml.Node, path string
 	}
 	if on := set["order_id"]; on != nil && im.Kind != "orders" {
 		d.problem(on, join(path, "order_id"), "order_id is for orders imports, not %s", im.Kind)
+	}
+	if un := set["user_id"]; un != nil && im.Kind != "customers" {
+		d.problem(un, join(path, "user_id"), "user_id is for customers imports, not %s (%s formats name their user id column)", im.Kind, im.Kind)
+	}
+	if kn := set["key"]; kn != nil && im.Kind != "products" {
+		d.problem(kn, join(path, "key"), "key is for products imports, not %s (customers: user_id)", im.Kind)
 	}
 	if mn := set["merge"]; mn != nil && im.Kind != "customers" && im.Kind != "products" {
 		d.problem(mn, join(path, "merge"), "merge is for customers and products imports, not %s", im.Kind)

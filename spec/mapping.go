@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -100,13 +101,170 @@ func ImportMapping(data []byte, file string) ([]Attribute, error) {
 // a spec's text (the root, or the one entry of imports of kind
 // customers), keeping the rest of the spec and its comments, for `ingot
 // mapping import`.
+//
+// It first replaces only the lines of the old mapping (or inserts the
+// new one after the import's last line), so that every other byte of
+// the file stays as it was; it checks the result by parsing it again:
+// the same YAML tree as the original with the new mapping in place.
+// Where the spec's layout defeats that (a flow-style import, say), it
+// falls back to re-encoding the YAML tree, which keeps comments but not
+// the original formatting.
 func ReplaceMapping(specText []byte, file string, attrs []Attribute) ([]byte, error) {
+	doc, target, err := mappingTarget(specText, file)
+	if err != nil {
+		return nil, err
+	}
+	node := MappingNode(attrs)
+	// What the result must parse to: the original tree, new mapping in.
+	want, wantTarget, _ := mappingTarget(specText, file)
+	setMember(wantTarget, "mapping", MappingNode(attrs))
+	if out, ok := spliceMapping(specText, target, node); ok {
+		var got yaml.Node
+		if yaml.Unmarshal(out, &got) == nil && sameTree(&got, want) {
+			return out, nil
+		}
+	}
+	setMember(target, "mapping", node)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// setMember sets key to v in mapping m, adding it at the end if absent.
+func setMember(m *yaml.Node, key string, v *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content[i+1] = v
+			return
+		}
+	}
+	add(m, key, v)
+}
+
+// spliceMapping replaces, in the text, the lines of target's mapping
+// (from its key to the last line of its value) by node rendered at the
+// key's indentation, or inserts it after target's last line. ok is
+// false when the layout does not allow it (a flow-style import, or a
+// mapping key sharing its line with something else).
+func spliceMapping(text []byte, target, node *yaml.Node) ([]byte, bool) {
+	if target.Style&yaml.FlowStyle != 0 || len(target.Content) == 0 {
+		return nil, false
+	}
+	lines := bytes.SplitAfter(text, []byte("\n"))
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	indent := target.Content[0].Column - 1
+	var from, to int // 0-based line range [from, to) to replace
+	key, val := (*yaml.Node)(nil), (*yaml.Node)(nil)
+	for i := 0; i+1 < len(target.Content); i += 2 {
+		if target.Content[i].Value == "mapping" {
+			key, val = target.Content[i], target.Content[i+1]
+		}
+	}
+	if key != nil {
+		if key.Column-1 != indent || !onlyIndent(lines[key.Line-1][:key.Column-1]) {
+			return nil, false // the key shares its line with something else
+		}
+		from, to = key.Line-1, valueEnd(lines, val, indent)
+	} else {
+		last := target.Content[len(target.Content)-1]
+		from = valueEnd(lines, last, indent)
+		to = from
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	wrapper := mapNode()
+	add(wrapper, "mapping", node)
+	if enc.Encode(wrapper) != nil || enc.Close() != nil {
+		return nil, false
+	}
+	pad := strings.Repeat(" ", indent)
+	var out bytes.Buffer
+	for _, l := range lines[:from] {
+		out.Write(l)
+	}
+	if from > 0 && !bytes.HasSuffix(lines[from-1], []byte("\n")) {
+		out.WriteByte('\n')
+	}
+	for _, l := range bytes.SplitAfter(b.Bytes(), []byte("\n")) {
+		if len(l) > 0 {
+			out.WriteString(pad)
+			out.Write(l)
+		}
+	}
+	for _, l := range lines[to:] {
+		out.Write(l)
+	}
+	return out.Bytes(), true
+}
+
+// valueEnd returns the 0-based line after the last line of the value v
+// of a key indented by indent: v's last node's line, then every line
+// indented deeper that is not blank or a comment (the rest of a flow
+// collection or a multi-line scalar).
+func valueEnd(lines [][]byte, v *yaml.Node, indent int) int {
+	end := lastLine(v) // 1-based: the 0-based line after it
+	for end < len(lines) {
+		l := lines[end]
+		t := bytes.TrimLeft(l, " ")
+		if len(bytes.TrimSpace(t)) == 0 || t[0] == '#' || len(l)-len(t) <= indent {
+			break
+		}
+		end++
+	}
+	return end
+}
+
+// lastLine returns the largest line of n and its descendants.
+func lastLine(n *yaml.Node) int {
+	m := n.Line
+	for _, c := range n.Content {
+		m = max(m, lastLine(c))
+	}
+	return m
+}
+
+func onlyIndent(b []byte) bool { return len(bytes.TrimLeft(b, " ")) == 0 }
+
+// sameTree reports whether two YAML trees hold the same data: the same
+// kinds, resolved tags and values, whatever their style, positions and
+// comments.
+func sameTree(a, b *yaml.Node) bool {
+	if a.Kind != b.Kind || len(a.Content) != len(b.Content) {
+		return false
+	}
+	if a.Kind == yaml.ScalarNode && (a.Value != b.Value || a.ShortTag() != b.ShortTag()) {
+		return false
+	}
+	if a.Kind == yaml.AliasNode && a.Value != b.Value {
+		return false
+	}
+	for i := range a.Content {
+		if !sameTree(a.Content[i], b.Content[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// mappingTarget parses a spec's text and returns its document and the
+// one customers import that takes a mapping.
+func mappingTarget(specText []byte, file string) (*yaml.Node, *yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(specText, &doc); err != nil {
-		return nil, &Error{Problems: []Problem{yamlProblem(file, err)}}
+		return nil, nil, &Error{Problems: []Problem{yamlProblem(file, err)}}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: expected a spec (a mapping)", file)
+		return nil, nil, fmt.Errorf("%s: expected a spec (a mapping)", file)
 	}
 	root := doc.Content[0]
 	var targets []*yaml.Node
@@ -121,30 +279,9 @@ func ReplaceMapping(specText []byte, file string, attrs []Attribute) ([]byte, er
 		}
 	}
 	if len(targets) != 1 {
-		return nil, fmt.Errorf("%s: expected exactly one customers import to take the mapping, found %d", file, len(targets))
+		return nil, nil, fmt.Errorf("%s: expected exactly one customers import to take the mapping, found %d", file, len(targets))
 	}
-	node := MappingNode(attrs)
-	t := targets[0]
-	replaced := false
-	for i := 0; i+1 < len(t.Content); i += 2 {
-		if t.Content[i].Value == "mapping" {
-			t.Content[i+1] = node
-			replaced = true
-		}
-	}
-	if !replaced {
-		add(t, "mapping", node)
-	}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return &doc, targets[0], nil
 }
 
 func member(m *yaml.Node, key string) *yaml.Node {

@@ -2,7 +2,9 @@ package spec
 
 import (
 	"bytes"
+	"cmp"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -14,7 +16,9 @@ import (
 // filled with the value ingot uses: format kevel-csv for orders and auto
 // otherwise, dest ./warehouse, encoding auto, CSV "," with `"` quotes and
 // a header, merge strategy merge (customers, products), order id Name
-// (Shopify), on_ragged reject, on_new_columns ignore.
+// (Shopify), user_id {column: userId, type: email} (customers), key productId (products), on_ragged reject, on_new_columns
+// ignore. Limits left at zero stay out: their defaults belong to the
+// readers (package ingot fills them in before printing).
 func (im Import) WithDefaults() Import {
 	if im.Format == "" {
 		im.Format = "auto"
@@ -40,6 +44,18 @@ func (im Import) WithDefaults() Import {
 	}
 	if im.Merge == "" && (im.Kind == "customers" || im.Kind == "products") {
 		im.Merge = "merge"
+	}
+	if im.Kind == "customers" {
+		u := UserID{Column: "userId", Type: "email", Hash: im.HashEmails}
+		if im.UserID != nil {
+			u = *im.UserID
+		}
+		u.Column = cmp.Or(u.Column, "userId")
+		u.Type = cmp.Or(u.Type, "email")
+		im.UserID = &u
+	}
+	if im.Key == "" && im.Kind == "products" {
+		im.Key = "productId"
 	}
 	if im.OrderID == "" && im.Format == "shopify-csv" {
 		im.OrderID = "Name"
@@ -211,6 +227,9 @@ func importNode(im Import) *yaml.Node {
 	if im.OrderID != "" {
 		addStr(m, "order_id", im.OrderID)
 	}
+	if im.Key != "" {
+		addStr(m, "key", im.Key)
+	}
 	if im.Merge != "" {
 		addStr(m, "merge", im.Merge)
 	}
@@ -236,6 +255,30 @@ func importNode(im Import) *yaml.Node {
 	addStr(m, "on_new_columns", im.OnNewColumns)
 	if im.AllowChangedOptions {
 		addBool(m, "allow_changed_options", true)
+	}
+	if im.MoveProcessed {
+		addBool(m, "move_processed", true)
+	}
+	for _, kv := range []struct {
+		key string
+		v   int64
+	}{
+		{"max_record_bytes", int64(im.MaxRecordBytes)}, {"max_field_bytes", int64(im.MaxFieldBytes)},
+		{"max_columns", int64(im.MaxColumns)}, {"max_decompressed_bytes", im.MaxDecompressedBytes},
+		{"max_decompression_ratio", im.MaxDecompressionRatio}, {"batch_rows", int64(im.BatchRows)}, {"workers", int64(im.Workers)},
+	} {
+		if kv.v != 0 {
+			add(m, kv.key, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(kv.v, 10)})
+		}
+	}
+	if im.S3PathStyle {
+		addBool(m, "s3_path_style", true)
+	}
+	if im.SFTPKey != "" {
+		addStr(m, "sftp_key", im.SFTPKey)
+	}
+	if im.KnownHosts != "" {
+		addStr(m, "known_hosts", im.KnownHosts)
 	}
 	return m
 }

@@ -89,7 +89,7 @@ func TestExampleOrdersOnOnlineRetail(t *testing.T) {
 	}
 	s, err := Load(examplePath, Options{Env: env()})
 	require.NoError(t, err)
-	orders := s.Imports[1]
+	orders := s.Imports[2]
 	require.Equal(t, "orders", orders.Kind)
 
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())

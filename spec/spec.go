@@ -50,7 +50,10 @@ type Import struct {
 	UserID *UserID
 	// OrderID is the order id column of Shopify orders: Name or Id.
 	OrderID string
-	// Merge is the customers' merge strategy: merge or overwrite.
+	// Key is the key column of products (default productId).
+	Key string
+	// Merge is the merge strategy of customers and products: merge or
+	// overwrite.
 	Merge string
 	// HashEmails stores e-mail user ids as their SHA-256 (user_id.hash is
 	// the same switch).
@@ -68,8 +71,23 @@ type Import struct {
 	OnRagged     string // reject | pad | truncate
 	OnNewColumns string // ignore | fail
 	// AllowChangedOptions lets an import change options that pin what the
-	// warehouse stores (hash_emails, order_id, merge).
+	// warehouse stores (hash_emails, order_id, merge, user_id.type).
 	AllowChangedOptions bool
+	// MoveProcessed moves each imported source into processed/ beside it
+	// once the import has committed.
+	MoveProcessed bool
+
+	// Limits against hostile input; zero means ingot's default of each
+	// (a negative MaxDecompressionRatio turns the ratio check off).
+	MaxRecordBytes, MaxFieldBytes, MaxColumns   int
+	MaxDecompressedBytes, MaxDecompressionRatio int64
+	// BatchRows and Workers tune the pipeline; zero means the default.
+	BatchRows, Workers int
+
+	// Stores: S3 path-style addressing, the SFTP private key and
+	// known_hosts files.
+	S3PathStyle         bool
+	SFTPKey, KnownHosts string
 
 	// Pos is where the import starts in the spec.
 	Pos Pos

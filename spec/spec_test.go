@@ -47,9 +47,12 @@ func TestExample(t *testing.T) {
 	s, err := Load(examplePath, Options{Env: env("FEED_TOKEN", "tok-123456", "WAREHOUSE", "s3://wh/prod")})
 	require.NoError(t, err)
 	require.Equal(t, "0 3 * * *", s.Schedule)
-	require.Len(t, s.Imports, 3)
-	kinds := []string{s.Imports[0].Kind, s.Imports[1].Kind, s.Imports[2].Kind}
-	require.Equal(t, []string{"customers", "orders", "events"}, kinds)
+	require.Len(t, s.Imports, 4)
+	var kinds []string
+	for _, im := range s.Imports {
+		kinds = append(kinds, im.Kind)
+	}
+	require.Equal(t, []string{"customers", "products", "orders", "events"}, kinds)
 
 	c := s.Imports[0]
 	require.Equal(t, "s3://wh/prod", c.Dest)
@@ -61,7 +64,7 @@ func TestExample(t *testing.T) {
 		{From: transform.Value{Text: "1"}, To: transform.Value{Text: "one"}},
 		{From: transform.Value{Text: "2"}, To: transform.Value{Text: "two"}},
 	}}}, c.Transforms[1])
-	require.Equal(t, Pos{Line: 49, Column: 9}, c.TransformPos[1])
+	require.Equal(t, Pos{Line: 64, Column: 9}, c.TransformPos[1])
 	require.Equal(t, transform.KindInteger, c.Transforms[5].Cast)
 	require.Len(t, c.Mapping, 9)
 	joined := c.Mapping[2]
@@ -77,11 +80,14 @@ func TestExample(t *testing.T) {
 	_, err = transform.Compile(append(c.Transforms, steps...), transform.Codes{})
 	require.NoError(t, err)
 
-	o := s.Imports[1]
+	p := s.Imports[1]
+	require.Equal(t, "sku", p.Key)
+	require.Equal(t, "overwrite", p.Merge)
+	o := s.Imports[2]
 	require.Equal(t, []string{"s3://shop-exports/orders/2026-*.csv.zst", "./backfill/orders-2025.csv"}, o.Source.URIs)
 	require.False(t, o.DryRun)
-	require.True(t, s.Imports[2].DryRun)
-	require.Equal(t, "https://feeds.example.com/event_history.json.zip?token=tok-123456", s.Imports[2].Source.URIs[0])
+	require.True(t, s.Imports[3].DryRun)
+	require.Equal(t, "https://feeds.example.com/event_history.json.zip?token=tok-123456", s.Imports[3].Source.URIs[0])
 
 	// The compiled transforms fit the file they were written for.
 	for _, im := range s.Imports {
@@ -97,7 +103,7 @@ func TestExample(t *testing.T) {
 	// The printed spec is itself a spec that decodes to the same imports.
 	again, err := Parse(out, "resolved.yaml", Options{Env: env()})
 	require.NoError(t, err)
-	require.Len(t, again.Imports, 3)
+	require.Len(t, again.Imports, 4)
 	require.Equal(t, c.Transforms, again.Imports[0].Transforms)
 	require.Equal(t, "Unknown", again.Imports[0].Mapping[1].Fallback)
 }
@@ -113,7 +119,7 @@ var errorCases = []struct {
 	{"not a mapping", "- orders\n", `s.yaml:1:1: expected a mapping (key: value), found a list`},
 	{"no kind", "dest: x\n", `s.yaml:1:1: expected a kind (orders, customers, products or events), or a list of imports`},
 	{"unknown key", "kind: orders\nsoruce: {uri: x}\n",
-		`s.yaml:2:1: soruce: unknown key "soruce" (expected one of: allow_changed_options, dest, dry_run, format, hash_emails, imports, kind, mapping, max_rejected, merge, on_new_columns, on_ragged, order_id, report_dir, schedule, source, transforms, user_id)`},
+		`s.yaml:2:1: soruce: unknown key "soruce" (expected one of: allow_changed_options, batch_rows, dest, dry_run, format, hash_emails, imports, key, kind, known_hosts, mapping, max_columns, max_decompressed_bytes, max_decompression_ratio, max_field_bytes, max_record_bytes, max_rejected, merge, move_processed, on_new_columns, on_ragged, order_id, report_dir, s3_path_style, schedule, sftp_key, source, transforms, user_id, workers)`},
 	{"bad kind", "kind: order\n", `s.yaml:1:7: kind: expected one of customers, products, orders, events, found "order"`},
 	{"wrong type", "kind: orders\ndry_run: yes\n", `s.yaml:2:10: dry_run: expected true or false, found the string "yes"`},
 	{"number for string", "kind: orders\ndest: 42\n", `s.yaml:2:7: dest: expected a string, found a number (42)`},
@@ -158,7 +164,12 @@ var errorCases = []struct {
 	{"missing env", "kind: orders\ndest: ${NOPE}\n", `s.yaml:2:7: environment variable NOPE is not set (write ${NOPE:-default} for a default)`},
 	{"bad env name", "kind: orders\ndest: ${A B}\n", `s.yaml:2:7: ${A B}: expected an environment variable name (letters, digits, _)`},
 	{"import-only key at root", "kind: orders\nimports:\n  - kind: events\n",
-		`s.yaml:1:7: kind: belongs in an entry of imports (the root of a spec with imports holds only shared settings: dest, dry_run, report_dir, max_rejected, hash_emails, on_ragged, on_new_columns, allow_changed_options)`},
+		`s.yaml:1:7: kind: belongs in an entry of imports (the root of a spec with imports holds the settings its imports share; kind, format, source, user_id, order_id, key, merge, transforms, mapping go in each entry)`},
+	{"bad count", "kind: orders\nmax_columns: 0\n", `s.yaml:2:14: max_columns: expected a whole number of at least 1, found 0`},
+	{"count type", "kind: orders\nworkers: two\n", `s.yaml:2:10: workers: expected a whole number, found the string "two"`},
+	{"ratio", "kind: orders\nmax_decompression_ratio: -2\n", `s.yaml:2:26: max_decompression_ratio: expected a whole number of at least -1, found -2`},
+	{"user_id on orders", "kind: orders\nuser_id: {column: email}\n", `s.yaml:2:10: user_id: user_id is for customers imports, not orders (orders formats name their user id column)`},
+	{"key on orders", "kind: orders\nkey: sku\n", `s.yaml:2:6: key: key is for products imports, not orders (customers: user_id)`},
 	{"imports empty", "imports: []\n", `s.yaml:1:10: imports: expected a non-empty list of imports, found a list`},
 	{"import without kind", "imports:\n  - dest: x\n", `s.yaml:2:5: imports[0]: expected a kind (orders, customers, products or events)`},
 	{"two documents", "kind: orders\n---\nkind: events\n", `s.yaml:2:1: expected one document, found a second (remove the ---)`},

@@ -65,6 +65,9 @@ type Report struct {
 	// ran with, so that a report says how to repeat it.
 	Command []string       `json:"command,omitempty"`
 	Options map[string]any `json:"options,omitempty"`
+	// Pinned are the options that change how records are stored, as the
+	// commit's manifest records them (see commit.Manifest.Pinned).
+	Pinned map[string]string `json:"pinned,omitempty"`
 	// Error is why the import failed, if it did.
 	Error   string                   `json:"error,omitempty"`
 	Files   []FileReport             `json:"files"`

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"ingot"
+	"ingot/columnar"
 	"ingot/formats/compress"
 	"ingot/formats/csv"
 	"ingot/validate"
@@ -58,6 +61,7 @@ func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
 	set("sftp-key", func() { o.Stores.SFTP.KeyFile = f.opt.Stores.SFTP.KeyFile })
 	set("known-hosts", func() { o.Stores.SFTP.KnownHosts = f.opt.Stores.SFTP.KnownHosts })
 	set("move-processed", func() { o.MoveProcessed = f.opt.MoveProcessed })
+	set("allow-changed-options", func() { o.AllowChangedOptions = f.opt.AllowChangedOptions })
 	set("max-record-bytes", func() { o.MaxRecordBytes = f.opt.MaxRecordBytes })
 	set("max-field-bytes", func() { o.MaxFieldBytes = f.opt.MaxFieldBytes })
 	set("max-columns", func() { o.MaxColumns = f.opt.MaxColumns })
@@ -107,9 +111,48 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.opt.MaxDecompressedBytes, "max-decompressed-bytes", 0, "most bytes one compressed source may expand to (0: no limit)")
 	fs.Int64Var(&f.opt.MaxDecompressionRatio, "max-decompression-ratio", compress.DefaultMaxRatio,
 		"most decompressed bytes per compressed byte, checked after the first 64 MiB; -1 disables (stops decompression bombs)")
-	fs.IntVar(&f.opt.BatchRows, "batch-rows", 0, "rows per batch (default 16384)")
+	fs.IntVar(&f.opt.BatchRows, "batch-rows", 0, "rows per batch (default "+strconv.Itoa(columnar.DefaultBatchRows)+")")
 	fs.IntVar(&f.opt.Workers, "workers", 0, "validation goroutines (default: number of CPUs)")
+	fs.BoolVar(&f.opt.AllowChangedOptions, "allow-changed-options", false,
+		"import even if an option that changes what is stored (hash-emails, user-id-type, order-id, merge) differs from the warehouse's earlier commits")
 	fs.StringVar(&f.specFile, "spec", "", "job spec (YAML or JSON); flags override its fields")
+	_ = fs.SetAnnotation("spec", cobra.BashCompFilenameExt, []string{"yaml", "yml", "json"})
+	for name, values := range flagValues {
+		_ = fs.SetAnnotation(name, flagValuesAnnotation, values)
+	}
+}
+
+// flagValues are the values of the import flags that take one of a
+// fixed list, for shell completion.
+var flagValues = map[string][]string{
+	"merge":        {"merge", "overwrite"},
+	"on-ragged":    {"reject", "pad", "truncate"},
+	"order-id":     {"Name", "Id"},
+	"user-id-type": {"email", "email_sha256", "email_md5", "phone", "phone_sha256"},
+	"encoding":     {"utf-8", "auto", "windows-1252", "iso-8859-1", "iso-8859-15", "utf-16", "shift_jis"},
+	"max-rejected": {"none", "0", "1%", "50%"},
+}
+
+const flagValuesAnnotation = "ingot_values"
+
+// registerCompletions gives the flags of c completions: --format the
+// registered formats, and the flags listed in flagValues their values.
+func registerCompletions(c *cobra.Command) {
+	fs := c.Flags()
+	if fs.Lookup("format") != nil {
+		// The formats of the kind given as the first argument, or all.
+		_ = c.RegisterFlagCompletionFunc("format", func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 && slices.Contains(ingot.KindNames(), args[0]) {
+				return ingot.FormatNames(args[0]), cobra.ShellCompDirectiveNoFileComp
+			}
+			return ingot.FormatNames(""), cobra.ShellCompDirectiveNoFileComp
+		})
+	}
+	fs.VisitAll(func(fl *pflag.Flag) {
+		if v, ok := fl.Annotations[flagValuesAnnotation]; ok {
+			_ = c.RegisterFlagCompletionFunc(fl.Name, cobra.FixedCompletions(v, cobra.ShellCompDirectiveNoFileComp))
+		}
+	})
 }
 
 func importCmd(g *globals) *cobra.Command {
@@ -127,6 +170,12 @@ given as well override its fields, and KIND SOURCE... its kind and sources.
 --from-report REPORT repeats the import a report.json describes (usually a dry
 run) for real, with the same kind, format, options and files; if a file changed
 since (its sha256 differs), it says which and stops unless --allow-changed.
+
+Options that change how records are stored (--hash-emails; --order-id of
+shopify-csv; customers' --user-id-type and --merge; products' --merge) are
+pinned by the warehouse: each commit records them, and an import with other
+values than the newest commit of its kind is refused before reading any data
+(exit 2) unless --allow-changed-options.
 
 The report (report.json, rejects.csv, rejects.json) goes to
 <dest>/_ingot/reports/<import id>/, or --report-dir; a dry run writes only the
@@ -181,7 +230,7 @@ what it wrote is removed, the report says cancelled, and the exit code is 130.`,
 	c.Flags().BoolVar(&f.allowChanged, "allow-changed", false, "with --from-report: import even if a source changed since the report")
 	c.Flags().BoolVar(&f.asJSON, "json", false, "print report.json to stdout")
 	c.Flags().BoolVar(&f.quiet, "quiet", false, "no progress or summary on stderr (errors still)")
-	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(ingot.FormatNames(""), cobra.ShellCompDirectiveNoFileComp))
+	registerCompletions(c)
 	return c
 }
 
@@ -230,6 +279,9 @@ func (f *importFlags) jobs(cmd *cobra.Command, args []string, g *globals) ([]ing
 		}
 		if len(args) > 0 {
 			jobs[i].Kind, jobs[i].Sources = args[0], args[1:]
+		}
+		if f.specFile != "" && len(args) == 0 {
+			jobs[i].DropOtherKinds() // a flag concerns the spec's imports of its kinds
 		}
 	}
 	return jobs, nil

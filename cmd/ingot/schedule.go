@@ -54,6 +54,7 @@ fields.`,
 				if err := f.apply(cmd.Flags(), &o); err != nil {
 					return err
 				}
+				o.DropOtherKinds() // a flag concerns the spec's imports of its kinds
 				o.Command = append([]string{"ingot"}, g.args...)
 				jobs = append(jobs, o)
 			}
@@ -119,5 +120,6 @@ fields.`,
 	f.register(c.Flags())
 	c.Flags().IntVar(&maxRuns, "max-runs", 0, "stop after this many runs (skips do not count); 0 runs until stopped")
 	c.Flags().BoolVar(&f.quiet, "quiet", false, "no line per run on stderr (errors still)")
+	registerCompletions(c)
 	return c
 }
