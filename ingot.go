@@ -27,6 +27,7 @@ import (
 	"ingot/columnar"
 	"ingot/commit"
 	"ingot/formats"
+	"ingot/formats/charset"
 	"ingot/formats/compress"
 	"ingot/formats/source"
 	"ingot/kinds"
@@ -309,8 +310,17 @@ func (o ImportOptions) Validate() error {
 	if len(o.Sources) == 0 {
 		return usagef("no source given")
 	}
-	if o.BatchRows < 0 || o.Workers < 0 {
-		return usagef("BatchRows and Workers must not be negative")
+	if o.BatchRows < 0 {
+		return usagef("--batch-rows: expected a positive number of rows (0: the default), found %d", o.BatchRows)
+	}
+	if o.Workers < 0 {
+		return usagef("--workers: expected a positive number of goroutines (0: one per CPU), found %d", o.Workers)
+	}
+	if _, err := charset.Decode(strings.NewReader(""), o.Encoding); err != nil {
+		return usagef("--encoding: %w", err)
+	}
+	if d := o.Dest; strings.Contains(d, "://") && !hasScheme(d, "s3://") && !hasScheme(d, "file://") {
+		return usagef("--dest %s: expected a local directory, file:///path or s3://bucket/prefix", source.Redact(d))
 	}
 	if o.MaxRecordBytes < 0 || o.MaxFieldBytes < 0 || o.MaxColumns < 0 || o.MaxDecompressedBytes < 0 {
 		return usagef("--max-record-bytes, --max-field-bytes, --max-columns and --max-decompressed-bytes must not be negative")
@@ -329,6 +339,11 @@ func (o ImportOptions) Validate() error {
 		return usagef("--on-ragged: expected reject, pad or truncate, found %q", o.OnRagged)
 	}
 	return nil
+}
+
+// hasScheme reports whether uri starts with scheme, in any case.
+func hasScheme(uri, scheme string) bool {
+	return len(uri) >= len(scheme) && strings.EqualFold(uri[:len(scheme)], scheme)
 }
 
 // Import runs one import and returns its report, which is also written to

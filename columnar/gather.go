@@ -13,7 +13,7 @@ import (
 // buffers are allocated at their exact size and filled directly, without
 // builders: cheap enough to cut a batch into many small pieces (one per
 // partition). It covers the types of ingot's tables: strings, float64,
-// int64, int32, booleans, timestamps and lists of strings.
+// decimal128 (money), int64, int32, booleans, timestamps and lists of strings.
 func Gather(mem memory.Allocator, a arrow.Array, idx []int32) (arrow.Array, error) {
 	n := len(idx)
 	validity, nulls := gatherValidity(mem, a, idx)
@@ -25,6 +25,8 @@ func Gather(mem memory.Allocator, a arrow.Array, idx []int32) (arrow.Array, erro
 		bufs = []*memory.Buffer{validity, offs, data}
 	case *array.Float64:
 		bufs = []*memory.Buffer{validity, gatherFixed(mem, src.Float64Values(), idx, arrow.Float64Traits.CastFromBytes, 8)}
+	case *array.Decimal128:
+		bufs = []*memory.Buffer{validity, gatherFixed(mem, src.Values(), idx, arrow.Decimal128Traits.CastFromBytes, 16)}
 	case *array.Int64:
 		bufs = []*memory.Buffer{validity, gatherFixed(mem, src.Int64Values(), idx, arrow.Int64Traits.CastFromBytes, 8)}
 	case *array.Int32:

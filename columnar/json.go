@@ -40,6 +40,12 @@ func NewJSONRows(rec arrow.RecordBatch) (*JSONRows, error) {
 		case *array.Float64:
 			v := a.Float64Values()
 			c.write = func(dst []byte, i int) []byte { return AppendJSONNumber(dst, v[i]) }
+		case *array.Decimal128:
+			if t := a.DataType().(*arrow.Decimal128Type); t.Scale != MoneyScale {
+				return nil, fmt.Errorf("columnar.NewJSONRows: column %s: only DECIMAL(p,%d), found %s", f.Name, MoneyScale, t)
+			}
+			v := a.Values()
+			c.write = func(dst []byte, i int) []byte { return AppendMoney(dst, int64(v[i].LowBits())) }
 		case *array.Int64:
 			v := a.Int64Values()
 			c.write = func(dst []byte, i int) []byte { return strconv.AppendInt(dst, v[i], 10) }

@@ -24,6 +24,8 @@ func duckdbType(t arrow.DataType) (string, error) {
 		return "VARCHAR", nil
 	case *arrow.Float64Type:
 		return "DOUBLE", nil
+	case *arrow.Decimal128Type:
+		return fmt.Sprintf("DECIMAL(%d,%d)", t.Precision, t.Scale), nil
 	case *arrow.Int64Type:
 		return "BIGINT", nil
 	case *arrow.Int32Type:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"ingot/schema"
@@ -161,7 +163,7 @@ func genBatches(mem memory.Allocator, nOrders, batchOrders int, seed uint64, f f
 				refund = sub
 			}
 			for i, v := range []float64{sub + tax + ship, sub, tax, ship, disc, refund} {
-				b.Field(4 + i).(*array.Float64Builder).Append(v)
+				b.Field(4 + i).(*array.Decimal128Builder).Append(decimal128.FromI64(int64(math.Round(v * 1e4))))
 			}
 			optStr(10, payments[r.IntN(len(payments))], 5)
 			optStr(11, shippings[r.IntN(len(shippings))], 10)
@@ -221,7 +223,7 @@ func genBatches(mem memory.Allocator, nOrders, batchOrders int, seed uint64, f f
 				lsub := money(r, 2, 200)
 				ltax := float64(int(lsub*19)) / 100
 				for i, v := range []float64{lsub + ltax, lsub, ltax, 0, 0, 0} {
-					lb.Field(11 + i).(*array.Float64Builder).Append(v)
+					lb.Field(11 + i).(*array.Decimal128Builder).Append(decimal128.FromI64(int64(math.Round(v * 1e4))))
 				}
 				lb.Field(17).(*array.Int64Builder).Append(int64(1 + weighted(r, []int{70, 15, 8, 4, 3})))
 				appendPromos(r, lb.Field(18).(*array.ListBuilder))

@@ -298,6 +298,8 @@ func rawValue(a arrow.Array, i int) any {
 		return a.Value(i)
 	case *array.Float64:
 		return a.Value(i)
+	case *array.Decimal128: // money: INT64 DECIMAL
+		return int64(a.Value(i).LowBits())
 	case *array.Int64:
 		return a.Value(i)
 	case *array.Int32:

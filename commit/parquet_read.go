@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 )
@@ -162,6 +163,8 @@ func appendArrow(b array.Builder, vals []parquet.Value, lc leafColumn) error {
 			b.BinaryBuilder.Append(v.ByteArray())
 		case *array.Float64Builder:
 			b.Append(v.Double())
+		case *array.Decimal128Builder:
+			b.Append(decimal128.FromI64(v.Int64()))
 		case *array.Int64Builder:
 			b.Append(v.Int64())
 		case *array.Int32Builder:
@@ -257,6 +260,8 @@ func copyRows(b array.Builder, a arrow.Array, keep []bool) {
 			b.(*array.StringBuilder).Append(a.Value(i))
 		case *array.Float64:
 			b.(*array.Float64Builder).Append(a.Value(i))
+		case *array.Decimal128:
+			b.(*array.Decimal128Builder).Append(a.Value(i))
 		case *array.Int64:
 			b.(*array.Int64Builder).Append(a.Value(i))
 		case *array.Int32:

@@ -26,7 +26,8 @@ type parquetSchema struct {
 }
 
 // newParquetSchema maps s to Parquet, dictionary-encoding the columns named
-// in dict. Supported Arrow types: string, float64, int64, int32, bool,
+// in dict. Supported Arrow types: string, float64, decimal128 of
+// at most 18 digits (as INT64 DECIMAL), int64, int32, bool,
 // timestamp[us] (UTC-adjusted when its time zone is set) and list<string>.
 func newParquetSchema(name string, s *arrow.Schema, dict []string) (*parquetSchema, error) {
 	for _, d := range dict {
@@ -72,6 +73,13 @@ func parquetNode(f arrow.Field, dict bool) (parquet.Node, error) {
 			n = parquet.String()
 		case *arrow.Float64Type:
 			n = parquet.Leaf(parquet.DoubleType)
+		case *arrow.Decimal128Type:
+			// Money: values that fit 18 digits are INT64 with the DECIMAL
+			// logical type, which every Parquet reader sums exactly.
+			if t.Precision > 18 {
+				return nil, fmt.Errorf("column %s: expected a decimal of at most 18 digits, found %s", f.Name, t)
+			}
+			n = parquet.Decimal(int(t.Scale), int(t.Precision), parquet.Int64Type)
 		case *arrow.Int64Type:
 			n = parquet.Int(64)
 		case *arrow.Int32Type:
@@ -157,7 +165,7 @@ type columnKind uint8
 
 const (
 	kindBytes   columnKind = iota // string, or list<string> elements
-	kindInt64                     // int64, timestamp
+	kindInt64                     // int64, timestamp, decimal128 (its low words)
 	kindInt32                     // int32
 	kindFloat64                   // float64
 	kindBool                      // bool
@@ -172,6 +180,7 @@ type columnSpec struct {
 	dict     bool
 	list     bool
 	elemNull bool // list elements may be null
+	plain    bool // int64 values written PLAIN (money), not delta-packed
 	maxDef   byte
 	maxRep   byte
 	encs     []format.Encoding // of the chunk: values, levels, dictionary page
@@ -182,6 +191,8 @@ func (c *columnSpec) encoding() format.Encoding {
 	switch {
 	case c.dict:
 		return format.RLEDictionary
+	case c.plain:
+		return format.Plain
 	case c.kind == kindBytes:
 		return format.DeltaLengthByteArray
 	case c.kind == kindInt64 || c.kind == kindInt32:

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,7 +17,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/require"
 
@@ -37,14 +38,14 @@ func edgeOrders(mem memory.Allocator) arrow.RecordBatch {
 		promos   []*string // nil: null list
 		created  time.Time
 		updated  *time.Time
-		total    float64
+		total    int64 // ten-thousandths
 	}
 	s := func(v string) *string { return &v }
 	at := func(v time.Time) *time.Time { return &v }
 	rows := []row{
 		{id: "E1", cur: "EUR", optional: nil, promos: nil, created: time.Date(1969, 12, 31, 23, 59, 59, 999999000, time.UTC), total: 0},
-		{id: "E2", cur: "USD", optional: s(""), promos: []*string{}, created: time.Date(2020, 9, 16, 9, 38, 6, 123456000, time.UTC), updated: at(time.Date(2020, 9, 17, 0, 0, 0, 0, time.UTC)), total: -12.5},
-		{id: "E3 日本ß€", cur: "JPY", optional: s("Zoë \"quoted\", comma"), promos: []*string{s("A"), nil, s(""), s("日本")}, created: time.Date(2262, 4, 11, 23, 47, 16, 0, time.UTC), total: math.MaxFloat64},
+		{id: "E2", cur: "USD", optional: s(""), promos: []*string{}, created: time.Date(2020, 9, 16, 9, 38, 6, 123456000, time.UTC), updated: at(time.Date(2020, 9, 17, 0, 0, 0, 0, time.UTC)), total: -125000},
+		{id: "E3 日本ß€", cur: "JPY", optional: s("Zoë \"quoted\", comma"), promos: []*string{s("A"), nil, s(""), s("日本")}, created: time.Date(2262, 4, 11, 23, 47, 16, 0, time.UTC), total: 999_999_999_999_999_990}, // DECIMAL(18,4)'s largest, less the column offsets
 	}
 	for i, r := range rows {
 		str := func(c int, v string) { b.Field(c).(*array.StringBuilder).Append(v) }
@@ -60,7 +61,7 @@ func edgeOrders(mem memory.Allocator) arrow.RecordBatch {
 		str(2, "user@example.com")
 		str(3, r.cur)
 		for c := 4; c < 10; c++ {
-			b.Field(c).(*array.Float64Builder).Append(r.total + float64(c-4))
+			b.Field(c).(*array.Decimal128Builder).Append(decimal128.FromI64(r.total + int64(c-4)))
 		}
 		for c := 10; c < 14; c++ {
 			opt(c, r.optional)
@@ -108,6 +109,10 @@ func arrowRows(recs []arrow.RecordBatch) [][]any {
 	return out
 }
 
+// scaled is a DECIMAL(18,4) value in ten-thousandths, as arrowValue and
+// duckdbRows return it: its own type, so a BIGINT never compares equal.
+type scaled int64
+
 func arrowValue(a arrow.Array, i int) any {
 	if a.IsNull(i) {
 		return nil
@@ -117,6 +122,8 @@ func arrowValue(a arrow.Array, i int) any {
 		return a.Value(i)
 	case *array.Float64:
 		return a.Value(i)
+	case *array.Decimal128:
+		return scaled(a.Value(i).LowBits())
 	case *array.Int64:
 		return a.Value(i)
 	case *array.Int32:
@@ -153,8 +160,13 @@ func duckdbRows(t *testing.T, db *sql.DB, q string) [][]any {
 		}
 		require.NoError(t, rows.Scan(ptrs...))
 		for i, v := range row {
-			if tm, ok := v.(time.Time); ok {
-				row[i] = tm.UTC()
+			switch v := v.(type) {
+			case time.Time:
+				row[i] = v.UTC()
+			case duckdb.Decimal:
+				require.Equal(t, [2]uint8{18, 4}, [2]uint8{v.Width, v.Scale}, "money is DECIMAL(18,4)")
+				require.True(t, v.Value.IsInt64())
+				row[i] = scaled(v.Value.Int64())
 			}
 		}
 		out = append(out, row)
@@ -253,7 +265,7 @@ func TestTableWriterDuckDBRoundTrip(t *testing.T) {
 		types[r[0].(string)] = r[1].(string)
 	}
 	for col, want := range map[string]string{
-		"order_id": "VARCHAR", "line_no": "INTEGER", "categories": "VARCHAR[]", "total": "DOUBLE",
+		"order_id": "VARCHAR", "line_no": "INTEGER", "categories": "VARCHAR[]", "total": "DECIMAL(18,4)",
 		"quantity": "BIGINT", "adult": "BOOLEAN", "subscription_duration": "BIGINT", "created_month": "VARCHAR",
 	} {
 		require.Equal(t, want, types[col], col)
@@ -271,6 +283,12 @@ func TestTableWriterDuckDBRoundTrip(t *testing.T) {
 	lc, ok := pf.Schema().Lookup("created_at")
 	require.True(t, ok)
 	require.Equal(t, "TIMESTAMP(isAdjustedToUTC=true,unit=MICROS)", lc.Node.Type().LogicalType().String())
+	// Money is INT64 with the DECIMAL(18,4) logical type.
+	lc, ok = pf.Schema().Lookup("total")
+	require.True(t, ok)
+	require.Equal(t, "DECIMAL(18,4)", lc.Node.Type().LogicalType().String())
+	require.Equal(t, "INT64", lc.Node.Type().Kind().String())
+	require.Equal(t, "DECIMAL(18,4)", types["total"])
 	// Columns keep the order of the Arrow schema.
 	var names []string
 	for _, f := range pf.Schema().Fields() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
@@ -34,8 +35,8 @@ func buildTable(mem memory.Allocator, schema *arrow.Schema, n int, set func(b *a
 			switch fb := b.Field(c).(type) {
 			case *array.StringBuilder:
 				fb.Append(f.Name)
-			case *array.Float64Builder:
-				fb.Append(1.5)
+			case *array.Decimal128Builder:
+				fb.Append(decimal128.FromI64(15000)) // 1.5
 			case *array.Int64Builder:
 				fb.Append(int64(row))
 			case *array.Int32Builder:

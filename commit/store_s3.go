@@ -3,6 +3,8 @@ package commit
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -151,7 +153,7 @@ func (s *S3Store) Create(ctx context.Context, p string, exclusive bool) (FileWri
 	if err := checkPath(p); err != nil {
 		return nil, err
 	}
-	return &s3Writer{s: s, ctx: ctx, name: p, key: s.key(p), exclusive: exclusive}, nil
+	return &s3Writer{s: s, ctx: ctx, name: p, key: s.key(p), exclusive: exclusive, token: newWriteToken()}, nil
 }
 
 // PutIfAbsent creates p holding data with one conditional PutObject.
@@ -163,20 +165,64 @@ func (s *S3Store) PutIfAbsent(ctx context.Context, p string, data []byte) error 
 }
 
 func (s *S3Store) put(ctx context.Context, p string, data []byte, exclusive bool) error {
+	tok := newWriteToken()
 	in := &s3.PutObjectInput{
 		Bucket: &s.bucket, Key: s.key(p), Body: bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))),
+		Metadata:      map[string]string{writeTokenMeta: tok},
 	}
 	if exclusive {
 		in.IfNoneMatch = aws.String("*")
 	}
 	if _, err := s.c.PutObject(ctx, in); err != nil {
 		if exclusive && isExists(err) {
+			if s.wrote(ctx, p, tok) {
+				return nil // an attempt the SDK retried had succeeded
+			}
 			return fmt.Errorf("put %s: %w", p, ErrExists)
 		}
 		return fmt.Errorf("put %s in %s: %w", p, s.uri, err)
 	}
 	return nil
+}
+
+// writeTokenMeta is the user metadata (x-amz-meta-ingot-write) holding
+// the random token of the write that created an object.
+//
+// The SDK retries a request whose answer was lost (a 500 or 503 after
+// the write was done, a read timeout, a dropped connection). A
+// put-if-absent retried that way finds its own object and gets 412: it
+// would report ErrExists, and the import would take its own commit for
+// another writer's and remove the files that commit names. Each write
+// carries a fresh token, so a 412 whose object carries the writer's own
+// token is the writer's own success.
+const writeTokenMeta = "ingot-write"
+
+// newWriteToken returns a fresh random token for writeTokenMeta.
+func newWriteToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// token returns the write token of the object at p ("" if it has none or
+// cannot be read).
+func (s *S3Store) token(ctx context.Context, p string) string {
+	h, err := s.c.HeadObject(context.WithoutCancel(ctx), &s3.HeadObjectInput{Bucket: &s.bucket, Key: s.key(p)})
+	if err != nil {
+		return ""
+	}
+	for k, v := range h.Metadata {
+		if strings.EqualFold(k, writeTokenMeta) {
+			return v
+		}
+	}
+	return ""
+}
+
+// wrote reports whether the object at p is the one written with tok.
+func (s *S3Store) wrote(ctx context.Context, p, tok string) bool {
+	return tok != "" && s.token(ctx, p) == tok
 }
 
 // ReadFile returns the content of p.
@@ -250,7 +296,8 @@ func (s *S3Store) Remove(ctx context.Context, p string) error {
 }
 
 // Link copies from to to on the server, put-if-absent (CopyObject with
-// If-None-Match: *), failing with ErrExists if to exists. A single
+// If-None-Match: *), failing with ErrExists if to exists, unless to is a
+// copy of from already (a retried copy: see writeTokenMeta). A single
 // CopyObject copies up to 5 GiB, far above ingot's part files.
 func (s *S3Store) Link(ctx context.Context, from, to string) error {
 	for _, p := range []string{from, to} {
@@ -258,12 +305,18 @@ func (s *S3Store) Link(ctx context.Context, from, to string) error {
 			return err
 		}
 	}
-	src := url.PathEscape(s.bucket) + "/" + escapeKey(s.prefix+from)
+	src := s3conf.CopySource(s.bucket, s.prefix+from)
 	_, err := s.c.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket: &s.bucket, Key: s.key(to), CopySource: &src, IfNoneMatch: aws.String("*"),
 	})
 	if err != nil {
 		if isExists(err) {
+			// A retried copy finds the copy it made: the same write token
+			// as from's (from is the writer's own file, named by its
+			// import).
+			if tok := s.token(ctx, from); s.wrote(ctx, to, tok) {
+				return nil
+			}
 			return fmt.Errorf("link %s: %w", to, ErrExists)
 		}
 		if isNotFound(err) {
@@ -272,15 +325,6 @@ func (s *S3Store) Link(ctx context.Context, from, to string) error {
 		return fmt.Errorf("link %s to %s in %s: %w", from, to, s.uri, err)
 	}
 	return nil
-}
-
-// escapeKey escapes each element of a key for x-amz-copy-source.
-func escapeKey(key string) string {
-	elems := strings.Split(key, "/")
-	for i, e := range elems {
-		elems[i] = url.PathEscape(e)
-	}
-	return strings.Join(elems, "/")
 }
 
 // s3Writer is a FileWriter of an S3Store: it buffers one part; the first
@@ -292,6 +336,7 @@ type s3Writer struct {
 	name      string
 	key       *string
 	exclusive bool
+	token     string // writeTokenMeta of a multipart upload
 	buf       []byte
 	size      int64
 	uploadID  *string
@@ -333,7 +378,8 @@ func (w *s3Writer) Write(p []byte) (int, error) {
 func (w *s3Writer) uploadPart() error {
 	s := w.s
 	if w.uploadID == nil {
-		out, err := s.c.CreateMultipartUpload(w.ctx, &s3.CreateMultipartUploadInput{Bucket: &s.bucket, Key: w.key})
+		out, err := s.c.CreateMultipartUpload(w.ctx, &s3.CreateMultipartUploadInput{Bucket: &s.bucket, Key: w.key,
+			Metadata: map[string]string{writeTokenMeta: w.token}})
 		if err != nil {
 			return fmt.Errorf("write %s in %s: start multipart upload: %w", w.name, s.uri, err)
 		}
@@ -380,6 +426,13 @@ func (w *s3Writer) Close() error {
 		in.IfNoneMatch = aws.String("*")
 	}
 	if _, err := w.s.c.CompleteMultipartUpload(w.ctx, in); err != nil {
+		if w.s.wrote(w.ctx, w.name, w.token) {
+			// A retried complete (412, or NoSuchUpload) after the
+			// complete the SDK did not hear back from: the upload is
+			// done, and the object is this writer's.
+			w.uploadID, w.buf = nil, nil
+			return nil
+		}
 		if w.exclusive && isExists(err) {
 			err = fmt.Errorf("publish %s: %w", w.name, ErrExists)
 		} else {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -328,4 +329,67 @@ func TestS3StorePathStyle(t *testing.T) {
 	require.True(t, s3conf.LocalOrIP("localhost"))
 	require.True(t, s3conf.LocalOrIP("::1"))
 	require.False(t, s3conf.LocalOrIP("s3.example.com"))
+}
+
+// TestS3StoreFaults fails the requests of a multipart upload, a
+// put-if-absent and a link as a struggling S3 does (500, 503 SlowDown, a
+// stall past the read timeout, an error after the work was done): each
+// write ends published whole or not at all, never as a multipart upload
+// left behind, and a retried write that finds its own object is a
+// success, not ErrExists.
+func TestS3StoreFaults(t *testing.T) {
+	ctx := context.Background()
+	data := make([]byte, 2*minPartSize+777)
+	_, _ = rand.Read(data)
+	for _, c := range []struct {
+		name      string
+		fault     s3test.Fault
+		published bool
+	}{
+		{"complete: 500 once", s3test.Fault{Kind: "POST complete", Status: 500, Code: "InternalError"}, true},
+		{"complete: done, then 500", s3test.Fault{Kind: "POST complete", After: true, Status: 500, Code: "InternalError"}, true},
+		{"complete: done, then stalls", s3test.Fault{Kind: "POST complete", After: true, Delay: 5 * time.Second}, true},
+		{"complete: 500 always", s3test.Fault{Kind: "POST complete", Times: -1, Status: 500, Code: "InternalError"}, false},
+		{"part: 503 SlowDown twice", s3test.Fault{Kind: "PUT part", Nth: 2, Times: 2, Status: 503, Code: "SlowDown"}, true},
+		{"part: 503 SlowDown always", s3test.Fault{Kind: "PUT part", Nth: 2, Times: -1, Status: 503, Code: "SlowDown"}, false},
+		{"part: stalls once", s3test.Fault{Kind: "PUT part", Delay: 5 * time.Second}, true},
+		{"start: 500 always", s3test.Fault{Kind: "POST create-multipart", Times: -1, Status: 500, Code: "InternalError"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, srv := openS3TestStore(t, StoreOptions{PartSize: minPartSize,
+				S3: s3conf.Options{MaxBackoff: 10 * time.Millisecond, ReadTimeout: time.Second}})
+			srv.Inject(c.fault)
+			w, err := s.Create(ctx, "big/x.bin", true)
+			require.NoError(t, err)
+			_, werr := w.Write(data)
+			if werr != nil {
+				require.Error(t, w.Close())
+			} else {
+				werr = w.Close()
+			}
+			require.Positive(t, srv.Hits(), "the fault was hit (write: %v)", werr)
+			got, rerr := s.ReadFile(ctx, "big/x.bin")
+			if c.published {
+				require.NoError(t, werr)
+				require.NoError(t, rerr)
+				require.True(t, bytes.Equal(data, got), "published whole")
+			} else {
+				require.Error(t, werr)
+				require.ErrorIs(t, rerr, fs.ErrNotExist, "not published at all")
+			}
+			require.Zero(t, srv.Uploads(t, s.c, "wh"), "no multipart upload left")
+		})
+	}
+	t.Run("put-if-absent and link: done, then 503", func(t *testing.T) {
+		s, srv := openS3TestStore(t, StoreOptions{S3: s3conf.Options{MaxBackoff: 10 * time.Millisecond}})
+		srv.Inject(s3test.Fault{Kind: "PUT object", After: true, Status: 503, Code: "SlowDown"})
+		require.NoError(t, s.PutIfAbsent(ctx, "_ingot/log/1.json", []byte("mine")), "the retry finds its own object")
+		require.ErrorIs(t, s.PutIfAbsent(ctx, "_ingot/log/1.json", []byte("mine")), ErrExists, "another write is refused")
+		srv.Inject(s3test.Fault{Kind: "PUT copy", After: true, Status: 500, Code: "InternalError"})
+		require.NoError(t, s.Link(ctx, "_ingot/log/1.json", "seg/1"), "the retried copy finds its own copy")
+		require.NoError(t, s.Link(ctx, "_ingot/log/1.json", "seg/1"), "linking the same file again is idempotent")
+		require.NoError(t, s.PutIfAbsent(ctx, "other", []byte("x")))
+		require.ErrorIs(t, s.Link(ctx, "other", "seg/1"), ErrExists, "a copy of another file is no success")
+		require.Equal(t, 2, srv.Hits())
+	})
 }

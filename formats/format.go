@@ -48,7 +48,8 @@ type Format struct {
 //     reported by the record-level field of the same name, not here.
 //   - Times and Less: the stored value is value × Times − Less, naming
 //     other fields of the same table (a unit price times the quantity,
-//     less the line discount), rounded to 4 decimal places.
+//     less the line discount), computed exactly in DECIMAL(18,4); a result
+//     that does not fit is null with a decimal_overflow error.
 //   - Map and With: the stored value is Map(value, value of field With on
 //     the record's first row), both lower-cased (Enum fields).
 type Field struct {
@@ -73,7 +74,7 @@ type FieldType uint8
 const (
 	Text         FieldType = iota + 1 // a string; empty is null
 	Key                               // the record's key: rows of one record carry it or leave it empty
-	Decimal                           // a float64
+	Decimal                           // money: DECIMAL(18,4), exact (scaled int64)
 	Integer                           // an int64
 	Boolean                           // true/false; empty is false
 	Timestamp                         // ISO-8601 (also "2006-01-02 15:04:05 -0700"), stored as microseconds UTC

@@ -35,7 +35,7 @@ var ShopifyFulfillmentStatuses = []string{"pending", "partial", "restocked", "fu
 //     required on an order's first row because the orders table's money
 //     columns are not nullable; every known export version has them.
 //   - line_items: subtotal = total = Lineitem price × Lineitem quantity −
-//     Lineitem discount (price is a unit price; rounded to 4 decimals);
+//     Lineitem discount (price is a unit price; exact, DECIMAL(18,4));
 //     discount = Lineitem discount; tax, shipping and refund = 0 (Shopify
 //     reports them per order only); currency = the order's Currency;
 //     product_id and sku = Lineitem sku (the export has no product id);

@@ -60,6 +60,10 @@ const (
 	DuplicateRecord
 	// UnknownColumn: a column the format does not know was ignored.
 	UnknownColumn
+
+	// Money, found by the exact decimal kernel (columnar.Money).
+	DecimalRounded  // a money value had more than four decimal places and was rounded half-even
+	DecimalOverflow // a money value does not fit DECIMAL(18,4)
 	numCodes
 )
 
@@ -102,6 +106,8 @@ var infos = [numCodes]Info{
 	DuplicateItem:     {"duplicate_line_item", Warning, "line-item ids should be unique within their order"},
 	DuplicateRecord:   {"duplicate_record", Warning, "each customer or product should appear once per import; the last record was imported and the earlier one superseded"},
 	UnknownColumn:     {"unknown_column", Warning, "the column is not one the format knows and was ignored"},
+	DecimalRounded:    {"decimal_rounded", Warning, "money is stored with four decimal places (DECIMAL(18,4)); the value was rounded half-even to four"},
+	DecimalOverflow:   {"decimal_overflow", Error, "money must fit DECIMAL(18,4): at most 14 digits before the decimal point"},
 }
 
 // InfoOf returns the description of c.

@@ -89,6 +89,11 @@ func Message(code columnar.Code, arg int64, value string, mc MessageContext) str
 		b.WriteString(")")
 	case NotANumber:
 		found(&b, "a decimal number", value)
+	case DecimalRounded:
+		found(&b, "at most four decimal places", value)
+		b.WriteString("; rounded half-even to four")
+	case DecimalOverflow:
+		found(&b, "a money value of at most 14 integer digits (DECIMAL(18,4))", value)
 	case NotAnInteger:
 		found(&b, "an integer", value)
 	case NotABoolean:

@@ -164,7 +164,7 @@ func (a *attempt) run(ctx context.Context, objs []source.Object) (rep *validate.
 		uris[i] = name
 		a.totalBytes += max(o.Size, 0)
 	}
-	if a.rejects, err = validate.NewRejectWriter(a.reportDir); err != nil {
+	if a.rejects, err = validate.NewRejectWriterWith(a.reportDir, validate.RejectOptions{MaskEmails: a.opt.HashEmails}); err != nil {
 		return nil, reportDirError(a.opt.Dest, a.reportDir, inWarehouse, err)
 	}
 	defer a.rejects.Abort()

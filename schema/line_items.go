@@ -21,7 +21,7 @@ var LineItemsSchema = arrow.NewSchema([]arrow.Field{
 	str("category", true),
 	{Name: "categories", Type: StringList, Nullable: true},
 	str("currency", false),
-	f64("total"), f64("subtotal"), f64("tax"), f64("shipping"), f64("discount"), f64("refund"),
+	money("total"), money("subtotal"), money("tax"), money("shipping"), money("discount"), money("refund"),
 	{Name: "quantity", Type: arrow.PrimitiveTypes.Int64},
 	{Name: "promotions", Type: StringList, Nullable: true},
 	{Name: "adult", Type: arrow.FixedWidthTypes.Boolean},

@@ -13,7 +13,7 @@ var OrdersSchema = arrow.NewSchema([]arrow.Field{
 	str("user_id_type", false),
 	str("user_id", false),
 	str("currency", false),
-	f64("total"), f64("subtotal"), f64("tax"), f64("shipping"), f64("discount"), f64("refund"),
+	money("total"), money("subtotal"), money("tax"), money("shipping"), money("discount"), money("refund"),
 	str("payment_method", true),
 	str("shipping_method", true),
 	str("shipping_country", true),

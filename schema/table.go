@@ -50,6 +50,13 @@ func str(name string, nullable bool) arrow.Field {
 	return arrow.Field{Name: name, Type: arrow.BinaryTypes.String, Nullable: nullable}
 }
 
-func f64(name string) arrow.Field {
-	return arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Float64}
+// Money is the Arrow type of every money column (total, subtotal, tax,
+// shipping, discount, refund, prices): DECIMAL(18,4), exact, committed as
+// Parquet INT64 with the DECIMAL logical type. Values are held in 128-bit
+// slots (the type DuckDB and every Arrow reader take) but always fit an
+// int64 of ten-thousandths.
+var Money = &arrow.Decimal128Type{Precision: 18, Scale: 4}
+
+func money(name string) arrow.Field {
+	return arrow.Field{Name: name, Type: Money}
 }

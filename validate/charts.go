@@ -89,6 +89,29 @@ func histBin(v float64) int {
 	return i
 }
 
+// histEdgesMoney are histEdges in ten-thousandths (money's scale): the
+// largest, 5e12, is 5e16, well inside int64.
+var histEdgesMoney = func() []int64 {
+	e := make([]int64, len(histEdges))
+	for i, x := range histEdges {
+		e[i] = int64(x) * 1e4
+	}
+	return e
+}()
+
+// histBinMoney is histBin for a money value v in ten-thousandths, exact:
+// 0.9999 is below 1, 1.0000 is in the bin from 1.
+func histBinMoney(v int64) int {
+	if v < histEdgesMoney[0] {
+		return 0
+	}
+	i, found := slices.BinarySearch(histEdgesMoney, v)
+	if found {
+		return i + 1
+	}
+	return i
+}
+
 // ChartCollector counts what Charts needs while the writer streams the
 // valid records through, per source file (so that the records of a file
 // that fails later can be left out). Adding allocates nothing once a
@@ -128,7 +151,8 @@ func (c *ChartCollector) file(i int) *fileCharts {
 // AddRecords counts rec, records of the kind's main table (orders) from
 // source file file, all in partition (the created_month, YYYY-MM) and
 // all changed (added or updated) or all unchanged. The totals come from
-// rec's "total" column, if it has one of type float64.
+// rec's "total" column, if it has one of type DECIMAL(18,4) (money,
+// binned exactly) or float64.
 func (c *ChartCollector) AddRecords(file int, partition string, changed bool, rec arrow.RecordBatch) {
 	f := c.file(file)
 	n := rec.NumRows()
@@ -150,19 +174,31 @@ func (c *ChartCollector) AddRecords(file int, partition string, changed bool, re
 	if c.total < 0 {
 		return
 	}
-	col, ok := rec.Column(c.total).(*array.Float64)
-	if !ok {
-		return
-	}
-	vals := col.Float64Values()
-	nulls := col.NullN() > 0
-	for i, v := range vals {
-		if nulls && col.IsNull(i) {
-			continue
+	switch col := rec.Column(c.total).(type) {
+	case *array.Decimal128: // money, DECIMAL(18,4): binned exactly
+		vals := col.Values()
+		nulls := col.NullN() > 0
+		for i := range vals {
+			if nulls && col.IsNull(i) {
+				continue
+			}
+			v := int64(vals[i].LowBits())
+			f.bins[histBinMoney(v)]++
+			if v < 0 {
+				f.negative++
+			}
 		}
-		f.bins[histBin(v)]++
-		if v < 0 {
-			f.negative++
+	case *array.Float64:
+		vals := col.Float64Values()
+		nulls := col.NullN() > 0
+		for i, v := range vals {
+			if nulls && col.IsNull(i) {
+				continue
+			}
+			f.bins[histBin(v)]++
+			if v < 0 {
+				f.negative++
+			}
 		}
 	}
 }

@@ -6,8 +6,11 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
+
+	"ingot/schema"
 )
 
 func TestHistBin(t *testing.T) {
@@ -32,9 +35,21 @@ func TestHistBin(t *testing.T) {
 	}
 }
 
+// The money bins agree with the float ones and are exact at the edges.
+func TestHistBinMoney(t *testing.T) {
+	for _, v := range []int64{-30000, 0, 9999, 10000, 19999, 20000, 49999, 50000, 99999, 100000, 25572000000, 1e16, 5e16, 999_999_999_999_999_999} {
+		require.Equal(t, histBin(float64(v)/1e4), histBinMoney(v), "%d", v)
+	}
+	require.Equal(t, 0, histBinMoney(9999))
+	require.Equal(t, 1, histBinMoney(10000))
+	require.Equal(t, len(histEdges), histBinMoney(5e16))
+	// A float cannot tell 4999999999999.9999 from 5e12; the money bins can.
+	require.Equal(t, len(histEdges)-1, histBinMoney(5e16-1))
+}
+
 func ordersRec(t *testing.T, totals ...float64) arrow.RecordBatch {
 	t.Helper()
-	sc := arrow.NewSchema([]arrow.Field{{Name: "order_id", Type: arrow.BinaryTypes.String}, {Name: "total", Type: arrow.PrimitiveTypes.Float64, Nullable: true}}, nil)
+	sc := arrow.NewSchema([]arrow.Field{{Name: "order_id", Type: arrow.BinaryTypes.String}, {Name: "total", Type: schema.Money, Nullable: true}}, nil)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
 	defer b.Release()
 	for i, v := range totals {
@@ -42,7 +57,7 @@ func ordersRec(t *testing.T, totals ...float64) arrow.RecordBatch {
 		if math.IsNaN(v) {
 			b.Field(1).AppendNull()
 		} else {
-			b.Field(1).(*array.Float64Builder).Append(v)
+			b.Field(1).(*array.Decimal128Builder).Append(decimal128.FromI64(int64(math.Round(v * 1e4))))
 		}
 	}
 	rec := b.NewRecordBatch()

@@ -2,11 +2,11 @@ package validate
 
 import (
 	"cmp"
-	"math"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"ingot/columnar"
 	"ingot/issue"
@@ -80,19 +80,23 @@ func UserIDs(types, ids columnar.Strings, sel []int32, typeOut, idOut *array.Str
 	}
 }
 
-// SumCheck warns where total differs from subtotal + tax + shipping by
-// more than half a cent (and a relative 1e-9 for big amounts).
+// SumCheck warns where total differs from subtotal + tax + shipping. The
+// columns are money (DECIMAL(18,4)), so the comparison is exact, in
+// ten-thousandths: three values of at most 18 digits cannot overflow int64.
 func SumCheck(rec arrow.RecordBatch, cols [4]int, sel []int32, col int, is *columnar.Issues) {
-	var a [4]*array.Float64
+	var a [4]*array.Decimal128
+	var v [4][]decimal128.Num
 	for k, c := range cols {
-		a[k] = rec.Column(c).(*array.Float64)
+		a[k] = rec.Column(c).(*array.Decimal128)
+		v[k] = a[k].Values()
 	}
 	for i := range int(rec.NumRows()) {
 		if a[0].IsNull(i) || a[1].IsNull(i) || a[2].IsNull(i) || a[3].IsNull(i) {
 			continue
 		}
-		total, sum := a[0].Value(i), a[1].Value(i)+a[2].Value(i)+a[3].Value(i)
-		if math.Abs(total-sum) > 0.005+1e-9*math.Abs(total) {
+		total := int64(v[0][i].LowBits())
+		sum := int64(v[1][i].LowBits()) + int64(v[2][i].LowBits()) + int64(v[3][i].LowBits())
+		if total != sum {
 			row := i
 			if sel != nil {
 				row = int(sel[i])

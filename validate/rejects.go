@@ -62,6 +62,7 @@ type rejectJSON struct {
 // records superseded later in the import. It is safe for concurrent use.
 type RejectWriter struct {
 	dir string
+	opt RejectOptions
 
 	mu      sync.Mutex
 	spool   *os.File
@@ -73,14 +74,31 @@ type RejectWriter struct {
 	err     error // first spool write error, sticky
 }
 
+// RejectOptions configure a RejectWriter. The zero value writes rejects
+// as they are given.
+type RejectOptions struct {
+	// MaskEmails masks every e-mail-like token of a reject's record id,
+	// message and value with MaskEmails before it is spooled, and says so
+	// at the end of its message (MaskedNote): an import with
+	// --hash-emails never writes a plain address, not even the invalid one
+	// that got its record rejected, and not even to the spool.
+	MaskEmails bool
+}
+
 // NewRejectWriter starts a RejectWriter whose files go into dir, which
-// must exist.
+// must exist, with the zero RejectOptions.
 func NewRejectWriter(dir string) (*RejectWriter, error) {
+	return NewRejectWriterWith(dir, RejectOptions{})
+}
+
+// NewRejectWriterWith starts a RejectWriter whose files go into dir,
+// which must exist.
+func NewRejectWriterWith(dir string, opt RejectOptions) (*RejectWriter, error) {
 	f, err := os.CreateTemp(dir, ".rejects-*.spool")
 	if err != nil {
 		return nil, fmt.Errorf("validate: new reject writer: %w", err)
 	}
-	return &RejectWriter{dir: dir, spool: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+	return &RejectWriter{dir: dir, opt: opt, spool: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
 // Add spools r. After an I/O error every Add returns that error.
@@ -92,6 +110,9 @@ func (w *RejectWriter) Add(r Reject) error {
 	}
 	if w.err != nil {
 		return w.err
+	}
+	if w.opt.MaskEmails {
+		r = maskReject(r)
 	}
 	b := w.buf[:0]
 	b = appendString(b, r.File)

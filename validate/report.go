@@ -316,8 +316,13 @@ func (r Report) MarshalJSON() ([]byte, error) {
 // people as dir/report.html (see WriteHTML): each to a temporary file
 // first, synced and renamed into place, so that a reader sees the old
 // report or the new one, never half of one. It sets SchemaVersion when it
-// is zero, and ReportDir.
+// is zero, and ReportDir. When the import ran with --hash-emails
+// (Options["hash_emails"]), the report is masked first (see
+// Report.MaskEmails), in place.
 func (r *Report) WriteFile(dir string) (path string, err error) {
+	if r.hashEmails() {
+		r.MaskEmails()
+	}
 	if r.SchemaVersion == 0 {
 		r.SchemaVersion = ReportSchemaVersion
 	}

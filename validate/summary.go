@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -106,6 +107,9 @@ type ColumnStats struct {
 	// Mean is the arithmetic mean of a number column (or the mean list
 	// length, see above). Absent for other types.
 	Mean *float64 `json:"mean,omitempty"`
+	// Sum is the exact sum of a money column (DECIMAL(18,4)), as a JSON
+	// number. Absent for other types.
+	Sum json.Number `json:"sum,omitempty"`
 	// Elements is the number of non-null elements of a list column.
 	Elements int64 `json:"elements,omitempty"`
 	// Top holds up to TopK most frequent non-null values, most frequent
@@ -365,6 +369,8 @@ func kindOf(dt arrow.DataType) (kind colKind, typ string, elem colKind, err erro
 		return kindNumber, "FLOAT", 0, nil
 	case *arrow.Float64Type:
 		return kindNumber, "DOUBLE", 0, nil
+	case *arrow.Decimal128Type:
+		return kindNumber, fmt.Sprintf("DECIMAL(%d,%d)", dt.Precision, dt.Scale), 0, nil
 	case *arrow.StringType, *arrow.LargeStringType:
 		return kindString, "VARCHAR", 0, nil
 	case *arrow.BooleanType:
@@ -695,7 +701,12 @@ func scalarOf(arr arrow.Array, i int) any {
 	case *array.Date32:
 		return a.Value(i).ToTime().Format(time.DateOnly)
 	case *array.Decimal128:
-		return a.ValueStr(i)
+		// An exact number: the decimal text without trailing zeros.
+		s := a.ValueStr(i)
+		if strings.Contains(s, ".") {
+			s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+		}
+		return json.Number(s)
 	}
 	return arr.ValueStr(i)
 }

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"cmp"
+	"encoding/json"
 	"math"
 	"slices"
 	"strings"
@@ -294,6 +295,14 @@ func (c *topCounter) addRange(arr arrow.Array, from, to int) {
 		addInts(c, a.TimestampValues(), a, from, to, hasNulls)
 	case *array.Date32:
 		addInts(c, a.Date32Values(), a, from, to, hasNulls)
+	case *array.Decimal128:
+		vals := a.Values()
+		for i := from; i < to; i++ {
+			if hasNulls && a.IsNull(i) {
+				continue
+			}
+			c.add(vals[i].LowBits())
+		}
 	case *array.Float64:
 		vals := a.Float64Values()
 		for i := from; i < to; i++ {
@@ -394,6 +403,8 @@ func (c *topCounter) value(sl *topSlot) any {
 		return sl.key == 1
 	case *arrow.Float64Type, *arrow.Float32Type:
 		return jsonValue(math.Float64frombits(sl.key))
+	case *arrow.Decimal128Type:
+		return json.Number(columnar.AppendMoney(nil, int64(sl.key)))
 	case *arrow.Uint64Type, *arrow.Uint32Type, *arrow.Uint16Type, *arrow.Uint8Type:
 		return sl.key
 	case *arrow.TimestampType:
@@ -419,6 +430,11 @@ func compareValues(a, b any) int {
 	case float64:
 		y, _ := b.(float64)
 		return cmp.Compare(x, y)
+	case json.Number: // money, see value
+		y, _ := b.(json.Number)
+		xv, _ := columnar.ParseMoney([]byte(x))
+		yv, _ := columnar.ParseMoney([]byte(y))
+		return cmp.Compare(xv, yv)
 	case bool:
 		y, _ := b.(bool)
 		switch {

@@ -1,10 +1,13 @@
 package validate
 
 import (
+	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"ingot/columnar"
 )
@@ -31,6 +34,8 @@ type colTotals struct {
 	elements       int64
 	trues, falses  int64
 	numeric, isInt bool
+	money          bool           // DECIMAL(18,4): minI, maxI and sumM in ten-thousandths
+	sumM           decimal128.Num // exact sum of a money column
 }
 
 // NewTableTotals returns empty totals for schema.
@@ -51,6 +56,9 @@ func (t *TableTotals) Add(rec arrow.RecordBatch) {
 		case *array.Float64:
 			ct.numeric = true
 			floats(ct, a, a.Float64Values())
+		case *array.Decimal128:
+			ct.numeric, ct.money = true, true
+			money(ct, a)
 		case *array.Int64:
 			ct.numeric, ct.isInt = true, true
 			ints(ct, a, a.Int64Values())
@@ -110,6 +118,45 @@ func floats(c *colTotals, a arrow.Array, vals []float64) {
 		}
 		c.sum += v
 	}
+}
+
+// money folds the valid values of a DECIMAL(18,4) column into c, exactly:
+// extremes and a 128-bit sum of ten-thousandths.
+func money(c *colTotals, a *array.Decimal128) {
+	nulls := a.NullN() > 0
+	var part int64 // partial sum; flushed before it could overflow
+	for i, x := range a.Values() {
+		if nulls && a.IsNull(i) {
+			continue
+		}
+		v := int64(x.LowBits())
+		if !c.has {
+			c.minI, c.maxI, c.has = v, v, true
+		}
+		c.minI = min(c.minI, v)
+		c.maxI = max(c.maxI, v)
+		// |v| ≤ 1e18 - 1 and |part| < 8e18 keep part + v inside int64.
+		if part > 7e18 || part < -7e18 {
+			c.sumM = c.sumM.Add(decimal128.FromI64(part))
+			part = 0
+		}
+		part += v
+	}
+	c.sumM = c.sumM.Add(decimal128.FromI64(part))
+}
+
+// moneyNumber renders ten-thousandths as an exact JSON number.
+func moneyNumber(v int64) json.Number {
+	return json.Number(columnar.AppendMoney(nil, v))
+}
+
+// moneySum renders a 128-bit sum of ten-thousandths as an exact JSON number.
+func moneySum(n decimal128.Num) json.Number {
+	s := n.ToString(columnar.MoneyScale)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return json.Number(s)
 }
 
 func ints[T int32 | int64 | arrow.Timestamp](c *colTotals, a arrow.Array, vals []T) {
@@ -175,6 +222,16 @@ func (t *TableTotals) Apply(stats []ColumnStats, sampled int64) []ColumnStats {
 			if ct.has {
 				s.Min = time.UnixMicro(ct.minI).UTC().Format(time.RFC3339Nano)
 				s.Max = time.UnixMicro(ct.maxI).UTC().Format(time.RFC3339Nano)
+			}
+		case ct.money:
+			s.Min, s.Max, s.Mean, s.Sum = nil, nil, nil, ""
+			if ct.has {
+				s.Min, s.Max = moneyNumber(ct.minI), moneyNumber(ct.maxI)
+				s.Sum = moneySum(ct.sumM)
+				// The mean is a quotient: exact to the float64 it is
+				// printed as, computed from the exact sum.
+				m := ct.sumM.ToFloat64(columnar.MoneyScale) / float64(ct.count-ct.nulls)
+				s.Mean = &m
 			}
 		case ct.numeric && ct.isInt:
 			s.Min, s.Max, s.Mean = nil, nil, nil

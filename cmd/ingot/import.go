@@ -97,7 +97,7 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.quote, "quote", "", `CSV quote character (default: ", detected for customers and products)`)
 	fs.StringVar(&f.opt.Header, "header", "", "whether CSV files start with a header row: present or absent (default: present for orders, detected for customers and products)")
 	fs.StringVar(&f.opt.OnNewColumns, "on-new-columns", "", "columns the format does not know: ignore (default; listed in the report) or fail (nothing imported); customers and products make them attributes")
-	fs.BoolVar(&f.opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256)")
+	fs.BoolVar(&f.opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256); addresses quoted in rejects, errors and reports are masked (f***@example.com)")
 	fs.StringVar(&f.opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
 	fs.StringVar(&f.opt.UserIDColumn, "user-id", "", "customers: the column holding the user id (default userId)")
 	fs.StringVar(&f.opt.UserIDType, "user-id-type", "", "customers: the type of the user ids: email (default), email_sha256, email_md5, phone, phone_sha256 or a custom type")
@@ -300,6 +300,9 @@ func runImport(ctx context.Context, g *globals, f *importFlags, opt ingot.Import
 	opt.OnProgress, wait = progressFor(g.stderr, f.quiet)
 	rep, err := ingot.Import(ctx, opt)
 	wait()
+	if opt.HashEmails && err != nil {
+		err = maskedError{err}
+	}
 	var ue *ingot.UsageError
 	if errors.As(err, &ue) {
 		return &exitError{code: exitUsage, err: err}
@@ -338,3 +341,11 @@ func runImport(ctx context.Context, g *globals, f *importFlags, opt ingot.Import
 	}
 	return nil
 }
+
+// maskedError is an error whose message has its e-mail addresses masked
+// (validate.MaskEmails): with --hash-emails, an error quoting the input
+// must not print a plain address on stderr.
+type maskedError struct{ err error }
+
+func (e maskedError) Error() string { return validate.MaskEmails(e.err.Error()) }
+func (e maskedError) Unwrap() error { return e.err }

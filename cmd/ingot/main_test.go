@@ -519,8 +519,9 @@ func TestEncoding(t *testing.T) {
 	require.Equal(t, [][]string{{want}}, sqlRows(t, dest, `SELECT name FROM line_items WHERE order_id = 'C-3'`))
 
 	code, _, errs := cli(t, "import", "orders", src, "--format", "kevel-csv", "--dest", filepath.Join(dir, "wh4"), "--encoding", "klingon", "--quiet")
-	require.Equal(t, 1, code)
+	require.Equal(t, exitUsage, code, "an unknown encoding is a bad flag")
 	require.Contains(t, errs, "klingon")
+	require.NoDirExists(t, filepath.Join(dir, "wh4"))
 }
 
 func TestSQLCommand(t *testing.T) {
@@ -528,7 +529,26 @@ func TestSQLCommand(t *testing.T) {
 	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
 	code, out, errs := cli(t, "sql", "--dest", dest, "--format", "table", "-c", "SELECT order_id, total FROM orders ORDER BY order_id LIMIT 2")
 	require.Equal(t, 0, code, errs)
-	require.Equal(t, "order_id  total\nA-1       30.5\nB-2       10\n", out)
+	// Money is DECIMAL(18,4): printed exactly, at its scale, as DuckDB does.
+	require.Equal(t, "order_id  total\nA-1       30.5000\nB-2       10.0000\n", out)
+	code, out, errs = cli(t, "sql", "--dest", dest, "--format", "table", "-c", "SELECT sum(total) AS s FROM orders WHERE order_id IN ('A-1', 'B-2')")
+	require.Equal(t, 0, code, errs)
+	require.Equal(t, "s\n40.5000\n", out, "sum(total) is exact")
+
+	// Money a binary float cannot sum (money.csv): 0.1 + 0.2, and
+	// 0.2 + 12345678901234.5678 + 3.3 (18 digits).
+	money := t.TempDir()
+	importJSON(t, 0, fixture("money.csv"), "--dest", money, "--max-rejected", "none")
+	for format, want := range map[string]string{
+		"csv":   "s\n0.3000\n12345678901238.0678\n",
+		"json":  "[\n  {\"s\":0.3000},\n  {\"s\":12345678901238.0678}\n]\n",
+		"table": "s\n0.3000\n12345678901238.0678\n",
+	} {
+		code, out, errs = cli(t, "sql", "--dest", money, "--format", format, "-c",
+			"SELECT sum(total) AS s FROM orders WHERE order_id IN ('M-1', 'M-2') UNION ALL SELECT sum(total) FROM orders WHERE order_id IN ('M-2', 'M-3', 'M-6') ORDER BY 1")
+		require.Equal(t, 0, code, errs)
+		require.Equal(t, want, out, format)
+	}
 
 	// Not on a terminal, csv is the default; every statement is printed.
 	var o bytes.Buffer

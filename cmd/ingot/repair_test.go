@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,4 +115,65 @@ func TestVacuumCommand(t *testing.T) {
 
 	code, _, errs = cli(t, "vacuum", "--dest", dest, "--older-than", "0s")
 	require.Equal(t, 2, code, errs)
+}
+
+// TestDamagedManifestVariants damages the newest manifest in the ways a
+// crash or a hand edit does — zeros where the data was, trailing bytes,
+// valid JSON naming another version, a path outside the warehouse, an
+// empty file — and checks each time that ingot log and ingot sql work on
+// version 1 and say they skipped version 2, writing nothing, and that an
+// import refuses, naming the file and ingot repair, writing nothing to the
+// warehouse.
+func TestDamagedManifestVariants(t *testing.T) {
+	dest := t.TempDir()
+	importJSON(t, 0, fixture("basic.csv"), "--dest", dest)
+	importJSON(t, 0, fixture("changed.csv"), "--dest", dest)
+	mpath := filepath.Join(dest, filepath.FromSlash(commit.ManifestPath(2)))
+	good, err := os.ReadFile(mpath)
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name string
+		bad  func([]byte) []byte
+	}{
+		{"zeros", func(b []byte) []byte { return make([]byte, len(b)) }},
+		{"empty", func([]byte) []byte { return nil }},
+		{"trailing bytes", func(b []byte) []byte { return append(slices.Clone(b), "}garbage"...) }},
+		{"another version", func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"version": 2`), []byte(`"version": 7`), 1)
+		}},
+		{"a path outside the warehouse", func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"path": "orders/`), []byte(`"path": "../../etc/orders/`), 1)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bad := c.bad(good)
+			require.NotEqual(t, good, bad)
+			require.NoError(t, os.WriteFile(mpath, bad, 0o644))
+			defer func() { require.NoError(t, os.WriteFile(mpath, good, 0o644)) }()
+			before := snapshot(t, dest)
+
+			code, out, errs := cli(t, "log", "--dest", dest)
+			require.Equal(t, 0, code, errs)
+			require.Contains(t, errs, "skipped")
+			require.Contains(t, errs, "version 2: _ingot/log/00000000000000000002.json: manifest cannot be trusted")
+			require.Contains(t, out, "committed  1 ")
+			require.NotContains(t, out, "committed  2 ")
+			code, out, errs = cli(t, "sql", "--dest", dest, "-c", "SELECT max(version) FROM orders_history")
+			require.Equal(t, 0, code, errs)
+			require.Contains(t, errs, "version 2: _ingot/log/00000000000000000002.json")
+			require.Contains(t, out, "\n1\n")
+			require.Equal(t, before, snapshot(t, dest), "reading commands write nothing")
+
+			code, _, errs = cli(t, "import", "orders", fixture("nonseq.csv"), "--format", "kevel-csv", "--dest", dest, "--quiet")
+			require.Equal(t, exitFailed, code, errs)
+			require.Contains(t, errs, "_ingot/log/00000000000000000002.json: manifest cannot be trusted")
+			require.Contains(t, errs, "ingot repair --dest "+dest)
+			// Only its failed report, which says why, is written.
+			reports := filepath.Join(dest, "_ingot", "reports")
+			outside := func(snap []string) []string {
+				return slices.DeleteFunc(snap, func(s string) bool { return strings.HasPrefix(s, reports) })
+			}
+			require.Equal(t, outside(before), outside(snapshot(t, dest)), "the refused import changed no data")
+		})
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/formats/compress"
+	"ingot/internal/sftptest"
 )
 
 // TestRemoteDecompress reads the real compressed fixtures and a zip from
@@ -45,10 +46,10 @@ func TestRemoteDecompress(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o666))
 	}
 	s3srv := startS3(t, files)
-	client, priv := newSigner(t)
+	client, priv := sftptest.NewKey(t)
 	ss := startSSH(t, client.PublicKey())
 	st := testStores(t, nil, StoreOptions{SFTP: SFTPOptions{
-		KeyFile: writeKey(t, priv, ""), KnownHosts: ss.knownHosts(t, ss.hostKey.PublicKey()),
+		KeyFile: sftptest.WriteKey(t, priv), KnownHosts: ss.KnownHosts(t),
 	}})
 
 	read := func(t *testing.T, uri string) (plainSum, rawSum string, rawN int64, compression string) {
@@ -72,7 +73,7 @@ func TestRemoteDecompress(t *testing.T) {
 			require.EqualValues(t, len(files[name]), wantN)
 			s3srv.CutAfter.Store(int64(len(files[name]) / 2))
 			s3srv.Cuts.Store(1)
-			for _, uri := range []string{"s3://in/" + name, ss.uri(filepath.Join(dir, name))} {
+			for _, uri := range []string{"s3://in/" + name, ss.URI(filepath.Join(dir, name))} {
 				p, raw, n, comp := read(t, uri)
 				require.Equal(t, wantComp, comp, uri)
 				require.Equal(t, wantPlain, p, uri)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"path"
 	"slices"
 	"strconv"
@@ -351,7 +350,7 @@ func (s *s3Store) move(ctx context.Context, o Object) (Object, error) {
 	}
 	dir, base := path.Split(key)
 	dst := dir + "processed/" + base
-	src := url.PathEscape(bucket) + "/" + escapeKey(key)
+	src := s3conf.CopySource(bucket, key)
 	err = retry(ctx, s.opt.Retry, s.opt.Logger, "COPY "+o.URI, func() error {
 		_, err := c.CopyObject(ctx, &s3.CopyObjectInput{
 			Bucket: &bucket, Key: &dst, CopySource: &src, IfNoneMatch: aws.String("*"),
@@ -373,13 +372,4 @@ func (s *s3Store) move(ctx context.Context, o Object) (Object, error) {
 	}
 	o.URI, o.Name = "s3://"+bucket+"/"+dst, base
 	return o, nil
-}
-
-// escapeKey escapes each element of a key for x-amz-copy-source.
-func escapeKey(key string) string {
-	elems := strings.Split(key, "/")
-	for i, e := range elems {
-		elems[i] = url.PathEscape(e)
-	}
-	return strings.Join(elems, "/")
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"ingot/internal/sftptest"
 )
 
 // BenchmarkSourceRead reads the same generated 64 MiB object from a local
@@ -25,15 +27,15 @@ func BenchmarkSourceRead(b *testing.B) {
 	_, err := srv.Backend.PutObject("in", "big.bin", nil, bytes.NewReader(data), size, nil)
 	require.NoError(b, err)
 	sftpEnv(b)
-	client, priv := newSigner(b)
+	client, priv := sftptest.NewKey(b)
 	ss := startSSH(b, client.PublicKey())
 	st, err := NewStores(context.Background(), StoreOptions{SFTP: SFTPOptions{
-		KeyFile: writeKey(b, priv, ""), KnownHosts: ss.knownHosts(b, ss.hostKey.PublicKey()),
+		KeyFile: sftptest.WriteKey(b, priv), KnownHosts: ss.KnownHosts(b),
 	}})
 	require.NoError(b, err)
 	defer CloseStores(st)
 	buf := make([]byte, 256<<10)
-	for _, c := range []struct{ name, uri string }{{"local", p}, {"s3", "s3://in/big.bin"}, {"sftp", ss.uri(p)}} {
+	for _, c := range []struct{ name, uri string }{{"local", p}, {"s3", "s3://in/big.bin"}, {"sftp", ss.URI(p)}} {
 		b.Run(c.name, func(b *testing.B) {
 			ctx := context.Background()
 			objs, err := st.Resolve(ctx, []string{c.uri})

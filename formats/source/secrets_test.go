@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ingot/internal/s3test"
+	"ingot/internal/sftptest"
 )
 
 // TestSecretsNeverShown runs sources with credentials in URIs and the
@@ -88,21 +89,21 @@ func TestSecretsNeverShown(t *testing.T) {
 
 	// SFTP: a password in the URI and the environment, an encrypted key,
 	// wrong ones, a refused host key.
-	client, priv := newSigner(t)
+	client, priv := sftptest.NewKey(t)
 	ss := startSSH(t, client.PublicKey())
 	dir := sftpFiles(t, []byte("b\n"))
-	kh := ss.knownHosts(t, ss.hostKey.PublicKey())
-	withPass := "sftp://" + sftpUser + ":" + sftpPass + "@" + ss.addr + dir
+	kh := ss.KnownHostsFor(t, ss.HostKey.PublicKey())
+	withPass := "sftp://" + sftpUser + ":" + sftpPass + "@" + ss.Addr + dir
 	for _, c := range []struct {
 		env  map[string]string
 		opt  SFTPOptions
 		uris []string
 	}{
-		{map[string]string{"INGOT_SFTP_PASSWORD": sftpPassword}, SFTPOptions{KnownHosts: kh}, []string{withPass + "/in/*.csv", ss.uri(dir + "/in/a.csv")}},
+		{map[string]string{"INGOT_SFTP_PASSWORD": sftpPassword}, SFTPOptions{KnownHosts: kh}, []string{withPass + "/in/*.csv", ss.URI(dir + "/in/a.csv")}},
 		{nil, SFTPOptions{KnownHosts: kh}, []string{withPass + "/in/a.csv"}}, // wrong password in the URI
-		{map[string]string{"INGOT_SFTP_KEY_PASSPHRASE": passphrase}, SFTPOptions{KnownHosts: kh, KeyFile: writeKey(t, priv, passphrase)}, []string{ss.uri(dir + "/in/a.csv")}},
-		{map[string]string{"INGOT_SFTP_KEY_PASSPHRASE": passphrase + "x"}, SFTPOptions{KnownHosts: kh, KeyFile: writeKey(t, priv, passphrase)}, []string{ss.uri(dir + "/in/a.csv")}},
-		{map[string]string{"INGOT_SFTP_PASSWORD": sftpPassword}, SFTPOptions{KnownHosts: ss.knownHosts(t, nil)}, []string{withPass + "/in/a.csv"}},
+		{map[string]string{"INGOT_SFTP_KEY_PASSPHRASE": passphrase}, SFTPOptions{KnownHosts: kh, KeyFile: sftptest.WriteKeyWithPassphrase(t, priv, passphrase)}, []string{ss.URI(dir + "/in/a.csv")}},
+		{map[string]string{"INGOT_SFTP_KEY_PASSPHRASE": passphrase + "x"}, SFTPOptions{KnownHosts: kh, KeyFile: sftptest.WriteKeyWithPassphrase(t, priv, passphrase)}, []string{ss.URI(dir + "/in/a.csv")}},
+		{map[string]string{"INGOT_SFTP_PASSWORD": sftpPassword}, SFTPOptions{KnownHosts: ss.KnownHostsFor(t, nil)}, []string{withPass + "/in/a.csv"}},
 	} {
 		for k, v := range c.env {
 			t.Setenv(k, v)

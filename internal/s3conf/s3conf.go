@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
@@ -41,9 +42,20 @@ type Options struct {
 	MaxAttempts int
 	// MaxBackoff caps the SDK's delay between attempts (0: 10s).
 	MaxBackoff time.Duration
+	// ReadTimeout is the longest a connection may deliver nothing while a
+	// response is awaited or read (0: DefaultReadTimeout); a stalled
+	// server then fails the attempt with a timeout, which is retried like
+	// a dropped connection, instead of hanging the import. It resets on
+	// every byte received, so a slow but progressing transfer goes on.
+	ReadTimeout time.Duration
 	// Logger receives one line per retried request; nil discards.
 	Logger *slog.Logger
 }
+
+// DefaultReadTimeout is Options.ReadTimeout's default: far longer than
+// S3 takes to answer even a CompleteMultipartUpload of many parts, which
+// it keeps alive with white space.
+const DefaultReadTimeout = time.Minute
 
 // Endpoint returns the endpoint the client will use: o.Endpoint, else
 // AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else "" (AWS itself).
@@ -68,7 +80,12 @@ func New(ctx context.Context, o Options) (*s3.Client, error) {
 	if maxBackoff <= 0 {
 		maxBackoff = 10 * time.Second
 	}
+	readTimeout := o.ReadTimeout
+	if readTimeout <= 0 {
+		readTimeout = DefaultReadTimeout
+	}
 	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithReadTimeout(readTimeout)),
 		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
 		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
 		config.WithDefaultRegion("us-east-1"),
@@ -138,6 +155,16 @@ func ParseURI(uri string) (bucket, key string, err error) {
 		return "", "", fmt.Errorf("s3 URI: the bucket part holds '@', ':', '?' or '#', which no bucket name has (credentials never go in an s3 URI: use the AWS environment or profile)")
 	}
 	return bucket, key, nil
+}
+
+// CopySource returns the x-amz-copy-source of a CopyObject from key in
+// bucket: the bucket and each element of the key path-escaped.
+func CopySource(bucket, key string) string {
+	elems := strings.Split(key, "/")
+	for i, e := range elems {
+		elems[i] = url.PathEscape(e)
+	}
+	return url.PathEscape(bucket) + "/" + strings.Join(elems, "/")
 }
 
 // slogAdapter sends the SDK's log lines to a slog.Logger. The SDK's retry

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/stretchr/testify/require"
 )
 
@@ -45,6 +46,11 @@ func TestNew(t *testing.T) {
 			require.Equal(t, aws.RequestChecksumCalculationWhenRequired, o.RequestChecksumCalculation)
 			require.Equal(t, aws.ResponseChecksumValidationWhenRequired, o.ResponseChecksumValidation)
 			require.Equal(t, 5, o.Retryer.MaxAttempts())
+			bc, ok := o.HTTPClient.(*awshttp.BuildableClient)
+			require.True(t, ok, "%T", o.HTTPClient)
+			d, set := bc.GetReadTimeout()
+			require.True(t, set, "a stalled server must not hang an import")
+			require.Equal(t, DefaultReadTimeout, d)
 		})
 	}
 	_, err := New(ctx, Options{Endpoint: "127.0.0.1:9000"})

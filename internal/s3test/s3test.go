@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -47,6 +48,81 @@ type Server struct {
 	requests map[string]int
 	condMu   sync.Mutex
 	inner    http.Handler
+	faults   []*faultState // guarded by mu
+}
+
+// Fault makes the server fail requests, as a struggling S3 does: with
+// an error status (500 InternalError, 503 SlowDown), after a delay (a
+// client whose read timeout is shorter sees a timeout), or after having
+// done the work (the write happened, but the client sees a failure:
+// "commit state unknown").
+type Fault struct {
+	// Kind is the kind of request to fail, as Count names it ("PUT
+	// object", "POST complete", "PUT part", "PUT copy", "GET object",
+	// ...).
+	Kind string
+	// KeyContains, if set, restricts the fault to keys containing it.
+	KeyContains string
+	// Nth is the first matching request that fails, counting from 1
+	// (0: the first); Times is how many matching requests fail from there
+	// on (0: one; -1: all).
+	Nth, Times int
+	// Status and Code are the error answered, e.g. 503 and "SlowDown";
+	// Status 0 answers normally (after Delay).
+	Status int
+	Code   string
+	// Delay is how long the server waits before it answers (or before
+	// the work, unless After).
+	Delay time.Duration
+	// After does the request's work before the delay and the error.
+	After bool
+}
+
+type faultState struct {
+	Fault
+	seen, hit int
+}
+
+// Inject adds a fault; it applies to requests from now on.
+func (s *Server) Inject(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &faultState{Fault: f})
+}
+
+// Hits returns how many requests the injected faults have failed or
+// delayed.
+func (s *Server) Hits() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, f := range s.faults {
+		n += f.hit
+	}
+	return n
+}
+
+// fault returns the fault that applies to r, if any, counting it.
+func (s *Server) fault(k, key string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.faults {
+		if f.Kind != k || f.KeyContains != "" && !strings.Contains(key, f.KeyContains) {
+			continue
+		}
+		f.seen++
+		first := max(f.Nth, 1)
+		times := f.Times
+		if times == 0 {
+			times = 1
+		}
+		if f.seen >= first && (times < 0 || f.seen < first+times) {
+			f.hit++
+			fc := f.Fault
+			return &fc
+		}
+	}
+	return nil
 }
 
 // Start starts a server with the given buckets, stopped at the end of
@@ -142,7 +218,8 @@ func kind(r *http.Request) string {
 	return r.Method + " object"
 }
 
-// ServeHTTP adds the conditions gofakes3 lacks, and the cuts.
+// ServeHTTP adds the conditions gofakes3 lacks, the cuts and the
+// faults.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	k := kind(r)
 	s.mu.Lock()
@@ -152,6 +229,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if k2, err := url.PathUnescape(key); err == nil {
 		key = k2
 	}
+	f := s.fault(k, key)
+	if f == nil {
+		s.serve(w, r, k, bucket, key)
+		return
+	}
+	if f.After {
+		s.serve(httptest.NewRecorder(), r, k, bucket, key)
+	}
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done(): // the client gave up
+			t.Stop()
+			return
+		}
+	}
+	switch {
+	case f.Status != 0:
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(f.Status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected fault</Message></Error>`, f.Code)
+	case !f.After:
+		s.serve(w, r, k, bucket, key)
+	}
+}
+
+// serve answers r as S3 would.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, k, bucket, key string) {
 	if r.Header.Get("If-None-Match") == "*" && (r.Method == http.MethodPut || r.Method == http.MethodPost) {
 		s.condMu.Lock()
 		defer s.condMu.Unlock()

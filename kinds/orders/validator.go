@@ -3,13 +3,13 @@ package orders
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/zeebo/xxh3"
 
@@ -356,9 +356,10 @@ func (v *Validator) Validate(b *columnar.Batch) (_ *Rows, err error) {
 		return nil, err
 	}
 	// The content hashes are those of the JSON fragments: a canonical
-	// rendering of the typed values (floats in their shortest form, nulls
-	// left out), so 12.5 and 12.50 hash alike, and hashing ~400 bytes in
-	// one go costs a fraction of hashing each value.
+	// rendering of the typed values (money as its exact decimal without
+	// trailing zeros, nulls left out), so 12.5 and 12.50 hash alike, as
+	// they did when money was a float, and hashing ~400 bytes in one go
+	// costs a fraction of hashing each value.
 	o.OrderHash = hashFragments(&o.OrderJSON)
 	o.ItemHash = hashFragments(&o.ItemJSON)
 	return o, nil
@@ -532,7 +533,7 @@ func (v *Validator) repeats(fi int) bool {
 var checkTypes = map[formats.FieldType]arrow.DataType{
 	formats.Text: arrow.BinaryTypes.String, formats.Key: arrow.BinaryTypes.String,
 	formats.Enum: arrow.BinaryTypes.String, formats.CurrencyCode: arrow.BinaryTypes.String,
-	formats.Decimal: arrow.PrimitiveTypes.Float64, formats.Integer: arrow.PrimitiveTypes.Int64,
+	formats.Decimal: schema.Money, formats.Integer: arrow.PrimitiveTypes.Int64,
 	formats.Boolean: arrow.FixedWidthTypes.Boolean, formats.Timestamp: schema.Timestamp,
 }
 
@@ -545,7 +546,7 @@ func (v *Validator) build(b *columnar.Batch, raws, inh []*array.String, schema *
 	}
 	rb := array.NewRecordBuilder(mem, schema)
 	defer rb.Release()
-	views := make([]arrow.Array, len(feed)) // columns shared with the raw batch
+	views := make([]arrow.Array, len(feed)) // columns made without rb: views of the raw batch, money
 	for c, fi := range feed {
 		out := rb.Field(c)
 		if fi < 0 || raws[fi] == nil { // column absent from this input
@@ -576,7 +577,7 @@ func (v *Validator) build(b *columnar.Batch, raws, inh []*array.String, schema *
 			columnar.Texts(in, sel, out.(*array.StringBuilder), chk)
 		case formats.Decimal:
 			chk.Bad = issue.NotANumber
-			columnar.Float64s(in, sel, out.(*array.Float64Builder), chk)
+			views[c] = columnar.Money(mem, in, sel, columnar.MoneyCheck{Check: chk, Rounded: issue.DecimalRounded, Overflow: issue.DecimalOverflow})
 		case formats.Integer:
 			chk.Bad = issue.NotAnInteger
 			columnar.Int64s(in, sel, out.(*array.Int64Builder), chk)
@@ -620,7 +621,7 @@ func (v *Validator) build(b *columnar.Batch, raws, inh []*array.String, schema *
 			a.Release()
 		}
 	}()
-	if err := v.derive(schema, feed, cols, sel, inh); err != nil {
+	if err := v.derive(schema, feed, cols, sel, inh, is); err != nil {
 		return nil, err
 	}
 	return array.NewRecordBatch(schema, cols, int64(rows)), nil
@@ -628,7 +629,9 @@ func (v *Validator) build(b *columnar.Batch, raws, inh []*array.String, schema *
 
 // derive replaces the columns of fields with Times/Less or Map by their
 // derived values (formats.Field).
-func (v *Validator) derive(sch *arrow.Schema, feed []int, cols []arrow.Array, sel []int32, inh []*array.String) error {
+// A derived value that does not fit DECIMAL(18,4) is null with a
+// decimal_overflow issue in is.
+func (v *Validator) derive(sch *arrow.Schema, feed []int, cols []arrow.Array, sel []int32, inh []*array.String, is *columnar.Issues) error {
 	colOf := func(name string) int {
 		for c, fi := range feed {
 			if fi >= 0 && v.format.Fields[fi].Name == name {
@@ -649,32 +652,49 @@ func (v *Validator) derive(sch *arrow.Schema, feed []int, cols []arrow.Array, se
 				return fmt.Errorf("orders: order format %s: field %s: %s or %s fills no column of %s", v.format.Name, f.Name, f.Times, f.Less, sch.Field(c).Name)
 			}
 			var q *array.Int64
-			var d *array.Float64
+			var d *array.Decimal128
 			if times >= 0 {
 				q, _ = cols[times].(*array.Int64)
 			}
 			if less >= 0 {
-				d, _ = cols[less].(*array.Float64)
+				d, _ = cols[less].(*array.Decimal128)
 			}
-			p, ok := cols[c].(*array.Float64)
+			p, ok := cols[c].(*array.Decimal128)
 			if !ok || (times >= 0 && q == nil) || (less >= 0 && d == nil) {
 				return fmt.Errorf("orders: order format %s: field %s: Times must be an integer and Less a decimal", v.format.Name, f.Name)
 			}
-			nb := array.NewFloat64Builder(v.opt.Allocator)
+			chk := is
+			if f.Inherit || v.repeats(fi) { // the first field of the name reports
+				chk = nil
+			}
+			nb := array.NewDecimal128Builder(v.opt.Allocator, schema.Money)
 			nb.Reserve(p.Len())
+			pv := p.Values()
+			var dv []decimal128.Num
+			if d != nil {
+				dv = d.Values()
+			}
 			for i := range p.Len() {
 				if p.IsNull(i) || (q != nil && q.IsNull(i)) || (d != nil && d.IsNull(i)) {
-					nb.AppendNull()
+					nb.UnsafeAppendBoolToBitmap(false)
 					continue
 				}
-				x := p.Value(i)
+				// Exact, in ten-thousandths: price × quantity − discount.
+				x, ok := int64(pv[i].LowBits()), true
 				if q != nil {
-					x *= float64(q.Value(i))
+					x, ok = columnar.MoneyMul(x, q.Value(i))
 				}
-				if d != nil {
-					x -= d.Value(i)
+				if ok && d != nil {
+					x, ok = columnar.MoneySub(x, int64(dv[i].LowBits()))
 				}
-				nb.UnsafeAppend(math.Round(x*1e4) / 1e4)
+				if !ok {
+					if chk != nil {
+						chk.Add(rowOf(sel, i), v.fieldCol[fi], issue.DecimalOverflow, 0)
+					}
+					nb.UnsafeAppendBoolToBitmap(false)
+					continue
+				}
+				nb.UnsafeAppend(decimal128.FromI64(x))
 			}
 			cols[c].Release()
 			cols[c] = nb.NewArray()
