@@ -29,6 +29,7 @@ import (
 	"ingot/commit"
 	"ingot/formats"
 	"ingot/formats/charset"
+	"ingot/formats/compress"
 	"ingot/formats/source"
 	"ingot/issue"
 	"ingot/kinds"
@@ -50,7 +51,7 @@ const (
 // Sources imports into ./warehouse.
 type ImportOptions struct {
 	Kind    string   // a registered kind: orders, customers, products or events
-	Format  string   // a registered format of that kind, e.g. kevel-csv (see Formats)
+	Format  string   // a registered format of that kind, e.g. kevel-csv (see Formats), or auto (sniffed from the first source)
 	Sources []string // paths, globs, directories, file://, http(s)://, s3://, sftp:// URIs, or "-" for stdin
 	Dest    string   // warehouse directory or s3://bucket/prefix; default ./warehouse
 
@@ -79,10 +80,27 @@ type ImportOptions struct {
 	// <dest>/_ingot/reports/<import id>/, or a fresh
 	// ./ingot-dry-run-<import id>/ on a dry run.
 	ReportDir string
-	// Encoding of the sources: "" or utf-8, auto, or a charset name.
+	// Encoding of the sources: "" or "auto" (the default: BOM, UTF-8
+	// validity, else the likely single-byte encoding, reported with a
+	// confidence), or any WHATWG or IANA name such as utf-8 or
+	// windows-1252.
 	Encoding string
-	// Delimiter of CSV sources; default ','.
+	// Delimiter of CSV sources: given, or (0) ',' for the orders formats
+	// and detected (',', ';', tab or '|') for the formats that take any
+	// columns (customers and products csv) and for Format "auto".
 	Delimiter byte
+	// Quote of CSV sources: given, or (0) '"' (detected as Delimiter: ' is
+	// chosen only when fields are quoted with it and never with ").
+	Quote byte
+	// Header says whether CSV sources start with a header row: "" (yes
+	// for the orders formats, detected for the others), "present" or
+	// "absent" (the columns are then column1, column2, …).
+	Header string
+	// OnNewColumns is what header columns the format does not know do:
+	// "" or "ignore" (skipped, named in the file's ignored_columns) or
+	// "fail" (the import fails, naming them, before anything is
+	// imported). Customers and products make every column an attribute.
+	OnNewColumns string
 	// HashEmails stores e-mail user ids as their SHA-256 (email_sha256).
 	HashEmails bool
 	// OrderID chooses the input column that identifies a record, for
@@ -97,8 +115,11 @@ type ImportOptions struct {
 	// Merge is how customers and products meet their committed record:
 	// merge (default) or overwrite.
 	Merge string
-	// OnRagged is what happens to customer and product rows with too few
-	// or too many fields: reject (default), pad or truncate.
+	// OnRagged is what happens to rows with too few or too many fields,
+	// for every kind: reject (default; the row, and for orders its
+	// order), pad (missing fields empty; too many is still rejected) or
+	// truncate (missing fields empty, surplus dropped). They are counted
+	// as field_count issues either way.
 	OnRagged string
 	// AllowChangedOptions lets the import use a different value of a
 	// pinned option (PinnedOptions: what changes how records are stored)
@@ -200,9 +221,10 @@ func (o ImportOptions) recorded() map[string]any {
 	}
 	return map[string]any{
 		"kind": o.Kind, "format": o.Format, "sources": sources, "dest": source.Redact(o.Dest),
-		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": o.Encoding,
+		"dry_run": o.DryRun, "report_dir": o.ReportDir, "encoding": cmp.Or(o.Encoding, "auto"),
 		"delimiter": string(rune(o.Delimiter)), "hash_emails": o.HashEmails, "order_id": o.OrderID,
 		"user_id": o.UserIDColumn, "user_id_type": o.UserIDType, "key": o.KeyColumn, "merge": o.Merge, "on_ragged": o.OnRagged,
+		"quote": quoteString(o.Quote), "header": o.Header, "on_new_columns": o.OnNewColumns,
 		"max_rejected": cmp.Or(o.MaxRejected, DefaultMaxRejected), "batch_rows": o.BatchRows,
 		"move_processed": o.MoveProcessed, "allow_changed_options": o.AllowChangedOptions, "force": o.Force,
 		"transforms": len(o.Transforms), "mapping": len(o.Mapping), "preprocess": o.Preprocess,
@@ -342,11 +364,26 @@ func (o ImportOptions) Validate() error {
 	if kindByName(o.Kind) == nil {
 		return usagef("unknown import kind %q (want orders, customers, products or events)", o.Kind)
 	}
-	if f := formatByName(o.Kind, o.Format); f == nil {
-		return usagef("unknown %s format %q (supported: %s)", o.Kind, o.Format, strings.Join(FormatNames(o.Kind), ", "))
+	if o.Format != FormatAuto {
+		if f := formatByName(o.Kind, o.Format); f == nil {
+			return usagef("unknown %s format %q (supported: %s, or auto)", o.Kind, o.Format, strings.Join(FormatNames(o.Kind), ", "))
+		}
+		if _, err := formatByName(o.Kind, o.Format).WithKey(o.OrderID); err != nil {
+			return &UsageError{err}
+		}
 	}
-	if _, err := formatByName(o.Kind, o.Format).WithKey(o.OrderID); err != nil {
-		return &UsageError{err}
+	switch o.Header {
+	case formats.HeaderDetect, formats.HeaderPresent, formats.HeaderAbsent:
+	default:
+		return usagef("--header: expected present or absent, found %q", o.Header)
+	}
+	switch o.OnNewColumns {
+	case "", pipeline.OnNewColumnsIgnore, pipeline.OnNewColumnsFail:
+	default:
+		return usagef("--on-new-columns: expected ignore or fail, found %q", o.OnNewColumns)
+	}
+	if o.Quote != 0 && (o.Quote == '\n' || o.Quote == '\r' || o.Quote >= 0x80 || o.Quote == o.Delimiter) {
+		return usagef("--quote: %q cannot quote fields", o.Quote)
 	}
 	if len(o.Sources) == 0 {
 		return usagef("no source given")
@@ -439,7 +476,15 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 	for i, a := range opt.Command {
 		command[i] = source.Redact(a)
 	}
-	format, _ := formatByName(opt.Kind, opt.Format).WithKey(opt.OrderID) // checked by Validate
+	if opt.Format == FormatAuto {
+		if opt.Format, err = sniffFormat(ctx, st, objs[0], opt); err != nil {
+			return nil, err
+		}
+	}
+	format, err := formatByName(opt.Kind, opt.Format).WithKey(opt.OrderID)
+	if err != nil {
+		return nil, &UsageError{err}
+	}
 	// Files import in the format's order (CrossEngage: by the export time
 	// in their names), else in the order given.
 	objs = formats.SortSources(format, objs)
@@ -449,6 +494,7 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		Kind: kindByName(opt.Kind), Format: format, Dest: opt.Dest,
 		Stores: st, StoreOptions: commit.StoreOptions{S3: opt.Stores.S3, Logger: opt.Stores.Logger},
 		DryRun: opt.DryRun, Force: opt.Force, ReportDir: opt.ReportDir, Encoding: opt.Encoding, Delimiter: opt.Delimiter,
+		Quote: opt.Quote, Header: opt.Header, OnNewColumns: opt.OnNewColumns, Formats: Formats(),
 		HashEmails: opt.HashEmails, Records: kinds.RecordOptions{UserIDColumn: opt.UserIDColumn, UserIDType: opt.UserIDType, KeyColumn: opt.KeyColumn,
 			Merge: opt.Merge, OnRagged: opt.OnRagged, IgnoreOnUpdate: opt.IgnoreOnUpdate},
 		Transforms: prog, Preprocess: opt.Preprocess,
@@ -468,6 +514,54 @@ func Import(ctx context.Context, opt ImportOptions) (*validate.Report, error) {
 		moveProcessed(ctx, st, objs, rep, opt.Stores.Logger)
 	}
 	return rep, err
+}
+
+// FormatAuto is the format that is sniffed from the first source.
+const FormatAuto = "auto"
+
+// sniffFormat finds the format of kind that the source o is in: the one
+// whose required fields its header has, else the kind's generic format
+// of its syntax (csv, jsonl, json).
+func sniffFormat(ctx context.Context, st source.Stores, o source.Object, opt ImportOptions) (string, error) {
+	var own []*formats.Format
+	for _, f := range registeredFormats {
+		if f.Kind == opt.Kind {
+			own = append(own, f)
+		}
+	}
+	s, err := formats.Sniff(ctx, st, o, formats.SniffOptions{Encoding: opt.Encoding, Delimiter: opt.Delimiter, Quote: opt.Quote,
+		Header: opt.Header, Formats: own, Limits: compress.DecompressOptions{MaxBytes: opt.MaxDecompressedBytes, MaxRatio: opt.MaxDecompressionRatio}})
+	if err != nil {
+		return "", fmt.Errorf("format auto: %w", err)
+	}
+	if s.Format != nil {
+		return s.Format.Format, nil
+	}
+	if len(s.Generic) > 0 {
+		return s.Generic[0].Format, nil
+	}
+	hint := ""
+	if ms := formats.Recognize(columnNames(s), s.Syntax, registeredFormats); len(ms) > 0 {
+		hint = fmt.Sprintf(" (it looks like %s %s: ingot import %s --format %s)", ms[0].Kind, ms[0].Format, ms[0].Kind, ms[0].Format)
+	}
+	return "", usagef("format auto: %s is %s whose header no %s format recognises%s; name the format (%s)",
+		source.Redact(o.URI), s.Syntax, opt.Kind, hint, strings.Join(FormatNames(opt.Kind), ", "))
+}
+
+func columnNames(s *formats.Sniffed) []string {
+	out := make([]string, len(s.Columns))
+	for i, c := range s.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// quoteString records a quote option: "" for the default.
+func quoteString(q byte) string {
+	if q == 0 {
+		return ""
+	}
+	return string(rune(q))
 }
 
 // moveProcessed is the opt-in file lifecycle: once the import has

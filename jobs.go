@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ingot/columnar"
+	"ingot/formats"
 	"ingot/formats/compress"
 	"ingot/formats/csv"
 	"ingot/formats/source"
@@ -35,7 +36,7 @@ func LoadSpec(path string) (*spec.Spec, error) {
 // SpecOptions returns the options of one import of a spec: the one place
 // where a spec becomes ImportOptions, shared by `ingot import --spec` and
 // `ingot schedule`. What a spec may say but this build cannot do yet
-// (other CSV dialects, format auto, …) is refused with a *UsageError naming its place in the spec,
+// (a CSV quote of more than one character, …) is refused with a *UsageError naming its place in the spec,
 // never silently ignored.
 func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 	var problems []spec.Problem
@@ -43,17 +44,8 @@ func SpecOptions(s *spec.Spec, im spec.Import) (ImportOptions, error) {
 		problems = append(problems, spec.Problem{File: s.File, Line: pos.Line, Column: pos.Column, Path: path,
 			Msg: fmt.Sprintf(format, args...)})
 	}
-	if im.OnNewColumns != "" && im.OnNewColumns != "ignore" {
-		refuse(im.Pos, "on_new_columns", "on_new_columns: %s is not supported yet (new columns are ignored)", im.OnNewColumns)
-	}
-	if q := im.Source.CSV.Quote; q != "" && q != `"` {
-		refuse(im.Pos, "source.csv.quote", "a quote other than \" is not supported yet, found %q", q)
-	}
-	if h := im.Source.CSV.Header; h != nil && !*h {
-		refuse(im.Pos, "source.csv.header", "files without a header row are not supported yet")
-	}
-	if im.Format == "auto" {
-		refuse(im.Pos, "format", "format auto (sniffing) is not supported yet; name the format (%s formats: %v)", im.Kind, FormatNames(im.Kind))
+	if q := im.Source.CSV.Quote; len(q) > 1 {
+		refuse(im.Pos, "source.csv.quote", "expected one character, found %q", q)
 	}
 	o, err := specImportOptions(im)
 	if err != nil {
@@ -95,7 +87,7 @@ func specImportOptions(im spec.Import) (ImportOptions, error) {
 		Kind: im.Kind, Format: im.Format, Sources: im.Source.URIs, Dest: im.Dest,
 		DryRun: im.DryRun, ReportDir: im.ReportDir, Encoding: im.Source.Encoding,
 		HashEmails: im.HashEmails, MaxRejected: im.MaxRejected,
-		OrderID: im.OrderID, KeyColumn: im.Key, Merge: im.Merge, OnRagged: im.OnRagged,
+		OrderID: im.OrderID, KeyColumn: im.Key, Merge: im.Merge, OnRagged: im.OnRagged, OnNewColumns: im.OnNewColumns,
 		AllowChangedOptions: im.AllowChangedOptions, MoveProcessed: im.MoveProcessed,
 		MaxRecordBytes: im.MaxRecordBytes, MaxFieldBytes: im.MaxFieldBytes, MaxColumns: im.MaxColumns,
 		MaxDecompressedBytes: im.MaxDecompressedBytes, MaxDecompressionRatio: im.MaxDecompressionRatio,
@@ -109,6 +101,15 @@ func specImportOptions(im spec.Import) (ImportOptions, error) {
 	}
 	if o.Format == "" {
 		o.Format = im.WithDefaults().Format
+	}
+	if q := im.Source.CSV.Quote; len(q) == 1 {
+		o.Quote = q[0]
+	}
+	if h := im.Source.CSV.Header; h != nil {
+		o.Header = formats.HeaderAbsent
+		if *h {
+			o.Header = formats.HeaderPresent
+		}
 	}
 	d, err := ParseDelimiter(im.Source.CSV.Delimiter)
 	o.Delimiter = d
@@ -129,8 +130,16 @@ func specImport(im spec.Import, o ImportOptions) spec.Import {
 	im.MaxLineItems = o.MaxLineItems
 	im.BatchRows, im.Workers = o.BatchRows, o.Workers
 	im.S3PathStyle, im.SFTPKey, im.KnownHosts = o.Stores.S3.PathStyle, o.Stores.SFTP.KeyFile, o.Stores.SFTP.KnownHosts
+	im.OnNewColumns = o.OnNewColumns
 	if o.Delimiter != 0 {
 		im.Source.CSV.Delimiter = string(rune(o.Delimiter))
+	}
+	if o.Quote != 0 {
+		im.Source.CSV.Quote = string(rune(o.Quote))
+	}
+	if o.Header != formats.HeaderDetect {
+		h := o.Header == formats.HeaderPresent
+		im.Source.CSV.Header = &h
 	}
 	if o.UserIDColumn != "" || o.UserIDType != "" || im.UserID != nil {
 		u := spec.UserID{Column: o.UserIDColumn, Type: o.UserIDType, Hash: o.HashEmails}

@@ -44,7 +44,7 @@ max_rejected: 2.5%
 		DryRun: true, ReportDir: "./rep", Encoding: "windows-1252", Delimiter: ';', HashEmails: true, MaxRejected: "2.5%"}, o)
 
 	for _, tc := range []struct{ spec, want string }{
-		{"kind: orders\nsource: {uri: a.csv, csv: {header: false}}\n", "source.csv.header: files without a header row are not supported yet"},
+		{"kind: orders\nsource: {uri: a.csv, csv: {quote: \"ab\"}}\n", "source.csv.quote: expected one character, found \"ab\""},
 	} {
 		s := loadSpec(t, tc.spec)
 		_, err := SpecOptions(s, s.Imports[0])
@@ -63,6 +63,20 @@ max_rejected: 2.5%
 	require.Equal(t, []transform.Step{{Op: transform.OpDelete, Field: "x"}}, o.Transforms)
 	require.Equal(t, []string{"city"}, o.IgnoreOnUpdate)
 	require.True(t, o.Preprocess)
+	// The dialect, format auto, ragged rows and new columns are supported.
+	s = loadSpec(t, "kind: customers\nformat: auto\nsource: {uri: a.csv, csv: {header: false, quote: \"'\"}}\non_ragged: pad\non_new_columns: fail\n")
+	o, err = SpecOptions(s, s.Imports[0])
+	require.NoError(t, err)
+	require.Equal(t, "auto", o.Format)
+	require.Equal(t, "absent", o.Header)
+	require.Equal(t, byte('\''), o.Quote)
+	require.Equal(t, "pad", o.OnRagged)
+	require.Equal(t, "fail", o.OnNewColumns)
+	s = loadSpec(t, "kind: customers\nsource: {uri: a.csv, csv: {header: true}}\n")
+	o, err = SpecOptions(s, s.Imports[0])
+	require.NoError(t, err)
+	require.Equal(t, "auto", o.Format, "the spec's default format for customers")
+	require.Equal(t, "present", o.Header)
 
 	p := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(p, []byte("kind: orders\nformat: shopify-tsv\n"), 0o644))

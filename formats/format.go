@@ -14,6 +14,9 @@ import (
 type Format struct {
 	// Name is the --format value, e.g. kevel-csv.
 	Name string
+	// Title names the format for people, as in "this looks like a
+	// Shopify export" (optional; Name and Kind otherwise).
+	Title string
 	// Kind is the kind of record the format holds, e.g. orders.
 	Kind string
 	// Shape reads the format's text into raw batches.

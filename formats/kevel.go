@@ -11,6 +11,7 @@ var KevelStatuses = []string{"placed", "paid", "fulfilled", "refunded", "cancell
 // the same meaning in the orders (order fields) or line_items table.
 var KevelCSV = &Format{
 	Name:  "kevel-csv",
+	Title: "Kevel CSV orders file",
 	Kind:  "orders",
 	Shape: CSV,
 	Fields: []Field{

@@ -26,6 +26,14 @@ type BatchReader interface {
 type ReadOptions struct {
 	// Delimiter of delimited text; default ','.
 	Delimiter byte
+	// Quote of delimited text; default '"'.
+	Quote byte
+	// NoHeader says delimited text has no header row: its columns are
+	// column1, column2, ….
+	NoHeader bool
+	// DropSurplus drops the fields of a row past the header's count
+	// (--on-ragged truncate) instead of joining them to the last field.
+	DropSurplus bool
 	// BatchRows caps the rows of a batch; default columnar.DefaultBatchRows.
 	BatchRows int
 	// KeyColumn names the field whose last value before each batch is
@@ -48,7 +56,7 @@ type Shape func(r io.Reader, source string, opt ReadOptions) (BatchReader, error
 // CSV is the shape of delimited text with a header row (package csv).
 func CSV(r io.Reader, source string, opt ReadOptions) (BatchReader, error) {
 	return csv.NewReader(r, source, csv.Options{
-		Delimiter: opt.Delimiter, BatchRows: opt.BatchRows, KeyColumn: opt.KeyColumn, Carry: opt.Carry, Allocator: opt.Allocator,
+		Delimiter: opt.Delimiter, Quote: opt.Quote, NoHeader: opt.NoHeader, DropSurplus: opt.DropSurplus, BatchRows: opt.BatchRows, KeyColumn: opt.KeyColumn, Carry: opt.Carry, Allocator: opt.Allocator,
 		MaxRecordBytes: opt.MaxRecordBytes, MaxFieldBytes: opt.MaxFieldBytes, MaxColumns: opt.MaxColumns,
 	})
 }
@@ -67,7 +75,19 @@ type Input struct {
 	// Inner is the name of the file inside a zip source, else "".
 	Inner string
 
+	decoded charset.Decoded
 	closers []io.Closer
+}
+
+// Detected returns the encoding and its confidence as known now: with
+// "auto", an input whose first 64 KiB are ASCII is settled only at its
+// first non-ASCII byte (charset.Decoded.Final), so ask again once the
+// text has been read.
+func (in *Input) Detected() (encoding string, confidence float64) {
+	if in.decoded.Reader == nil {
+		return in.Encoding, in.Confidence
+	}
+	return in.decoded.Final()
 }
 
 // Close closes the decoder and the source.
@@ -84,8 +104,8 @@ func (in *Input) Close() error {
 
 // OpenInput opens o through st (the stores of remote schemes and
 // standard input; the zero Stores reads local files only) and decodes it:
-// decompression by magic bytes, then the encoding (a name, "" for UTF-8,
-// or "auto").
+// decompression by magic bytes, then the encoding (a name, or "" or
+// "auto" to detect it).
 func OpenInput(ctx context.Context, st source.Stores, o source.Object, encoding string) (*Input, error) {
 	return OpenInputLimited(ctx, st, o, encoding, compress.DecompressOptions{})
 }
@@ -110,6 +130,6 @@ func OpenInputLimited(ctx context.Context, st source.Stores, o source.Object, en
 		in.Close()
 		return nil, err
 	}
-	in.Text, in.Encoding, in.Confidence = txt, txt.Encoding, txt.Confidence
+	in.Text, in.Encoding, in.Confidence, in.decoded = txt, txt.Encoding, txt.Confidence, txt
 	return in, nil
 }

@@ -56,6 +56,7 @@ var ShopifyFulfillmentStatuses = []string{"pending", "partial", "restocked", "fu
 // as for Kevel's lineItem_sku: the tables need a product id.
 var ShopifyCSV = &Format{
 	Name:       "shopify-csv",
+	Title:      "Shopify orders export",
 	Kind:       "orders",
 	Shape:      CSV,
 	KeyChoices: []string{"Name", "Id"},

@@ -73,7 +73,8 @@ type RecordOptions struct {
 	// OnRagged says what happens to a row with more or fewer fields than
 	// the header: RaggedReject (default), RaggedPad (missing fields are
 	// empty) or RaggedTruncate (extra fields are dropped, missing ones
-	// empty). The rows are counted as issues either way.
+	// empty). The rows are counted as issues either way. Every kind
+	// follows it, orders too.
 	OnRagged string
 	// IgnoreOnUpdate names attributes that are written when a record is
 	// created and never changed afterwards: an import that updates a

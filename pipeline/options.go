@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,16 @@ import (
 	"ingot/kinds"
 	"ingot/transform"
 )
+
+// The values of Options.OnNewColumns.
+const (
+	OnNewColumnsIgnore = "ignore"
+	OnNewColumnsFail   = "fail"
+)
+
+// ErrNewColumns is the cause of the failure of an import with
+// OnNewColumnsFail whose header has columns the format does not know.
+var ErrNewColumns = errors.New("columns the format does not know")
 
 // Options describe one import for the pipeline: which kind, which format,
 // where from and where to. Package ingot fills them from its facade's
@@ -38,14 +49,30 @@ type Options struct {
 	// <dest>/_ingot/reports/<import id>/ (for an s3:// Dest, the local
 	// _ingot/reports/<import id>/), or the current directory on a dry run.
 	ReportDir string
-	// Encoding of the sources: "" or utf-8, auto, or a charset name.
+	// Encoding of the sources: "" or auto (detected), or a charset name.
 	Encoding string
-	// Delimiter of delimited sources; default ','.
+	// Delimiter of delimited sources; default ',', or detected for the
+	// formats that take any columns (Format.Attributes).
 	Delimiter byte
 	// Force imports sources even when a source with the same sha256 is
 	// committed already; by default such a local file is skipped and
 	// reported as already committed (see skipCommitted).
 	Force bool
+	// Quote of delimited sources; default '"', or detected as Delimiter.
+	Quote byte
+	// Header says whether delimited sources start with a header row:
+	// formats.HeaderDetect ("": present, or detected as Delimiter),
+	// formats.HeaderPresent or formats.HeaderAbsent.
+	Header string
+	// OnNewColumns is what a header column the format does not know does:
+	// OnNewColumnsIgnore (""; skipped and listed in the file's
+	// ignored_columns) or OnNewColumnsFail (the import fails before
+	// anything is imported, naming them). Formats that take any columns
+	// (customers, products) make them attributes: none is new.
+	OnNewColumns string
+	// Formats are every registered format: a header the format cannot
+	// bind is explained by the one it looks like (formats.HeaderHint).
+	Formats []*formats.Format
 	// HashEmails stores e-mail user ids as their SHA-256 (email_sha256).
 	HashEmails bool
 	// Records configure the kinds whose records are a key and attributes

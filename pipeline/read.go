@@ -1,12 +1,15 @@
 package pipeline
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,6 +101,9 @@ func (s *readStage) run(ctx context.Context, out chan<- rawItem) error {
 			f.failed = true
 			f.report.Status = validate.FileFailed
 			f.report.Error = err.Error()
+			if errors.Is(err, ErrNewColumns) {
+				return err // --on-new-columns fail: nothing is imported
+			}
 		}
 		if err := send(rawItem{file: fi, end: err == nil, err: err}); err != nil {
 			return err
@@ -141,12 +147,27 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		// (the transform stage follows them).
 		key, carry = "", nil
 	}
-	r, err := format.Shape(in.Text, name, formats.ReadOptions{
-		Delimiter: cmp.Or(s.opt.Delimiter, format.Delimiter), BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: carry, Allocator: s.pool,
+	text, d, first := s.dialect(in.Text, format)
+	if format.Syntax() == formats.SyntaxCSV {
+		f.report.Delimiter = formats.DelimiterString(d.Delimiter)
+		h := d.Header
+		f.report.Header = &h
+	}
+	hint := func(err error, header []string) error {
+		if errors.Is(err, parse.ErrMissingColumns) {
+			if h := formats.HeaderHint(header, format, d.Delimiter, s.opt.Formats); h != "" {
+				return fmt.Errorf("%w; %s", err, h)
+			}
+		}
+		return err
+	}
+	r, err := format.Shape(text, name, formats.ReadOptions{
+		Delimiter: d.Delimiter, Quote: d.Quote, NoHeader: !d.Header, DropSurplus: s.opt.Records.OnRagged == kinds.RaggedTruncate,
+		BatchRows: s.opt.BatchRows, KeyColumn: key, Carry: carry, Allocator: s.pool,
 		MaxRecordBytes: s.opt.MaxRecordBytes, MaxFieldBytes: s.opt.MaxFieldBytes, MaxColumns: s.opt.MaxColumns,
 	})
 	if err != nil {
-		return err
+		return hint(err, first)
 	}
 	header := r.Header()
 	if s.names != nil {
@@ -159,10 +180,13 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 	}
 	f.report.IgnoredColumns = format.Ignored(header)
 	rec := s.opt.Records
-	rec.Delimiter = cmp.Or(s.opt.Delimiter, format.Delimiter, ',')
+	rec.Delimiter = d.Delimiter
 	v, err := s.opt.Kind.Bind(format, header, kinds.BindOptions{HashEmails: s.opt.HashEmails, Allocator: s.pool, Pool: s.pool, Records: rec})
 	if err != nil {
-		return &parse.Error{Source: name, Line: 1, Err: err}
+		return &parse.Error{Source: name, Line: 1, Err: hint(err, header)}
+	}
+	if len(f.report.IgnoredColumns) > 0 && s.opt.OnNewColumns == OnNewColumnsFail {
+		return &parse.Error{Source: name, Line: 1, Err: fmt.Errorf("%w: %s (--on-new-columns fail)", ErrNewColumns, strings.Join(quoted(f.report.IgnoredColumns), ", "))}
 	}
 	src := in.Raw
 	for {
@@ -171,6 +195,7 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 		s.clock.since(t)
 		start = time.Now() // time sending is not reading
 		if errors.Is(err, io.EOF) {
+			f.report.Encoding, f.report.EncodingConfidence = in.Detected()
 			f.report.SHA256 = src.SHA256()
 			f.report.Bytes = src.BytesRead()
 			s.opt.Logger.Debug("file read", "file", f.report.URI, "rows", f.report.Rows, "bytes", f.report.Bytes)
@@ -190,6 +215,50 @@ func (s *readStage) readFile(ctx context.Context, fi int, send func(rawItem) err
 			return err
 		}
 	}
+}
+
+// dialect returns the dialect to read delimited text in, the text to
+// read (a buffered reader over it: its start was looked at) and its
+// first record (to explain a header the format cannot bind). What the
+// options give is used; what they leave open is sniffed for the formats
+// that take any columns (Format.Attributes) and defaulted (',', '"', a
+// header) for the others, whose files are written one way. Past its
+// first 64 KiB the buffered reader reads straight into the reader's
+// buffer (bufio does for reads larger than its own).
+func (s *readStage) dialect(text io.Reader, format *formats.Format) (io.Reader, formats.Dialect, []string) {
+	d := formats.Dialect{Delimiter: cmp.Or(s.opt.Delimiter, format.Delimiter), Quote: s.opt.Quote, Header: s.opt.Header != formats.HeaderAbsent}
+	if format.Syntax() != formats.SyntaxCSV {
+		return text, d, nil
+	}
+	br := bufio.NewReaderSize(text, dialectSample)
+	sample, err := br.Peek(dialectSample)
+	text = br
+	if format.Attributes && (d.Delimiter == 0 || d.Quote == 0 || s.opt.Header == formats.HeaderDetect) {
+		found := formats.SniffDialect(sample, err != nil)
+		if d.Delimiter == 0 {
+			d.Delimiter = found.Delimiter
+		}
+		if d.Quote == 0 {
+			d.Quote = found.Quote
+		}
+		if s.opt.Header == formats.HeaderDetect {
+			d.Header = found.Header
+		}
+	}
+	d.Delimiter, d.Quote = cmp.Or(d.Delimiter, ','), cmp.Or(d.Quote, '"')
+	return text, d, formats.FirstRecord(sample, d)
+}
+
+// dialectSample is how much of a source's text the dialect is sniffed
+// from.
+const dialectSample = 64 << 10
+
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strconv.Quote(n)
+	}
+	return out
 }
 
 // bytesBefore sums the bytes of the files read before file fi.

@@ -14,7 +14,7 @@ import (
 
 // WithDefaults returns the import with every field a spec may leave out
 // filled with the value ingot uses: format kevel-csv for orders and auto
-// otherwise, dest ./warehouse, encoding utf-8, CSV "," with `"` quotes and
+// otherwise, dest ./warehouse, encoding auto, CSV "," with `"` quotes and
 // a header, merge strategy merge (customers, products), order id Name
 // (Shopify), user_id {column: userId, type: email} (customers), key productId (products), on_ragged reject, on_new_columns
 // ignore. Limits left at zero stay out: their defaults belong to the
@@ -30,7 +30,7 @@ func (im Import) WithDefaults() Import {
 		im.Dest = "./warehouse"
 	}
 	if im.Source.Encoding == "" {
-		im.Source.Encoding = "utf-8"
+		im.Source.Encoding = "auto"
 	}
 	if im.Source.CSV.Delimiter == "" {
 		im.Source.CSV.Delimiter = ","

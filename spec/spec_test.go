@@ -219,7 +219,7 @@ transforms:
 	require.Equal(t, "2026-04-07", dated.Imports[0].ReportDir)
 	require.Equal(t, "Id", d.OrderID)
 	require.Equal(t, "./warehouse", d.Dest)
-	require.Equal(t, "utf-8", d.Source.Encoding)
+	require.Equal(t, "auto", d.Source.Encoding)
 	require.True(t, *d.Source.CSV.Header)
 }
 

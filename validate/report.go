@@ -121,6 +121,11 @@ type FileReport struct {
 	EncodingConfidence float64 `json:"encoding_confidence,omitempty"`
 	// Compression is none, gzip, zstd or zip.
 	Compression string `json:"compression"`
+	// Delimiter and Header are the dialect a delimited file was read in
+	// (given, or detected for the formats that take any columns); absent
+	// for JSON.
+	Delimiter string `json:"delimiter,omitempty"`
+	Header    *bool  `json:"header,omitempty"`
 	// Rows is the number of data rows read from the file.
 	Rows int64 `json:"rows"`
 	// IgnoredColumns are the header's columns the format does not read:

@@ -25,6 +25,7 @@ import (
 type importFlags struct {
 	opt          ingot.ImportOptions
 	delimiter    string
+	quote        string
 	asJSON       bool
 	quiet        bool
 	specFile     string
@@ -56,6 +57,8 @@ func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
 	set("key", func() { o.KeyColumn = f.opt.KeyColumn })
 	set("merge", func() { o.Merge = f.opt.Merge })
 	set("on-ragged", func() { o.OnRagged = f.opt.OnRagged })
+	set("on-new-columns", func() { o.OnNewColumns = f.opt.OnNewColumns })
+	set("header", func() { o.Header = f.opt.Header })
 	set("s3-path-style", func() { o.Stores.S3.PathStyle = f.opt.Stores.S3.PathStyle })
 	set("sftp-key", func() { o.Stores.SFTP.KeyFile = f.opt.Stores.SFTP.KeyFile })
 	set("known-hosts", func() { o.Stores.SFTP.KnownHosts = f.opt.Stores.SFTP.KnownHosts })
@@ -74,11 +77,17 @@ func (f *importFlags) apply(fs *pflag.FlagSet, o *ingot.ImportOptions) error {
 		}
 		o.Delimiter = d
 	}
+	if fs.Changed("quote") {
+		if len(f.quote) != 1 {
+			return usage("--quote: expected one character, found %q", f.quote)
+		}
+		o.Quote = f.quote[0]
+	}
 	return nil
 }
 
 func (f *importFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.opt.Format, "format", "", "input format: "+strings.Join(ingot.FormatNames(""), ", ")+" (default: kevel-csv for orders, csv for customers and products, crossengage-json for events)")
+	fs.StringVar(&f.opt.Format, "format", "", "input format: "+strings.Join(ingot.FormatNames(""), ", ")+", or auto to recognise it (default: kevel-csv for orders, csv for customers and products, crossengage-json for events)")
 	fs.StringVar(&f.opt.Dest, "dest", "./warehouse", "warehouse directory or s3://bucket/prefix")
 	fs.BoolVar(&f.opt.Stores.S3.PathStyle, "s3-path-style", false, "address S3 buckets by path (automatic for an IP or localhost endpoint)")
 	fs.StringVar(&f.opt.Stores.SFTP.KeyFile, "sftp-key", "", "private key file for sftp:// sources (passphrase from INGOT_SFTP_KEY_PASSPHRASE)")
@@ -87,15 +96,18 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.opt.DryRun, "dry-run", false, "run everything but the commit; write only the report")
 	fs.BoolVar(&f.opt.Force, "force", false, "import local files even if a file with the same sha256 is already committed (default: skip them as already committed)")
 	fs.StringVar(&f.opt.ReportDir, "report-dir", "", "where to write the report (default: in the warehouse, or ./ingot-dry-run-<import id>/ on a dry run)")
-	fs.StringVar(&f.opt.Encoding, "encoding", "", "text encoding of the sources: utf-8 (default), auto, or a name such as windows-1252")
-	fs.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter (default ","; \t for tab)`)
+	fs.StringVar(&f.opt.Encoding, "encoding", "auto", "text encoding of the sources: auto (BOM, UTF-8, else the likely single-byte encoding), or a name such as utf-8 or windows-1252")
+	fs.StringVar(&f.delimiter, "delimiter", "", `CSV field delimiter (default: "," for orders, detected among , ; \t | for customers and products; \t for tab)`)
+	fs.StringVar(&f.quote, "quote", "", `CSV quote character (default: ", detected for customers and products)`)
+	fs.StringVar(&f.opt.Header, "header", "", "whether CSV files start with a header row: present or absent (default: present for orders, detected for customers and products)")
+	fs.StringVar(&f.opt.OnNewColumns, "on-new-columns", "", "columns the format does not know: ignore (default; listed in the report) or fail (nothing imported); customers and products make them attributes")
 	fs.BoolVar(&f.opt.HashEmails, "hash-emails", false, "store e-mail user ids as their SHA-256 (type email_sha256); addresses quoted in rejects, errors and reports are masked (f***@example.com)")
 	fs.StringVar(&f.opt.MaxRejected, "max-rejected", "", "fail (commit nothing) when more records are rejected: a count, a percentage like 2.5%, or none (default 50%)")
 	fs.StringVar(&f.opt.UserIDColumn, "user-id", "", "customers, events (jsonl): the column holding the user id (default userId)")
 	fs.StringVar(&f.opt.UserIDType, "user-id-type", "", "customers, events (jsonl, when a record has no userIdType): the type of the user ids: email (default), email_sha256, email_md5, phone, phone_sha256 or a custom type")
 	fs.StringVar(&f.opt.KeyColumn, "key", "", "products: the column holding the product id (default productId)")
 	fs.StringVar(&f.opt.Merge, "merge", "", "customers, products: merge (default: given attributes added or replaced, others kept) or overwrite")
-	fs.StringVar(&f.opt.OnRagged, "on-ragged", "", "customers, products: rows with too few or too many fields: reject (default), pad or truncate")
+	fs.StringVar(&f.opt.OnRagged, "on-ragged", "", "rows with too few or too many fields: reject (default), pad (missing fields empty) or truncate (surplus dropped too); always counted")
 	fs.StringVar(&f.opt.OrderID, "order-id", "", "the column that identifies an order, where the format offers a choice (shopify-csv: Name or Id; default Name)")
 	fs.IntVar(&f.opt.MaxRecordBytes, "max-record-bytes", csv.DefaultMaxRecordBytes, "longest CSV record accepted, in bytes; a longer one fails the file")
 	fs.IntVar(&f.opt.MaxFieldBytes, "max-field-bytes", csv.DefaultMaxFieldBytes, "longest CSV field accepted, in bytes; a longer one fails the file")

@@ -118,7 +118,7 @@ committed).`,
 	root.Version = version.Get().String()
 	root.SetVersionTemplate("ingot {{.Version}}\n")
 	root.AddCommand(importCmd(g), scheduleCmd(g), logCmd(g), sqlCmd(g), serveCmd(g), genCmd(g), benchCmd(g), versionCmd(g), repairCmd(g), vacuumCmd(g),
-		validateCmd(g), previewCmd(g), specCmd(g), mappingCmd(g))
+		validateCmd(g), previewCmd(g), specCmd(g), mappingCmd(g), sniffCmd(g))
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if g.memProfile != "" {
 			time.AfterFunc(g.memAfter, func() {

@@ -499,34 +499,39 @@ func TestGen(t *testing.T) {
 	require.Equal(t, int64(300)+int64(len(r.Superseded)), r.Counts.Records)
 }
 
-// TestEncoding imports a windows-1252 file: rejected as invalid UTF-8 with
-// a hint by default, imported with --encoding.
+// TestEncoding imports a windows-1252 file (é, €, curly quotes): without
+// flags the encoding is detected and the text comes out exact; read as
+// UTF-8 it is rejected with a hint to name the encoding.
 func TestEncoding(t *testing.T) {
 	plain, err := os.ReadFile(fixture("basic.csv"))
 	require.NoError(t, err)
-	// "Crème brûlée" in windows-1252.
-	latin := bytes.ReplaceAll(plain, []byte("Crème brûlée"), []byte("Cr\xe8me br\xfbl\xe9e"))
+	// windows-1252 bytes: è û é, then “ ” and € (0x93 0x94 0x80).
+	latin := bytes.ReplaceAll(plain, []byte("Crème brûlée"), []byte("Cr\xe8me br\xfbl\xe9e \x93maison\x94 \x80"))
 	latin = bytes.ReplaceAll(latin, []byte("Mug 日本"), []byte("Mug"))
+	const want = "Crème brûlée “maison” €"
 	dir := t.TempDir()
 	src := filepath.Join(dir, "latin.csv")
 	require.NoError(t, os.WriteFile(src, latin, 0o644))
 
-	r := importJSON(t, 0, src, "--dest", filepath.Join(dir, "wh1"))
+	dest := filepath.Join(dir, "wh1")
+	r := importJSON(t, 0, src, "--dest", dest)
+	require.Equal(t, "windows-1252", r.Files[0].Encoding)
+	require.Greater(t, r.Files[0].EncodingConfidence, 0.5)
+	require.Less(t, r.Files[0].EncodingConfidence, 1.0)
+	require.Zero(t, r.Counts.Rejected)
+	require.Equal(t, [][]string{{want}}, sqlRows(t, dest, `SELECT name FROM line_items WHERE order_id = 'C-3'`))
+
+	r = importJSON(t, 0, src, "--dest", filepath.Join(dir, "wh2"), "--encoding", "utf-8")
 	require.Equal(t, int64(1), r.Counts.Rejected)
 	require.True(t, slices.ContainsFunc(r.Issues, func(i validate.IssueRow) bool {
 		return i.Code == "invalid_utf8" && strings.Contains(i.Hint, "--encoding")
 	}), "%+v", r.Issues)
 
-	dest := filepath.Join(dir, "wh2")
+	dest = filepath.Join(dir, "wh3")
 	r = importJSON(t, 0, src, "--dest", dest, "--encoding", "windows-1252")
 	require.Equal(t, "windows-1252", r.Files[0].Encoding)
-	require.Zero(t, r.Counts.Rejected)
-	require.Equal(t, [][]string{{"Crème brûlée"}}, sqlRows(t, dest, `SELECT name FROM line_items WHERE order_id = 'C-3'`))
-
-	r = importJSON(t, 0, src, "--dest", filepath.Join(dir, "wh3"), "--encoding", "auto")
-	require.Equal(t, "iso-8859-1", r.Files[0].Encoding, "no C1 bytes: the guess is latin-1")
-	require.Less(t, r.Files[0].EncodingConfidence, 1.0)
-	require.Zero(t, r.Counts.Rejected)
+	require.Equal(t, 1.0, r.Files[0].EncodingConfidence)
+	require.Equal(t, [][]string{{want}}, sqlRows(t, dest, `SELECT name FROM line_items WHERE order_id = 'C-3'`))
 
 	code, _, errs := cli(t, "import", "orders", src, "--format", "kevel-csv", "--dest", filepath.Join(dir, "wh4"), "--encoding", "klingon", "--quiet")
 	require.Equal(t, exitUsage, code, "an unknown encoding is a bad flag")

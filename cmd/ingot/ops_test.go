@@ -83,7 +83,7 @@ max_rejected: none
 		{"unknown key", "kind: orders\nsource: {uri: x.csv}\nfrmat: kevel-csv\n", "bad.yaml:3:1"},
 		{"bad format", "kind: orders\nformat: kevel-tsv\nsource: {uri: x.csv}\n", "bad.yaml:2:9"},
 		{"bad transform", "kind: orders\nsource: {uri: x.csv}\ntransforms:\n  - cast: {field: a, to: money}\n", "bad.yaml:4:"},
-		{"format auto", "kind: orders\nformat: auto\nsource: {uri: x.csv}\n", "format auto (sniffing) is not supported yet"},
+		{"format auto, no such file", "kind: orders\nformat: auto\nsource: {uri: x.csv}\n", "x.csv"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := writeFile(t, t.TempDir(), "bad.yaml", tc.spec)

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/ianaindex"
 	"golang.org/x/text/encoding/unicode"
@@ -24,13 +23,16 @@ const (
 	EncodingUTF16BE     = "utf-16be"
 	EncodingWindows1252 = "windows-1252"
 	EncodingISO88591    = "iso-8859-1"
+	// EncodingBinary is what "auto" says of bytes that are not text (a
+	// NUL byte that is not UTF-16's): they pass through unchanged, for
+	// the parser to refuse.
+	EncodingBinary = "binary"
 )
 
 // Confidences Decode reports for what "auto" detects.
 const (
 	ConfidenceCertain = 1.0 // an explicit name, a BOM, or valid UTF-8 with non-ASCII bytes
-	ConfidenceASCII   = 0.9 // the sample was pure ASCII, so valid UTF-8, but proves nothing
-	ConfidenceGuess   = 0.6 // not UTF-8; a single-byte Latin encoding was guessed
+	ConfidenceASCII   = 0.9 // the text read was pure ASCII, so valid UTF-8, but proves nothing
 )
 
 // ErrUnknownEncoding is the cause of Decode's error for a name that is
@@ -52,20 +54,41 @@ type Decoded struct {
 	Encoding   string  // canonical name used, e.g. "utf-8", "windows-1252"
 	Confidence float64 // 1 for an explicit name
 	BOM        bool    // a BOM was found and removed
+
+	late *asciiThenDetect // "auto" on a sample of pure ASCII: decides later
+}
+
+// Final returns the encoding and confidence once the text has been read:
+// with "auto", an input whose first 64 KiB are pure ASCII is reported as
+// utf-8 (confidence 0.9) when Decode returns, and changes to what the
+// first non-ASCII bytes show (utf-8, or a single-byte encoding, which
+// then decodes the rest) if there are any. Otherwise it is Encoding and
+// Confidence.
+func (d Decoded) Final() (encoding string, confidence float64) {
+	if d.late != nil && d.late.decided {
+		return d.late.encoding, d.late.confidence
+	}
+	return d.Encoding, d.Confidence
 }
 
 // Decode returns a reader that yields UTF-8 from r. name is
-//   - "" or "utf-8" (the default): r's bytes pass through unchanged and
-//     uncopied, except that a leading UTF-8 BOM is skipped. Invalid UTF-8
-//     is left for the parser to report.
+//   - "utf-8": r's bytes pass through unchanged and uncopied, except that
+//     a leading UTF-8 BOM is skipped. Invalid UTF-8 is left for the
+//     parser to report.
 //   - "utf-16": a BOM decides the byte order, little-endian without one;
 //     "utf-16le" and "utf-16be" fix it (a BOM of that order is skipped).
 //     Encoding is then "utf-16le" or "utf-16be".
-//   - "auto": a UTF-8 BOM means utf-8 and a UTF-16 BOM utf-16 (confidence
-//     1). Otherwise the first 64 KiB decide: valid UTF-8 is utf-8, with
-//     confidence 1 if it has non-ASCII bytes and 0.9 if it is pure ASCII;
-//     else windows-1252 if any byte 0x80–0x9F occurs, else iso-8859-1
-//     (confidence 0.6). Multi-byte legacy encodings (Shift_JIS, GBK, …)
+//   - "auto" or "" (the default): a UTF-8 BOM means utf-8 and a UTF-16
+//     BOM utf-16 (confidence 1). Otherwise the first 64 KiB decide:
+//     every other byte zero is BOM-less UTF-16 (0.8); other NUL bytes
+//     are binary (EncodingBinary, passed through); valid UTF-8 with
+//     non-ASCII bytes is utf-8 (1), passed through uncopied; anything
+//     else not UTF-8 is the single-byte encoding GuessSingleByte finds
+//     most plausible (windows-1252, windows-1250, iso-8859-2,
+//     windows-1251, koi8-r), with its confidence. A sample of pure ASCII
+//     is utf-8 (0.9) and passes through uncopied until the first
+//     non-ASCII byte, where the next 64 KiB decide the same way (see
+//     Decoded.Final). Multi-byte legacy encodings (Shift_JIS, GBK, …)
 //     are not detected: name them.
 //   - any other WHATWG label (golang.org/x/text's htmlindex), then any IANA
 //     name (ianaindex): windows-1252, shift_jis, euc-jp, gbk, big5,
@@ -83,9 +106,9 @@ type Decoded struct {
 func Decode(r io.Reader, name string) (Decoded, error) {
 	label := strings.ToLower(strings.TrimSpace(name))
 	switch label {
-	case "", "utf-8", "utf8":
+	case "utf-8", "utf8":
 		return decodeUTF8(r, ConfidenceCertain)
-	case "auto":
+	case "", "auto":
 		return detect(r)
 	case "utf-16":
 		return decodeUTF16(r, unicode.LittleEndian, true)
@@ -213,22 +236,30 @@ func detect(r io.Reader) (Decoded, error) {
 	case bytes.HasPrefix(buf, bomUTF16BE):
 		return utf16Decoded(passThrough(buf[2:], r), unicode.BigEndian, true, ConfidenceCertain), nil
 	}
+	if order, ok := utf16Guess(buf); ok {
+		return utf16Decoded(passThrough(buf, r), order, false, ConfidenceUTF16), nil
+	}
 	sample := buf
 	if !atEOF {
 		sample = trimPartialRune(buf)
 	}
+	if bytes.IndexByte(sample, 0) >= 0 {
+		return Decoded{Reader: passThrough(buf, r), Encoding: EncodingBinary, Confidence: ConfidenceASCII}, nil
+	}
 	if utf8.Valid(sample) {
-		conf := ConfidenceASCII
 		if !isASCII(sample) {
-			conf = ConfidenceCertain
+			return Decoded{Reader: passThrough(buf, r), Encoding: EncodingUTF8, Confidence: ConfidenceCertain}, nil
 		}
-		return Decoded{Reader: passThrough(buf, r), Encoding: EncodingUTF8, Confidence: conf}, nil
+		if atEOF {
+			return Decoded{Reader: passThrough(buf, r), Encoding: EncodingUTF8, Confidence: ConfidenceASCII}, nil
+		}
+		// Pure ASCII so far: UTF-8 unless a later byte says otherwise.
+		late := &asciiThenDetect{r: r, encoding: EncodingUTF8, confidence: ConfidenceASCII}
+		return Decoded{Reader: passThrough(buf, late), Encoding: EncodingUTF8, Confidence: ConfidenceASCII, late: late}, nil
 	}
-	enc, name := encoding.Encoding(charmap.ISO8859_1), EncodingISO88591
-	if hasC1(buf) {
-		enc, name = charmap.Windows1252, EncodingWindows1252
-	}
-	return Decoded{Reader: transform.NewReader(passThrough(buf, r), enc.NewDecoder()), Encoding: name, Confidence: ConfidenceGuess}, nil
+	g := GuessSingleByte(buf)
+	enc, _ := lookupCandidate(g.Encoding)
+	return Decoded{Reader: transform.NewReader(passThrough(buf, r), enc.NewDecoder()), Encoding: g.Encoding, Confidence: g.Confidence}, nil
 }
 
 // trimPartialRune drops an incomplete UTF-8 sequence at the end of b, cut
@@ -257,15 +288,4 @@ func isASCII(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// hasC1 reports whether b holds a byte 0x80–0x9F: C1 controls in
-// ISO-8859-1, printable characters in windows-1252.
-func hasC1(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 && c <= 0x9f {
-			return true
-		}
-	}
-	return false
 }

@@ -31,17 +31,21 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("\xfe\xff\x00a"))
 	f.Add([]byte("caf\xe9 \x80\x9f"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		for _, enc := range []string{"", "auto", "utf-16", "utf-16be", "windows-1252", "shift_jis", "iso-8859-15"} {
+		for _, enc := range []string{"", "utf-8", "auto", "utf-16", "utf-16be", "windows-1252", "shift_jis", "iso-8859-15"} {
 			d, err := Decode(bytes.NewReader(in), enc)
 			require.NoError(t, err, enc)
 			out, err := io.ReadAll(d)
 			require.NoError(t, err, enc)
+			final, conf := d.Final()
+			require.True(t, conf > 0 && conf <= 1, "confidence %v", conf)
 			switch {
-			case d.Encoding == "utf-8" && enc == "":
+			case enc == "utf-8":
 				want := bytes.TrimPrefix(in, []byte("\xef\xbb\xbf"))
 				require.Equal(t, want, out, "utf-8 passes through")
-			case d.Encoding != "utf-8":
-				require.True(t, utf8.Valid(out), "%s gives valid UTF-8", d.Encoding)
+			case (final == "utf-8" || final == EncodingBinary) && !d.BOM:
+				require.Equal(t, in, out, "auto: utf-8 and binary pass through")
+			case final != "utf-8":
+				require.True(t, utf8.Valid(out), "%s gives valid UTF-8", final)
 			}
 		}
 	})

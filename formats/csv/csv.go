@@ -35,6 +35,10 @@ type Options struct {
 	NoHeader bool
 	// Names names the columns when NoHeader is set.
 	Names []string
+	// DropSurplus drops the fields of a row past the header's count
+	// instead of appending them to its last field; the row keeps its
+	// FieldCount issue either way.
+	DropSurplus bool
 	// KeyColumn, if set, names the column whose last non-empty value before
 	// each batch is passed on as Batch.PrevKey.
 	KeyColumn string
@@ -136,8 +140,8 @@ type colBuf struct {
 //
 // Rows whose structure is wrong are kept and flagged, so that nothing is
 // lost: a row with too few fields is padded with empty values, one with too
-// many has the surplus appended to its last field (delimiter included), and
-// both get a FieldCount issue; a quoted field followed by stray text keeps
+// many has the surplus appended to its last field (delimiter included;
+// dropped with Options.DropSurplus), and both get a FieldCount issue; a quoted field followed by stray text keeps
 // that text and gets BadQuote; a field that is not valid UTF-8 gets
 // InvalidUTF8; a quoted field left open at the end of the input gets
 // UnterminatedQuote. Blank lines are skipped. Line breaks are \n, \r\n or
@@ -433,7 +437,9 @@ func (r *Reader) parseRecord() recStatus {
 		}
 		fp, fline, fls := p, line, lineStart // where the field starts, for errors
 		c, fi := r.column(field)
-		if field > fi { // a field past the header's count joins the last one
+		surplus := field > fi
+		keep := len(c.data)
+		if surplus && !r.opt.DropSurplus { // a field past the header's count joins the last one
 			r.appendTo(c, []byte{delim})
 		}
 		if p < end && buf[p] == quote {
@@ -517,6 +523,9 @@ func (r *Reader) parseRecord() recStatus {
 			}
 			r.appendTo(c, buf[p:j])
 			p = j
+		}
+		if surplus && r.opt.DropSurplus {
+			c.data = c.data[:keep]
 		}
 		if n := len(c.data) - int(c.offs[row]); n > r.opt.MaxFieldBytes {
 			r.recErr = r.fieldTooLong(row, mark, fi, n, fline, r.base+int64(fp), fls)

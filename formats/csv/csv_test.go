@@ -174,6 +174,19 @@ func TestCSVReader(t *testing.T) {
 		lines:  []int64{1, 2},
 		offs:   []int64{0, 4},
 	}, {
+		name:   "surplus fields dropped",
+		opt:    Options{DropSurplus: true},
+		in:     "a,b\n1,2,\"3,x\",4\n5,6\n7\n",
+		header: []string{"a", "b"},
+		rows:   [][]string{{"1", "2"}, {"5", "6"}, {"7", ""}},
+		issues: []wantIssue{{0, columnar.RowLevel, issue.FieldCount, 4}, {2, columnar.RowLevel, issue.FieldCount, 1}},
+	}, {
+		name:   "quoted single quote, semicolons",
+		opt:    Options{Delimiter: ';', Quote: '\''},
+		in:     "a;b\n'x;y';'it''s'\n",
+		header: []string{"a", "b"},
+		rows:   [][]string{{"x;y", "it's"}},
+	}, {
 		name:   "no header with names",
 		opt:    Options{NoHeader: true, Names: []string{"x", "y"}},
 		in:     "1,2\n",

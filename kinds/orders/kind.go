@@ -30,7 +30,7 @@ func (kind) State() kinds.StateSpec {
 
 // Bind binds an order format to a header (NewValidator).
 func (kind) Bind(f *formats.Format, header []string, opt kinds.BindOptions) (kinds.Validator, error) {
-	v, err := NewValidator(f, header, Options{HashEmails: opt.HashEmails, Allocator: opt.Allocator, Pool: opt.Pool})
+	v, err := NewValidator(f, header, Options{HashEmails: opt.HashEmails, Allocator: opt.Allocator, Pool: opt.Pool, OnRagged: opt.Records.OnRagged})
 	if err != nil {
 		return nil, err
 	}

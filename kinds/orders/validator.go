@@ -61,6 +61,12 @@ type Options struct {
 	// Pool, if set, provides recycled memory for buffers written whole
 	// (the JSON fragments), returned by Rows.Release.
 	Pool *columnar.PoolAllocator
+	// OnRagged is what a row with more or fewer fields than the header
+	// does (kinds.RecordOptions.OnRagged): reject its order ("" or
+	// reject), or keep it with its missing fields empty (pad; a row with
+	// too many is still rejected) or its surplus fields dropped by the
+	// reader (truncate). Its field_count issue is counted either way.
+	OnRagged string
 }
 
 // Validator turns raw batches of an order format into typed order
@@ -259,6 +265,21 @@ func (o *Rows) Release() {
 	}
 }
 
+// raggedKept says whether a FieldCount issue (found fields) leaves its
+// row in, by the OnRagged policy.
+func (v *Validator) raggedKept(c columnar.Code, found int64) bool {
+	if c != issue.FieldCount {
+		return false
+	}
+	switch v.opt.OnRagged {
+	case "truncate":
+		return true
+	case "pad":
+		return found < int64(len(v.header))
+	}
+	return false
+}
+
 // Validate types and checks one raw batch. It takes over the caller's
 // reference to b and releases it: the result keeps what later stages need.
 func (v *Validator) Validate(b *columnar.Batch) (_ *Rows, err error) {
@@ -313,7 +334,7 @@ func (v *Validator) Validate(b *columnar.Batch) (_ *Rows, err error) {
 	validate.SortIssues(&o.Issues)
 	o.RowError = make([]bool, n)
 	for k, c := range o.Issues.Code {
-		if issue.InfoOf(c).Severity == issue.Error {
+		if issue.InfoOf(c).Severity == issue.Error && !v.raggedKept(c, o.Issues.Arg[k]) {
 			row := int(o.Issues.Row[k])
 			o.RowError[row] = true
 			o.Rejects = append(o.Rejects, v.reject(b, o, k))

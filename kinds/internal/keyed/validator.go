@@ -195,9 +195,7 @@ func (v *Validator) Validate(b *columnar.Batch) (kinds.Validated, error) {
 	// The issues that reject rows (the reader's, and the transforms' and
 	// mapping's), in row order: a rejected row gets a reject for each.
 	bad := make([]int32, 0, b.Issues.Len())
-	truncAt := make([]bool, n)
 	for k, code := range b.Issues.Code {
-		row := int(b.Issues.Row[k])
 		o.Issues[kinds.IssueKey{Column: colName(o.Header, int(b.Issues.Col[k])), Code: code}]++
 		if issue.InfoOf(code).Severity != issue.Error {
 			continue
@@ -206,8 +204,7 @@ func (v *Validator) Validate(b *columnar.Batch) (kinds.Validated, error) {
 			found := int(b.Issues.Arg[k])
 			short := found < nf
 			if v.opt.OnRagged == kinds.RaggedTruncate || v.opt.OnRagged == kinds.RaggedPad && short {
-				truncAt[row] = !short
-				continue
+				continue // the reader padded it, or dropped the surplus (csv.Options.DropSurplus)
 			}
 		}
 		bad = append(bad, int32(k))
@@ -265,11 +262,6 @@ func (v *Validator) Validate(b *columnar.Batch) (kinds.Validated, error) {
 			}
 			if b.Types == nil && len(val) == 0 {
 				continue // an empty CSV value is an attribute not given
-			}
-			if truncAt[row] && c == nf-1 {
-				if i := bytes.IndexByte(val, v.opt.Delimiter); i >= 0 {
-					val = val[:i]
-				}
 			}
 			if !first {
 				o.attrBuf = append(o.attrBuf, ',')
