@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -414,8 +415,18 @@ func latestReport(t *testing.T, dest string) map[string]any {
 	dirs, err := filepath.Glob(filepath.Join(dest, "_ingot", "reports", "*", "report.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, dirs)
-	slices.Sort(dirs)
-	data, err := os.ReadFile(dirs[len(dirs)-1])
+	// The newest by the time it was written: report folders are named by
+	// import id, whose time has whole seconds and a random suffix, so two
+	// imports of one second do not sort by when they ran.
+	newest, at := "", time.Time{}
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		require.NoError(t, err)
+		if newest == "" || fi.ModTime().After(at) {
+			newest, at = d, fi.ModTime()
+		}
+	}
+	data, err := os.ReadFile(newest)
 	require.NoError(t, err)
 	var r map[string]any
 	require.NoError(t, json.Unmarshal(data, &r))
