@@ -43,16 +43,6 @@ max_rejected: 2.5%
 	require.Equal(t, ImportOptions{Kind: "orders", Format: "kevel-csv", Sources: []string{"a.csv", "b/*.csv"}, Dest: "./wh",
 		DryRun: true, ReportDir: "./rep", Encoding: "windows-1252", Delimiter: ';', HashEmails: true, MaxRejected: "2.5%"}, o)
 
-	for _, tc := range []struct{ spec, want string }{
-		{"kind: orders\nsource: {uri: a.csv, csv: {quote: \"ab\"}}\n", "source.csv.quote: expected one character, found \"ab\""},
-	} {
-		s := loadSpec(t, tc.spec)
-		_, err := SpecOptions(s, s.Imports[0])
-		var ue *UsageError
-		require.ErrorAs(t, err, &ue)
-		require.ErrorContains(t, err, tc.want)
-	}
-
 	// Transforms and a customers mapping pass to the import; the mapping
 	// turns the pre-processing on and lists its ignore_on_update
 	// attributes.

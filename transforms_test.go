@@ -74,7 +74,7 @@ func TestSpecTransformsEndToEnd(t *testing.T) {
 	}, rejectsBy(rejectRows(t, o.ReportDir)))
 	rows := rejectRows(t, o.ReportDir)
 	require.Equal(t, `expected an integer such as 12 (the spec's cast), found "abc"`, rows[1][5])
-	require.Equal(t, "", rows[1][7], "Orders kept its name")
+	require.Equal(t, "", rows[1][8], "Orders kept its name")
 	require.Equal(t, `expected a date-time matching the spec's timestamp pattern, found "2026-04-10" (it stops matching at byte 3)`, rows[2][5])
 }
 
@@ -119,7 +119,7 @@ func TestCustomersMappingEndToEnd(t *testing.T) {
 	}, rejectsBy(rejectRows(t, o.ReportDir)), "every issue of a rejected record, in row order")
 	rows := rejectRows(t, o.ReportDir)
 	require.Equal(t, `expected a date such as 2026-04-07, found "05/01/2026"`, rows[1][5])
-	require.Equal(t, [3]string{"joined", "05/01/2026", "Joined"}, [3]string{rows[1][3], rows[1][6], rows[1][7]},
+	require.Equal(t, [3]string{"joined", "05/01/2026", "Joined"}, [3]string{rows[1][3], rows[1][6], rows[1][8]},
 		"the attribute, the value and the file's header")
 	require.Equal(t, "expected a value for the mandatory attribute userId, found an empty field and no fallback", rows[6][5])
 

@@ -127,8 +127,20 @@ func TestCrossEngageZips(t *testing.T) {
 	}
 	require.Contains(t, sqlRows(t, dest, "SELECT column_name, column_type FROM (DESCRIBE events_history)"), []string{"event_date", "VARCHAR"})
 
-	// Again: every event unchanged, no new version.
+	// Again: the good zip is committed already (same sha256) and not read;
+	// the broken ones fail again; no new version.
 	r, _ = importEvents(t, 3, "crossengage-json", dest, paths)
+	require.Equal(t, int64(0), r.Counts.Added)
+	var already int
+	for _, f := range r.Files {
+		if f.Status == validate.FileAlreadyCommitted {
+			already++
+		}
+	}
+	require.Equal(t, 1, already, "the committed zip is reported as such")
+	require.Len(t, manifests(t, dest), 1)
+	// Forced: read and diffed, every event unchanged, still no new version.
+	r, _ = importEvents(t, 3, "crossengage-json", dest, paths, "--force")
 	require.Equal(t, int64(0), r.Counts.Added)
 	require.Equal(t, int64(5), r.Counts.Unchanged)
 	require.Len(t, manifests(t, dest), 1)
