@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"ingot/formats/source"
 	"ingot/validate"
 )
 
@@ -21,16 +22,19 @@ import (
 // The sha256 of a source is otherwise known only once it has been read.
 // Local files are hashed beforehand: one sequential read, cheap beside
 // parsing and validating them (and only when the log lists any source).
-// Remote sources (S3, HTTP, SFTP) and standard input are not, since that
-// would download them twice or cannot be done at all: they are read,
-// diffed and committed as before, so unchanged records add nothing and
-// emit no event, but a remote file older than a newer commit re-applies
-// its records. Their sha256 is in the report and the manifest as always.
+// A remote source (S3, HTTP, SFTP) is hashed beforehand only when a
+// committed source of the same kind and format has exactly its size (as
+// the store lists it): a new file is downloaded once, as before, and only
+// a likely re-send is downloaded twice. A remote source of unknown size,
+// and standard input, cannot be checked before reading: they are read,
+// diffed and committed as before (unchanged records add nothing and emit
+// no event).
 func (a *attempt) skipCommitted(ctx context.Context) error {
 	if a.opt.Force || len(a.log) == 0 {
 		return nil
 	}
 	committed := map[string]int64{} // sha256 → newest version listing it
+	sizes := map[int64]bool{}       // the sizes of the committed sources
 	for _, m := range a.log {
 		if m.Kind != a.opt.Kind.Name() || m.Format != a.opt.Format.Name {
 			continue // the same bytes read as something else
@@ -38,6 +42,7 @@ func (a *attempt) skipCommitted(ctx context.Context) error {
 		for _, s := range m.Sources {
 			if s.SHA256 != "" {
 				committed[s.SHA256] = m.Version
+				sizes[s.Bytes] = true
 			}
 		}
 	}
@@ -45,11 +50,18 @@ func (a *attempt) skipCommitted(ctx context.Context) error {
 		return nil
 	}
 	for _, f := range a.files {
-		p, ok := f.obj.LocalPath()
-		if !ok {
+		var (
+			sum string
+			n   int64
+			err error
+		)
+		if p, ok := f.obj.LocalPath(); ok {
+			sum, n, err = hashFile(ctx, p)
+		} else if f.obj.URI != source.StdinURI && f.obj.Size >= 0 && sizes[f.obj.Size] {
+			sum, n, err = a.hashRemote(ctx, f.obj)
+		} else {
 			continue
 		}
-		sum, n, err := hashFile(ctx, p)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -68,6 +80,20 @@ func (a *attempt) skipCommitted(ctx context.Context) error {
 		a.opt.Logger.Info("source already committed, skipped", "file", f.report.URI, "version", v)
 	}
 	return nil
+}
+
+// hashRemote reads a remote source to its end and returns the sha256
+// (hex) of its raw bytes and their count, as the read stage would.
+func (a *attempt) hashRemote(ctx context.Context, o source.Object) (string, int64, error) {
+	r, err := a.opt.Stores.Open(ctx, o)
+	if err != nil {
+		return "", 0, err
+	}
+	defer r.Close()
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return "", 0, err
+	}
+	return r.SHA256(), r.BytesRead(), nil
 }
 
 // hashFile returns the sha256 (hex) and size of the file at p.

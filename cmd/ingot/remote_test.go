@@ -170,8 +170,16 @@ func TestS3Destination(t *testing.T) {
 	require.Equal(t, int64(4), r.Counts.Added)
 	require.Equal(t, "s3://in/a/basic.csv.gz", r.Files[0].URI)
 
+	// A re-import adds nothing: a committed source of the same size is
+	// hashed first, found committed and not read again (issue 9's
+	// idempotency for remote sources); --force reads and diffs it.
 	r = imp(0, "s3://in/a/*.csv.gz")
 	require.Zero(t, r.Version, "a re-import adds nothing")
+	require.Equal(t, validate.FileAlreadyCommitted, r.Files[0].Status)
+	require.Equal(t, int64(1), r.Files[0].CommittedVersion)
+	require.Zero(t, r.Counts.Rows)
+	r = imp(0, "s3://in/a/*.csv.gz", "--force")
+	require.Zero(t, r.Version)
 	require.Equal(t, int64(4), r.Counts.Unchanged)
 
 	r = imp(0, "s3://in/b/", "--move-processed") // a prefix lists its keys
@@ -272,7 +280,7 @@ func TestImportSFTP(t *testing.T) {
 	code, out, errs = cli(t, "--log-level", "debug", "import", "orders", srv.URI(dir)+"/processed/basic.csv", "--json",
 		"--dest", dest, "--known-hosts", known, "--report-dir", reports)
 	require.Equal(t, 0, code, errs)
-	require.Equal(t, int64(4), decodeReport(t, out).Counts.Unchanged)
+	require.Equal(t, validate.FileAlreadyCommitted, decodeReport(t, out).Files[0].Status, "moved, then re-imported: committed already")
 	require.NotContains(t, out+errs, pass)
 	for _, d := range []string{dest, reports} {
 		require.NoError(t, filepath.WalkDir(d, func(p string, e os.DirEntry, err error) error {
