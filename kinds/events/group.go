@@ -2,7 +2,6 @@ package events
 
 import (
 	"encoding/binary"
-	"strconv"
 
 	"github.com/zeebo/xxh3"
 
@@ -145,7 +144,7 @@ func (g *Grouper) Add(file int, v kinds.Validated, header []string, out kinds.Si
 		}
 		dst := g.payload[:0]
 		if evbuf != nil {
-			dst = appendEventHead(*evbuf, o.Event(row), g.key, g.cfg.EventHead, g.fileKey, line)
+			dst = kinds.AppendEventHead(*evbuf, o.Event(row), g.key, g.cfg.EventHead, g.fileKey, line)
 		}
 		p0 := len(dst)
 		dst = append(dst, `{"event":`...)
@@ -172,20 +171,6 @@ func (g *Grouper) Add(file int, v kinds.Validated, header []string, out kinds.Si
 		g.payload = dst
 	}
 	return out.Write(ob)
-}
-
-// appendEventHead appends the start of an event line, up to its payload.
-func appendEventHead(dst, typ, key, head, fileKey []byte, line int64) []byte {
-	dst = append(dst, `{"type":`...)
-	dst = columnar.AppendJSONString(dst, typ)
-	dst = append(dst, `,"key":`...)
-	dst = columnar.AppendJSONString(dst, key)
-	dst = append(dst, head...)
-	dst = append(dst, `,"source":{"file":`...)
-	dst = append(dst, fileKey...)
-	dst = append(dst, `,"line":`...)
-	dst = strconv.AppendInt(dst, line, 10)
-	return append(dst, `},"payload":`...)
 }
 
 // EndFile has nothing pending: every batch went out in Add.

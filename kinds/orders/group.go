@@ -3,7 +3,6 @@ package orders
 import (
 	"cmp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"ingot/columnar"
@@ -400,7 +399,7 @@ func (g *grouper) keep(r *openRun, f *fileGroup, rows int, ref *runRef) error {
 	}
 	dst := g.payload[:0]
 	if evbuf != nil {
-		dst = appendEventHead(*evbuf, typ, r.key, g.cfg.EventHead, g.fileKey, ref.first)
+		dst = kinds.AppendEventHead(*evbuf, []byte(typ), []byte(r.key), g.cfg.EventHead, g.fileKey, ref.first)
 	}
 	p0 := len(dst)
 	dst = appendPayload(dst, o0, r.si, fp, r.parts, g.enrich)
@@ -423,21 +422,6 @@ func Fingerprint(o *Rows, si int, parts []part) uint64 {
 		}
 	}
 	return fp
-}
-
-// appendEventHead appends the start of an event line, up to its payload:
-// {"type":…,"key":…,<head>,"source":{"file":…,"line":…},"payload":
-func appendEventHead(dst []byte, typ, key string, head, fileKey []byte, line int64) []byte {
-	dst = append(dst, `{"type":"`...)
-	dst = append(dst, typ...)
-	dst = append(dst, `","key":`...)
-	dst = columnar.AppendJSONString(dst, []byte(key))
-	dst = append(dst, head...)
-	dst = append(dst, `,"source":{"file":`...)
-	dst = append(dst, fileKey...)
-	dst = append(dst, `,"line":`...)
-	dst = strconv.AppendInt(dst, line, 10)
-	return append(dst, `},"payload":`...)
 }
 
 // appendPayload appends the order as JSON: its order columns, its

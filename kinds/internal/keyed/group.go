@@ -3,7 +3,6 @@ package keyed
 import (
 	"bytes"
 	"cmp"
-	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -203,7 +202,7 @@ func (g *Grouper) keep(ob *outBatch, row int, f *fileGroup, keyCol string) error
 	}
 	dst := g.payload[:0]
 	if evbuf != nil {
-		dst = appendEventHead(*evbuf, typ, o.ID(row), g.cfg.EventHead, g.fileKey, line)
+		dst = kinds.AppendEventHead(*evbuf, []byte(typ), o.ID(row), g.cfg.EventHead, g.fileKey, line)
 	}
 	p0 := len(dst)
 	dst = append(dst, '{')
@@ -324,20 +323,6 @@ func (d *differ) diff(committed, given []byte, overwrite bool) (merged []byte, c
 	}
 	d.buf = appendMembers(d.buf[:0], d.merged)
 	return d.buf, d.changed, d.removed, nil
-}
-
-// appendEventHead appends the start of an event line, up to its payload.
-func appendEventHead(dst []byte, typ string, key, head, fileKey []byte, line int64) []byte {
-	dst = append(dst, `{"type":"`...)
-	dst = append(dst, typ...)
-	dst = append(dst, `","key":`...)
-	dst = columnar.AppendJSONString(dst, key)
-	dst = append(dst, head...)
-	dst = append(dst, `,"source":{"file":`...)
-	dst = append(dst, fileKey...)
-	dst = append(dst, `,"line":`...)
-	dst = strconv.AppendInt(dst, line, 10)
-	return append(dst, `},"payload":`...)
 }
 
 // EndFile has nothing pending: every batch went out in Add.
